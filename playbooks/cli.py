@@ -1,0 +1,52 @@
+"""The `playbooks` command line.
+
+Each group of commands lives in a module under `playbooks.commands` with a `register(app)`
+function; this module builds the Typer app, registers them all and turns known errors into
+plain messages with a meaningful exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+
+from playbooks.commands import COMMAND_MODULES
+from playbooks.errors import PlaybooksError
+
+app = typer.Typer(
+    name="playbooks",
+    help="CX Playbooks: decide where automation belongs in the customer journey, and watch "
+    "accounts for the quiet loss of confidence that dashboards miss.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"playbooks.commands.{_name}").register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; print known errors as messages and exit with their code."""
+    try:
+        app(args=argv if argv is not None else sys.argv[1:], prog_name="playbooks",
+            standalone_mode=True)
+    except PlaybooksError as error:
+        typer.echo(f"Error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the last guard before a user sees a traceback
+        if os.environ.get("PLAYBOOKS_DEBUG"):
+            raise
+        typer.echo(
+            f"Unexpected error: {type(error).__name__}: {error}\n"
+            "Set PLAYBOOKS_DEBUG=1 to see the full details.",
+            err=True,
+        )
+        sys.exit(3)

@@ -1,0 +1,6 @@
+"""Command groups of the `playbooks` command line, registered in this order."""
+
+COMMAND_MODULES = [
+    "project",
+    "framework",
+]
