@@ -1,0 +1,328 @@
+"""The decision framework as data: needs, channels, fit, modifiers, stages, metrics,
+anti-patterns and plays, loaded from `playbooks/knowledge/` and checked for consistency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from playbooks.errors import KnowledgeError
+from playbooks.knowledge_io import (
+    KNOWLEDGE_DIR,
+    Record,
+    check_reference,
+    check_unique_ids,
+    parse_file,
+)
+
+FitLevel = Literal["strong", "partial", "poor"]
+ChannelKind = Literal["automated", "staffed", "peer"]
+Severity = Literal["high", "medium", "low"]
+MetricKind = Literal["efficiency", "relationship", "commercial"]
+
+FIT_LEVELS: tuple[FitLevel, ...] = ("strong", "partial", "poor")
+SEVERITIES: tuple[Severity, ...] = ("high", "medium", "low")
+
+
+class Need(Record):
+    id: str
+    label: str
+    asks: str
+    description: str
+    needs_person_or_peer: bool
+    note: str
+
+
+class Channel(Record):
+    id: str
+    label: str
+    kind: ChannelKind
+    available_off_hours: bool
+    description: str
+
+
+class FitCell(Record):
+    level: FitLevel
+    rationale: str = Field(min_length=10)
+
+
+class Thresholds(Record):
+    strong: float
+    partial: float
+
+
+class Levels(Record):
+    strong: float
+    partial: float
+    poor: float
+
+
+class Shift(Record):
+    kind: ChannelKind | None = None
+    channel: str | None = None
+    by: float
+    reason: str
+
+
+class ModifierValue(Record):
+    id: str
+    label: str
+    description: str
+    requires_person_or_peer: bool = False
+    note: str | None = None
+    shifts: list[Shift] = []
+
+
+class Modifier(Record):
+    id: str
+    label: str
+    description: str
+    values: list[ModifierValue]
+
+
+class Function(Record):
+    id: str
+    label: str
+    description: str
+
+
+class Stage(Record):
+    id: str
+    label: str
+    description: str
+    owners: list[str]
+    typical_channels: list[str]
+
+
+class Metric(Record):
+    id: str
+    label: str
+    kind: MetricKind
+    description: str
+
+
+class AntiPattern(Record):
+    id: str
+    name: str
+    severity: Severity
+    explanation: str
+    play: str
+
+
+class Play(Record):
+    id: str
+    title: str
+    functions: list[str]
+    description: str
+
+
+class NeedsFile(Record):
+    needs: list[Need]
+
+
+class ChannelsFile(Record):
+    channels: list[Channel]
+
+
+class FitFile(Record):
+    levels: Levels
+    thresholds: Thresholds
+    stage_bonus: float
+    fit: dict[str, dict[str, FitCell]]
+
+
+class ModifiersFile(Record):
+    modifiers: list[Modifier]
+
+
+class JourneyFile(Record):
+    functions: list[Function]
+    stages: list[Stage]
+
+
+class MetricsFile(Record):
+    metrics: list[Metric]
+
+
+class AntiPatternsFile(Record):
+    anti_patterns: list[AntiPattern]
+
+
+class PlaysFile(Record):
+    plays: list[Play]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The whole framework, every list keyed by id in file order."""
+
+    needs: dict[str, Need]
+    channels: dict[str, Channel]
+    fit: dict[str, dict[str, FitCell]]
+    levels: Levels
+    thresholds: Thresholds
+    stage_bonus: float
+    modifiers: dict[str, Modifier]
+    functions: dict[str, Function]
+    stages: dict[str, Stage]
+    metrics: dict[str, Metric]
+    anti_patterns: dict[str, AntiPattern]
+    plays: dict[str, Play]
+    source: Path
+
+    def modifier_value(self, modifier: str, value: str) -> ModifierValue:
+        """Return one value of a modifier, e.g. ("stakes", "routine")."""
+        for item in self.modifiers[modifier].values:
+            if item.id == value:
+                return item
+        raise KeyError(f"{modifier}={value}")
+
+    def level_of(self, score: float) -> FitLevel:
+        """Read an adjusted score as a fit level."""
+        if score >= self.thresholds.strong:
+            return "strong"
+        if score >= self.thresholds.partial:
+            return "partial"
+        return "poor"
+
+
+FILES = {
+    "needs": ("needs.yaml", NeedsFile),
+    "channels": ("channels.yaml", ChannelsFile),
+    "fit": ("fit.yaml", FitFile),
+    "modifiers": ("modifiers.yaml", ModifiersFile),
+    "journey": ("journey.yaml", JourneyFile),
+    "metrics": ("metrics.yaml", MetricsFile),
+    "anti_patterns": ("anti_patterns.yaml", AntiPatternsFile),
+    "plays": ("plays.yaml", PlaysFile),
+}
+
+REQUIRED_MODIFIERS = {
+    "stakes": {"routine", "consequential"},
+    "familiarity": {"familiar", "unfamiliar"},
+    "org_risk": {"yes", "no"},
+    "off_hours": {"yes", "no"},
+}
+
+
+def load_knowledge(directory: Path | str | None = None) -> Knowledge:
+    """Load and check the knowledge files in `directory` (the shipped ones by default).
+
+    Raises KnowledgeError naming the file and key of the first problem found.
+    """
+    root = Path(directory) if directory is not None else KNOWLEDGE_DIR
+    if directory is None:
+        return _load_default()
+    return _load(root)
+
+
+@lru_cache(maxsize=1)
+def _load_default() -> Knowledge:
+    return _load(KNOWLEDGE_DIR)
+
+
+def _load(root: Path) -> Knowledge:
+    if not root.is_dir():
+        raise KnowledgeError(f"{root}: the knowledge folder does not exist")
+    parsed = {name: parse_file(root / file, model) for name, (file, model) in FILES.items()}
+    path = {name: root / file for name, (file, _) in FILES.items()}
+
+    needs: NeedsFile = parsed["needs"]
+    channels: ChannelsFile = parsed["channels"]
+    fit: FitFile = parsed["fit"]
+    modifiers: ModifiersFile = parsed["modifiers"]
+    journey: JourneyFile = parsed["journey"]
+    metrics: MetricsFile = parsed["metrics"]
+    anti: AntiPatternsFile = parsed["anti_patterns"]
+    plays: PlaysFile = parsed["plays"]
+
+    check_unique_ids(path["needs"], "needs", needs.needs)
+    check_unique_ids(path["channels"], "channels", channels.channels)
+    check_unique_ids(path["modifiers"], "modifiers", modifiers.modifiers)
+    check_unique_ids(path["journey"], "functions", journey.functions)
+    check_unique_ids(path["journey"], "stages", journey.stages)
+    check_unique_ids(path["metrics"], "metrics", metrics.metrics)
+    check_unique_ids(path["anti_patterns"], "anti_patterns", anti.anti_patterns)
+    check_unique_ids(path["plays"], "plays", plays.plays)
+
+    need_ids = [n.id for n in needs.needs]
+    channel_ids = [c.id for c in channels.channels]
+    function_ids = [f.id for f in journey.functions]
+    play_ids = [p.id for p in plays.plays]
+
+    _check_fit(path["fit"], fit, need_ids, channel_ids)
+    _check_modifiers(path["modifiers"], modifiers, channel_ids)
+    for i, stage in enumerate(journey.stages):
+        for j, owner in enumerate(stage.owners):
+            check_reference(path["journey"], f"stages[{i}].owners[{j}]", owner, function_ids,
+                            "function")
+        for j, channel in enumerate(stage.typical_channels):
+            check_reference(path["journey"], f"stages[{i}].typical_channels[{j}]", channel,
+                            channel_ids, "channel")
+    for i, item in enumerate(anti.anti_patterns):
+        check_reference(path["anti_patterns"], f"anti_patterns[{i}].play", item.play, play_ids,
+                        "play")
+    for i, play in enumerate(plays.plays):
+        for j, function in enumerate(play.functions):
+            check_reference(path["plays"], f"plays[{i}].functions[{j}]", function, function_ids,
+                            "function")
+
+    return Knowledge(
+        needs={n.id: n for n in needs.needs},
+        channels={c.id: c for c in channels.channels},
+        fit=fit.fit,
+        levels=fit.levels,
+        thresholds=fit.thresholds,
+        stage_bonus=fit.stage_bonus,
+        modifiers={m.id: m for m in modifiers.modifiers},
+        functions={f.id: f for f in journey.functions},
+        stages={s.id: s for s in journey.stages},
+        metrics={m.id: m for m in metrics.metrics},
+        anti_patterns={a.id: a for a in anti.anti_patterns},
+        plays={p.id: p for p in plays.plays},
+        source=root,
+    )
+
+
+def _check_fit(path: Path, fit: FitFile, need_ids: list[str], channel_ids: list[str]) -> None:
+    for need, row in fit.fit.items():
+        check_reference(path, f"fit.{need}", need, need_ids, "need")
+        for channel in row:
+            check_reference(path, f"fit.{need}.{channel}", channel, channel_ids, "channel")
+    for need in need_ids:
+        row = fit.fit.get(need)
+        if row is None:
+            raise KnowledgeError(f"{path}: fit.{need}: missing; every need needs a row of fits")
+        for channel in channel_ids:
+            if channel not in row:
+                raise KnowledgeError(
+                    f"{path}: fit.{need}.{channel}: missing; every need and channel pair needs a "
+                    "level and a rationale"
+                )
+    if not fit.thresholds.strong > fit.thresholds.partial:
+        raise KnowledgeError(f"{path}: thresholds.strong: must be above thresholds.partial")
+
+
+def _check_modifiers(path: Path, modifiers: ModifiersFile, channel_ids: list[str]) -> None:
+    by_id = {m.id: m for m in modifiers.modifiers}
+    for required, values in REQUIRED_MODIFIERS.items():
+        if required not in by_id:
+            raise KnowledgeError(f"{path}: modifiers: the modifier {required!r} is required")
+        present = {v.id for v in by_id[required].values}
+        if missing := values - present:
+            raise KnowledgeError(
+                f"{path}: modifiers.{required}.values: missing {', '.join(sorted(missing))}"
+            )
+    for i, modifier in enumerate(modifiers.modifiers):
+        check_unique_ids(path, f"modifiers[{i}].values", modifier.values)
+        for j, value in enumerate(modifier.values):
+            for k, shift in enumerate(value.shifts):
+                key = f"modifiers[{i}].values[{j}].shifts[{k}]"
+                if (shift.kind is None) == (shift.channel is None):
+                    raise KnowledgeError(f"{path}: {key}: give either `kind` or `channel`, not both")
+                if shift.channel is not None:
+                    check_reference(path, f"{key}.channel", shift.channel, channel_ids, "channel")

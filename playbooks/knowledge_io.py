@@ -1,0 +1,126 @@
+"""Strict reading of the knowledge files: duplicate keys, unknown keys and wrong types are
+reported with the file and the dotted key, never as a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from playbooks.errors import KnowledgeError
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Record(BaseModel):
+    """Base for every knowledge record: unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"the key {key!r} appears twice (lines {seen[key]} and {line})",
+                key_node.start_mark,
+            )
+        seen[key] = line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping  # type: ignore[arg-type]
+)
+
+
+def read_yaml(path: Path) -> Any:
+    """Read one YAML file strictly; raise KnowledgeError naming the file on any problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KnowledgeError(f"{path}: the knowledge file is missing") from None
+    except UnicodeDecodeError as error:
+        raise KnowledgeError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise KnowledgeError(f"{path}{where}: {problem}") from None
+
+
+def dotted(loc: Sequence[Any]) -> str:
+    """Turn a pydantic error location into a readable key path like `channels[2].kind`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def format_validation_error(error: ValidationError, prefix: str = "") -> list[str]:
+    """Describe every problem of a pydantic validation error, one line each."""
+    lines = []
+    for item in error.errors():
+        loc = dotted([*([prefix] if prefix else []), *item["loc"]])
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            message = "unknown key"
+        elif kind == "missing":
+            message = "required key is missing"
+        else:
+            message = item["msg"]
+            if "input" in item and not isinstance(item["input"], dict | list):
+                message += f" (got {item['input']!r})"
+        lines.append(f"{loc}: {message}")
+    return lines
+
+
+def parse_file(path: Path, model: type[M]) -> M:
+    """Read a YAML file and validate it against `model`, naming file and key on failure."""
+    data = read_yaml(path)
+    if data is None:
+        raise KnowledgeError(f"{path}: the file is empty")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = format_validation_error(error)
+        raise KnowledgeError(f"{path}: {len(problems)} problem(s)", problems=problems) from None
+
+
+def check_unique_ids(path: Path, key: str, items: Iterable[Any]) -> None:
+    """Refuse two records with the same id in one list."""
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.id in seen:
+            raise KnowledgeError(
+                f"{path}: {key}[{index}].id: duplicate id {item.id!r} "
+                f"(already used by {key}[{seen[item.id]}])"
+            )
+        seen[item.id] = index
+
+
+def check_reference(path: Path, key: str, value: str, valid: Iterable[str], what: str) -> None:
+    """Refuse a reference to an id that does not exist, listing the valid ids."""
+    valid = list(valid)
+    if value not in valid:
+        raise KnowledgeError(
+            f"{path}: {key}: unknown {what} {value!r}; expected one of: {', '.join(valid)}"
+        )
