@@ -41,6 +41,7 @@ class Channel(Record):
     id: str
     label: str
     kind: ChannelKind
+    receives_questions: bool
     available_off_hours: bool
     description: str
 
