@@ -105,7 +105,9 @@ def recommend(situation: Situation | dict[str, Any], knowledge: Knowledge | None
 
     A channel's score starts from its fit for the need (strong, partial, poor), then moves
     with each situation modifier and with the journey stage; the final fit level is read from
-    the adjusted score. Ties keep the order of the channels in the knowledge files.
+    the adjusted score. Shifts that raise a score apply only to channels that fit the need at
+    least partly: the situation can favour a fitting channel but cannot make an unfit one fit.
+    Ties keep the order of the channels in the knowledge files.
     """
     kb = knowledge or load_knowledge()
     if isinstance(situation, dict):
@@ -129,11 +131,14 @@ def recommend(situation: Situation | dict[str, Any], knowledge: Knowledge | None
         reasons = [f"{cell.level} fit for {need.label.lower()}: {cell.rationale}"]
         for _, value in in_force:
             for shift in value.shifts:
-                if shift.channel == channel.id or shift.kind == channel.kind:
-                    score += shift.by
-                    sign = "raised" if shift.by > 0 else "lowered"
-                    reasons.append(f"{value.label} {sign} the fit: {shift.reason}")
-        if stage and channel.id in stage.typical_channels:
+                if shift.channel != channel.id and shift.kind != channel.kind:
+                    continue
+                if shift.by > 0 and cell.level == "poor":
+                    continue  # a situation can favour a fitting channel, not make an unfit one fit
+                score += shift.by
+                sign = "raised" if shift.by > 0 else "lowered"
+                reasons.append(f"{value.label} {sign} the fit: {shift.reason}")
+        if stage and channel.id in stage.typical_channels and cell.level != "poor":
             score += kb.stage_bonus
             reasons.append(f"customers expect this channel at the {stage.label.lower()} stage")
         level = kb.level_of(score)

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -304,8 +304,8 @@ def score_assessment(answers: Mapping[str, int], bank: QuestionBank | None = Non
     if exact:
         overall = sum(exact.values(), Fraction(0)) / len(exact)
         overall_score, overall_level = round(float(overall), 2), int(overall)
-    gaps = tuple(sorted((d for d in dims.values() if d.gap), key=lambda d: -exact_gap(d, exact,
-                                                                                       target)))
+    # largest gap first; ties keep the bank's order (sorted is stable)
+    gaps = tuple(sorted((d for d in dims.values() if d.gap), key=lambda d: exact[d.dimension_id]))
     return AssessmentResult(
         bank_version=bank.version,
         bank_fingerprint=bank.fingerprint,
@@ -319,11 +319,6 @@ def score_assessment(answers: Mapping[str, int], bank: QuestionBank | None = Non
         gaps=gaps,
         plays_first=_pick_plays(gaps, bank, max_plays),
     )
-
-
-def exact_gap(dim: DimensionScore, exact: Mapping[str, Fraction], target: int) -> Fraction:
-    """The exact distance from a dimension's mean to the target (for stable ordering)."""
-    return target - exact[dim.dimension_id]
 
 
 def _pick_plays(gaps: tuple[DimensionScore, ...], bank: QuestionBank,
@@ -458,8 +453,3 @@ def render_question_bank_markdown(bank: QuestionBank | None = None) -> str:
         out += ["Related anti-patterns: " + ", ".join(
             f"{bank.anti_pattern_names[a]} (`{a}`)" for a in dim.anti_patterns) + ".", ""]
     return "\n".join(out)
-
-
-@dataclass(frozen=True)
-class _Unused:  # pragma: no cover - keeps `field` imported for subclasses in notebooks
-    items: list[str] = field(default_factory=list)
