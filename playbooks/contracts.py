@@ -430,7 +430,7 @@ def gx_context() -> Any:
 
 def compile_suite(contract: Contract, *, columns: list[str] | None = None,
                   related: dict[str, list[Any]] | None = None,
-                  now: dt.datetime | None = None) -> Any:
+                  now: dt.datetime | None = None, name: str | None = None) -> Any:
     """Compile a contract into a great-expectations 1.x `ExpectationSuite`.
 
     Args:
@@ -451,7 +451,7 @@ def compile_suite(contract: Contract, *, columns: list[str] | None = None,
 
     present = set(columns if columns is not None else contract.column_names)
     now = now or _utc_now()
-    suite = gx.ExpectationSuite(name=f"{contract.name}-{contract.version}")
+    suite = gx.ExpectationSuite(name=name or f"{contract.name}-{contract.version}")
     for rule in contract_rules(contract):
         if any(c not in present for c in rule.columns) and rule.check != "columns_present":
             continue

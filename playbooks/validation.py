@@ -298,9 +298,16 @@ def _example_value(frame: pl.DataFrame, rule: Rule, raw: pl.DataFrame | None) ->
     if rule.check == "type" and raw is not None:
         return pl.col(rule.columns[0])
     if len(rule.columns) == 1:
-        return pl.col(rule.columns[0]).cast(pl.String)
-    return pl.concat_str([pl.lit(f"{c}=") + pl.col(c).cast(pl.String).fill_null("(empty)")
+        return _as_text(frame, rule.columns[0])
+    return pl.concat_str([pl.lit(f"{c}=") + _as_text(frame, c).fill_null("(empty)")
                           for c in rule.columns], separator=", ")
+
+
+def _as_text(frame: pl.DataFrame, column: str) -> pl.Expr:
+    dtype = frame.schema[column]
+    if isinstance(dtype, pl.Datetime):
+        return pl.col(column).dt.strftime("%Y-%m-%d %H:%M:%S")
+    return pl.col(column).cast(pl.String)
 
 
 @dataclass
@@ -452,7 +459,7 @@ def _tally_chunk(typed: pl.DataFrame, raw: pl.DataFrame, rules: list[Rule], cont
         if rule.check == "type" and _TYPEFAIL + rule.columns[0] not in present:
             continue
         if rule.check in {"unique", "compound_unique"}:
-            key = (pl.col(rule.columns[0]) if rule.check == "unique"
+            key = (pl.col(rule.columns[0]).drop_nulls() if rule.check == "unique"
                    else pl.struct([pl.col(c) for c in rule.columns]))
             tallies[rule.id].hashes.append(typed.select(key.hash(seed=7)).to_series())
             continue
@@ -494,7 +501,8 @@ def _resolve_duplicates(rule: Rule, tally: _Tally, make_chunks: Callable[[], Ite
         key = (pl.col(rule.columns[0]) if rule.check == "unique"
                else pl.struct([pl.col(c) for c in rule.columns]))
         found = (typed.with_row_index("__row", offset=offset + 1)
-                 .filter(key.hash(seed=7).is_in(repeated.implode()))
+                 .filter(pl.col(rule.columns[0]).is_not_null()
+                         & key.hash(seed=7).is_in(repeated.implode()))
                  .select("__row", _example_value(typed, rule, None).alias("__value")))
         candidates.append(found)
         offset += chunk.height
@@ -505,45 +513,36 @@ def _resolve_duplicates(rule: Rule, tally: _Tally, make_chunks: Callable[[], Ite
 
 
 _PROBLEMS = {
-    "type": "hold a value that cannot be read as {type}",
-    "not_null": "have no {label}",
-    "unique": "repeat a {label} that appears on another row",
-    "valid_values": "have a {label} that is not one of the known values",
-    "between": "have a {label} outside the allowed range ({range})",
-    "not_in_future": "have a {label} in the future",
-    "references": "refer to an account that is not in the accounts table",
-    "pair_greater": "break the rule",
-    "pair_values": "break the rule",
-    "compound_unique": "repeat a combination that appears on another row",
+    "type": "{column} cannot be read as {type}",
+    "not_null": "{column} is empty",
+    "unique": "{column} repeats a value found on another row",
+    "valid_values": "{column} is not one of the known values",
+    "between": "{column} is outside the allowed range ({range})",
+    "not_in_future": "{column} is in the future",
+    "references": "{column} is not listed in the {table} table",
 }
 
 
 def _message(rule: Rule, contract: Contract, failing: int, rows: int, share: float) -> str:
     if not failing:
         return rule.description
-    label = type_phrase = range_phrase = ""
-    if len(rule.columns) == 1:
-        item = contract.field(rule.columns[0])
-        label = item.business_name.lower() if item.business_name[1:2].islower() \
-            else item.business_name
-        type_phrase = {"string": "text", "double": "a number", "integer": "a whole number",
-                       "boolean": "yes/no", "date": "a date",
-                       "timestamp": "a date and time"}[item.physical_type]
-        if rule.check == "between":
-            low, high = rule.params["min"], rule.params["max"]
-            range_phrase = (f"{low} to {high}" if low is not None and high is not None
-                            else f"at least {low}" if low is not None else f"at most {high}")
-    problem = _PROBLEMS[rule.check].format(label=label, type=type_phrase, range=range_phrase)
-    noun = "row" if failing == 1 else "rows"
-    verb = {"have": "has", "hold": "holds", "repeat": "repeats", "refer": "refers",
-            "break": "breaks"}
-    if failing == 1:
-        first, rest = problem.split(" ", 1)
-        problem = f"{verb.get(first, first)} {rest}"
-    text = f"{failing:,} {noun} ({share:.2%}) {problem}"
-    if rule.check in {"pair_greater", "pair_values", "compound_unique"}:
-        text += f": {rule.description}"
-    return text + "."
+    count = f"{failing:,} {'row' if failing == 1 else 'rows'} ({share:.2%})"
+    if rule.check not in _PROBLEMS:
+        verb = "breaks" if failing == 1 else "break"
+        return f"{count} {verb} this rule: {rule.description}"
+    item = contract.field(rule.columns[0])
+    type_phrase = {"string": "text", "double": "a number", "integer": "a whole number",
+                   "boolean": "yes/no (true/false)", "date": "a date",
+                   "timestamp": "a date and time"}[item.physical_type]
+    range_phrase = ""
+    if rule.check == "between":
+        low, high = rule.params["min"], rule.params["max"]
+        range_phrase = (f"{low} to {high}" if low is not None and high is not None
+                        else f"from {low}" if low is not None else f"up to {high}")
+    problem = _PROBLEMS[rule.check].format(column=item.name, type=type_phrase,
+                                           range=range_phrase,
+                                           table=rule.params.get("table", ""))
+    return f"{count}: {problem}."
 
 
 # --- great-expectations cross-check ---------------------------------------------------------
@@ -585,12 +584,11 @@ def run_gx(frame: pl.DataFrame, contract: Contract, *, keys: dict[str, pl.Series
     with _GX_LOCK:
         context = gx_context()
         related = {k: v.to_list() for k, v in (keys or {}).items()}
-        suite = compile_suite(contract, columns=frame.columns, related=related, now=now)
         name = f"cx-{contract.name}-{threading.get_ident()}-{id(frame)}"
+        suite = context.suites.add(compile_suite(contract, columns=frame.columns,
+                                                 related=related, now=now, name=name))
         source = context.data_sources.add_pandas(name)
         batch = source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("all")
-        suite = context.suites.add(suite.__class__(name=name,
-                                                   expectations=suite.expectations))
         definition = gx.ValidationDefinition(data=batch, suite=suite, name=name)
         try:
             result = definition.run(batch_parameters={"dataframe": frame.to_pandas()},
@@ -629,7 +627,8 @@ def compare_with_gx(frame: pl.DataFrame, typed: pl.DataFrame, contract: Contract
         if rule.check in {"unique", "compound_unique"}:
             key = (pl.col(rule.columns[0]) if rule.check == "unique"
                    else pl.struct([pl.col(c) for c in rule.columns]))
-            tally.failing = int(frame.select(key.is_duplicated().sum()).item())
+            tally.failing = int(frame.filter(pl.col(rule.columns[0]).is_not_null())
+                                .select(key.is_duplicated().sum()).item())
         expected = seen["unexpected_count"]
         if expected is not None and int(expected) != tally.failing:
             mismatches.append(f"{rule.id}: great-expectations counts {expected} failing rows "
