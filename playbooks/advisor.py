@@ -105,8 +105,8 @@ def recommend(situation: Situation | dict[str, Any], knowledge: Knowledge | None
 
     A channel's score starts from its fit for the need (strong, partial, poor), then moves
     with each situation modifier and with the journey stage; the final fit level is read from
-    the adjusted score. Shifts that raise a score apply only to channels that fit the need at
-    least partly: the situation can favour a fitting channel but cannot make an unfit one fit.
+    the adjusted score. Shifts aimed at a kind of channel, and the stage bonus, raise only
+    channels that fit the need at least partly; a shift aimed at one named channel always applies.
     Ties keep the order of the channels in the knowledge files.
     """
     kb = knowledge or load_knowledge()
@@ -133,8 +133,8 @@ def recommend(situation: Situation | dict[str, Any], knowledge: Knowledge | None
             for shift in value.shifts:
                 if shift.channel != channel.id and shift.kind != channel.kind:
                     continue
-                if shift.by > 0 and cell.level == "poor":
-                    continue  # a situation can favour a fitting channel, not make an unfit one fit
+                if shift.by > 0 and cell.level == "poor" and shift.channel is None:
+                    continue  # a broad shift favours fitting channels; it cannot make one fit
                 score += shift.by
                 sign = "raised" if shift.by > 0 else "lowered"
                 reasons.append(f"{value.label} {sign} the fit: {shift.reason}")

@@ -45,9 +45,9 @@ def render_knowledge_markdown(kb: Knowledge | None = None) -> str:
         f"Base scores: strong {levels.strong}, partial {levels.partial}, poor {levels.poor}. "
         f"After the situation's shifts, a score of at least {kb.thresholds.strong} reads as "
         f"strong and at least {kb.thresholds.partial} as partial. A channel customers expect at "
-        f"the stage in question gains {kb.stage_bonus}. Shifts that raise a score never apply "
-        "to a channel whose base fit is poor: the situation can favour a fitting channel but "
-        "cannot make an unfit one fit.\n"
+        f"the stage in question gains {kb.stage_bonus}. Raising shifts aimed at a kind of channel, "
+        "and the stage bonus, never apply to a channel whose base fit is poor; a shift aimed at "
+        "one named channel always applies.\n"
     )
     channel_ids = list(kb.channels)
     out.append("| need | " + " | ".join(f"`{c}`" for c in channel_ids) + " |")
