@@ -22,7 +22,13 @@ from pydantic import Field
 
 from playbooks.errors import InputError, KnowledgeError
 from playbooks.framework import Knowledge, load_knowledge
-from playbooks.knowledge_io import KNOWLEDGE_DIR, Record, check_reference, check_unique_ids, parse_file
+from playbooks.knowledge_io import (
+    KNOWLEDGE_DIR,
+    Record,
+    check_reference,
+    check_unique_ids,
+    parse_file,
+)
 
 BANK_FILE = KNOWLEDGE_DIR / "assessment.yaml"
 QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
@@ -447,7 +453,8 @@ def render_question_bank_markdown(bank: QuestionBank | None = None) -> str:
         out += [f"## {dim.title}", "", f"Id: `{dim.id}`. {dim.summary}", "", "Statements:", ""]
         out += [f"- `{s.id}`: {s.text}" for s in dim.statements]
         out += ["", "| level | what it looks like |", "|---|---|"]
-        out += [f"| {lv} {bank.level_names[lv]} | {text} |" for lv, text in sorted(dim.levels.items())]
+        out += [f"| {lv} {bank.level_names[lv]} | {text} |"
+                for lv, text in sorted(dim.levels.items())]
         out += ["", "Plays that raise it: " + ", ".join(
             f"{bank.play_titles[p]} (`{p}`)" for p in dim.plays) + ".", ""]
         out += ["Related anti-patterns: " + ", ".join(

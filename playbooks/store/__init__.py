@@ -1,0 +1,37 @@
+"""The durable store for assessments, journey maps and action items.
+
+SQLite in the workspace by default, any PostgreSQL server by URL; the schema is kept by the
+Alembic migrations in `migrations/`, applied when a `Store` opens.
+"""
+
+from playbooks.store.settings import SETTINGS, resolve_database_url, workspace_dir
+from playbooks.store.store import (
+    ActionItemRecord,
+    AnswerRecord,
+    AssessmentRecord,
+    JourneyMapRecord,
+    NotFoundError,
+    StaleVersionError,
+    Store,
+    StoreError,
+    TeamRecord,
+    answers_from_levels,
+    upgrade_schema,
+)
+
+__all__ = [
+    "SETTINGS",
+    "ActionItemRecord",
+    "AnswerRecord",
+    "AssessmentRecord",
+    "JourneyMapRecord",
+    "NotFoundError",
+    "StaleVersionError",
+    "Store",
+    "StoreError",
+    "TeamRecord",
+    "answers_from_levels",
+    "resolve_database_url",
+    "upgrade_schema",
+    "workspace_dir",
+]
