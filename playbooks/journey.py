@@ -12,7 +12,7 @@ from typing import Any
 
 from playbooks.errors import InputError
 from playbooks.framework import Knowledge, load_knowledge
-from playbooks.knowledge_io import read_yaml
+from playbooks.knowledge_io import parse_yaml_text
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1"}
 FALSE_WORDS = {"no", "n", "false", "f", "0"}
@@ -195,30 +195,37 @@ def load_journey_map(path: Path | str, knowledge: Knowledge | None = None) -> Jo
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        data = read_yaml(path)
-        rows = data.get("touchpoints") if isinstance(data, dict) else data
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise InputError(f"{path}: expected a list of touchpoints (or a mapping with a "
-                             "'touchpoints' list), one mapping per touchpoint")
-        name = data.get("name", path.stem) if isinstance(data, dict) else path.stem
-        return journey_map_from_records(rows, name=str(name), source=str(path),
-                                        knowledge=knowledge)
-    if suffix != ".csv":
-        raise InputError(f"{path}: expected a .csv, .yaml or .yml file")
-    raw = path.read_bytes()
+    return parse_journey_map(path.read_bytes(), path.name, knowledge=knowledge,
+                             source=str(path))
+
+
+def parse_journey_map(raw: bytes, filename: str, *, knowledge: Knowledge | None = None,
+                      source: str | None = None) -> JourneyMap:
+    """Parse the bytes of a CSV or YAML journey map (an upload, say), validating every row."""
+    source = source or filename
+    stem, _, suffix = filename.rpartition(".")
+    suffix = "." + suffix.lower() if stem else ""
+    if suffix not in (".csv", ".yaml", ".yml"):
+        raise InputError(f"{source}: expected a .csv, .yaml or .yml file")
     if b"\x00" in raw[:4096]:
-        raise InputError(f"{path}: this is not a text CSV file (it contains binary data)")
+        raise InputError(f"{source}: this is not a text file (it contains binary data)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text (invalid byte at position {error.start}); "
-                         "save the file as UTF-8 CSV") from None
-    reader = csv.reader(io.StringIO(text))
-    lines = [line for line in reader]
+        raise InputError(f"{source}: not UTF-8 text (invalid byte at position {error.start}); "
+                         "save the file as UTF-8") from None
+    if suffix in (".yaml", ".yml"):
+        data = parse_yaml_text(text, source)
+        rows = data.get("touchpoints") if isinstance(data, dict) else data
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise InputError(f"{source}: expected a list of touchpoints (or a mapping with a "
+                             "'touchpoints' list), one mapping per touchpoint")
+        name = data.get("name", stem) if isinstance(data, dict) else stem
+        return journey_map_from_records(rows, name=str(name), source=source,
+                                        knowledge=knowledge)
+    lines = list(csv.reader(io.StringIO(text)))
     if not lines or not any(cell.strip() for cell in lines[0]):
-        raise InputError(f"{path}: the file is empty; expected a header row with the columns "
+        raise InputError(f"{source}: the file is empty; expected a header row with the columns "
                          f"{', '.join(COLUMN_NAMES)}")
     header = [h.strip() for h in lines[0]]
     records = []
@@ -232,8 +239,8 @@ def load_journey_map(path: Path | str, knowledge: Knowledge | None = None) -> Jo
             continue
         records.append(dict(zip(header, cells, strict=True)))
     if ragged:
-        raise InputError(f"{path}: rows do not match the header", problems=ragged)
-    return journey_map_from_records(records, name=path.stem, source=str(path), first_line=2,
+        raise InputError(f"{source}: rows do not match the header", problems=ragged)
+    return journey_map_from_records(records, name=stem, source=source, first_line=2,
                                     knowledge=knowledge)
 
 

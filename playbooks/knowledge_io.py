@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from playbooks.errors import KnowledgeError
+from playbooks.errors import InputError, KnowledgeError, PlaybooksError
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
 
@@ -55,13 +55,18 @@ def read_yaml(path: Path) -> Any:
         raise KnowledgeError(f"{path}: the knowledge file is missing") from None
     except UnicodeDecodeError as error:
         raise KnowledgeError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    return parse_yaml_text(text, str(path), KnowledgeError)
+
+
+def parse_yaml_text(text: str, source: str, error_type: type[PlaybooksError] = InputError) -> Any:
+    """Parse YAML text strictly (no duplicate keys); raise `error_type` naming source and line."""
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(error, "problem", None) or str(error)
-        raise KnowledgeError(f"{path}{where}: {problem}") from None
+        raise error_type(f"{source}{where}: {problem}") from None
 
 
 def dotted(loc: Sequence[Any]) -> str:

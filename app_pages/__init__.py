@@ -1,0 +1,1 @@
+"""The app's pages: thin layers of widgets over the `playbooks` package."""

@@ -1,0 +1,115 @@
+"""Journey map: edit the touchpoints, see the findings and the need-by-channel fit."""
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import friendly_errors, knowledge
+from playbooks.charts import fit_heatmap
+from playbooks.journey import (
+    COLUMNS,
+    EXAMPLE_JOURNEY,
+    PERSONALISATION,
+    diagnose,
+    journey_map_from_records,
+    load_journey_map,
+    parse_journey_map,
+)
+
+KEY = "journey_"
+MAP = KEY + "records"
+BOOLS = [c.name for c in COLUMNS if c.kind == "bool"]
+kb = knowledge()
+
+st.title("Journey map")
+st.caption("One row per moment where the customer meets the company. Edit the table to match "
+           "your journey; the findings update as you go.")
+
+if MAP not in st.session_state:
+    st.session_state[MAP] = load_journey_map(EXAMPLE_JOURNEY, kb).to_records()
+
+with st.expander("Load a journey map from a file"):
+    upload = st.file_uploader("CSV or YAML journey map", type=["csv", "yaml", "yml"],
+                              key=KEY + "upload")
+    if upload is not None and st.button("Replace the table with this file", key=KEY + "load"):
+        with friendly_errors("read the journey map"):
+            loaded = parse_journey_map(upload.getvalue(), upload.name, knowledge=kb)
+            st.session_state[MAP] = loaded.to_records()
+            st.session_state.pop(KEY + "editor", None)
+            st.rerun()
+    if st.button("Start again from the example", key=KEY + "reset"):
+        st.session_state[MAP] = load_journey_map(EXAMPLE_JOURNEY, kb).to_records()
+        st.session_state.pop(KEY + "editor", None)
+        st.rerun()
+
+frame = pd.DataFrame(st.session_state[MAP])
+for column in BOOLS:
+    frame[column] = frame[column] == "yes"
+
+
+def _select(name: str, options: list[str], label: str, required: bool = True):
+    return st.column_config.SelectboxColumn(label, options=options, required=required)
+
+
+config = {
+    "touchpoint": st.column_config.TextColumn("Touchpoint", required=True),
+    "stage": _select("stage", list(kb.stages), "Stage"),
+    "function": _select("function", list(kb.functions), "Owner"),
+    "decision": st.column_config.TextColumn("What the customer is deciding", required=True),
+    "need": _select("need", list(kb.needs), "Need"),
+    "stakes": _select("stakes", ["routine", "consequential"], "Stakes"),
+    "familiarity": _select("familiarity", ["familiar", "unfamiliar"], "Familiarity"),
+    "org_risk": st.column_config.CheckboxColumn("Internal politics"),
+    "channel": _select("channel", list(kb.channels), "Channel"),
+    "automated": st.column_config.CheckboxColumn("Automated"),
+    "person_reachable": st.column_config.CheckboxColumn("Person or peer reachable"),
+    "shares_context_with": st.column_config.TextColumn(
+        "Shares context with", help="Functions that see what happens here, separated by ;"),
+    "community_connected": st.column_config.CheckboxColumn("Community connected"),
+    "measured_by": st.column_config.TextColumn(
+        "Measured by", help="Metric ids separated by ; (see the metrics list below)"),
+    "personalisation": _select("personalisation", list(PERSONALISATION), "Personalisation",
+                               required=False),
+    "fallback": _select("fallback", list(kb.channels), "Unanswered questions go to",
+                        required=False),
+}
+edited = st.data_editor(frame, column_config=config, num_rows="dynamic", hide_index=True,
+                        width="stretch", key=KEY + "editor")
+records = edited.astype(object).where(edited.notna(), None).to_dict("records")
+for record in records:
+    for column in BOOLS:
+        record[column] = "yes" if record.get(column) else "no"
+
+st.download_button("Download this journey map (CSV)",
+                   edited.assign(**{c: edited[c].map({True: "yes", False: "no"}) for c in BOOLS})
+                   .to_csv(index=False).encode("utf-8"),
+                   file_name="journey_map.csv", mime="text/csv", key=KEY + "download")
+
+st.subheader("Findings")
+with friendly_errors("check the journey map"):
+    journey = journey_map_from_records(records, name="Your journey", source="the table",
+                                       knowledge=kb)
+    st.session_state[MAP] = journey.to_records()
+    findings = diagnose(journey, kb)
+    if not findings:
+        st.success("No anti-patterns found in this journey.")
+    counts = {s: sum(f.severity == s for f in findings) for s in ("high", "medium", "low")}
+    cols = st.columns(3)
+    for col, (severity, count) in zip(cols, counts.items(), strict=True):
+        col.metric(f"{severity.capitalize()} severity", count)
+    for finding in findings:
+        icon = {"high": ":material/error:", "medium": ":material/warning:",
+                "low": ":material/info:"}[finding.severity]
+        with st.expander(f"{finding.severity.upper()} · {finding.name} · row {finding.row}: "
+                         f"{finding.touchpoint}", icon=icon):
+            st.text(finding.reason)
+            st.markdown(f"**Play: {finding.play_title}**")
+            st.text(finding.play_description)
+
+st.subheader("Which channel fits which need")
+st.caption("Hover over a cell to read why.")
+st.altair_chart(fit_heatmap(kb), width="stretch")
+
+with st.expander("Metrics you can use in 'Measured by'"):
+    st.dataframe(pd.DataFrame([{"id": m.id, "metric": m.label, "kind": m.kind,
+                                "what it shows": m.description} for m in kb.metrics.values()]),
+                 hide_index=True, width="stretch")

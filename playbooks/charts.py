@@ -1,0 +1,71 @@
+"""Chart specs shared by the app, the notebooks and the reports. Each function returns an
+Altair chart built from package data; nothing here draws or imports a UI."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from playbooks.advisor import Recommendation
+from playbooks.framework import Knowledge, load_knowledge
+
+FIT_COLOURS = {"strong": "#1b7f5f", "partial": "#e0b54a", "poor": "#c8553d"}
+
+
+def fit_frame(kb: Knowledge | None = None) -> pl.DataFrame:
+    """The need-by-channel fit table, one row per pair, with labels and rationale."""
+    kb = kb or load_knowledge()
+    rows = []
+    for n_order, need in enumerate(kb.needs.values()):
+        for c_order, channel in enumerate(kb.channels.values()):
+            cell = kb.fit[need.id][channel.id]
+            rows.append({
+                "need": need.id, "need_label": need.label, "need_order": n_order,
+                "channel": channel.id, "channel_label": channel.label, "channel_order": c_order,
+                "kind": channel.kind, "fit": cell.level,
+                "score": getattr(kb.levels, cell.level), "rationale": cell.rationale,
+            })
+    return pl.DataFrame(rows)
+
+
+def fit_heatmap(kb: Knowledge | None = None) -> alt.Chart:
+    """Need by channel, coloured by fit, with the rationale on hover."""
+    kb = kb or load_knowledge()
+    frame = fit_frame(kb)
+    channel_order = [c.label for c in kb.channels.values()]
+    need_order = [n.label for n in kb.needs.values()]
+    base = alt.Chart(frame).encode(
+        x=alt.X("channel_label:N", sort=channel_order, title="Channel",
+                axis=alt.Axis(labelAngle=-35)),
+        y=alt.Y("need_label:N", sort=need_order, title="What the customer needs"),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("fit:N", title="Fit",
+                        scale=alt.Scale(domain=list(FIT_COLOURS), range=list(FIT_COLOURS.values()))),
+        tooltip=[
+            alt.Tooltip("need_label:N", title="Need"),
+            alt.Tooltip("channel_label:N", title="Channel"),
+            alt.Tooltip("kind:N", title="Who answers"),
+            alt.Tooltip("fit:N", title="Fit"),
+            alt.Tooltip("rationale:N", title="Why"),
+        ],
+    )
+    labels = base.mark_text(fontSize=11, color="white").encode(text="fit:N")
+    return (cells + labels).properties(title="How well each channel fits each need",
+                                       height=260)
+
+
+def recommendation_chart(result: Recommendation) -> alt.Chart:
+    """Channels ranked for one situation, as bars of adjusted score coloured by fit."""
+    frame = pl.DataFrame([
+        {"channel": c.label, "score": c.score, "fit": c.fit, "kind": c.kind, "rank": i,
+         "reasons": " / ".join(c.reasons)}
+        for i, c in enumerate(result.channels, start=1)
+    ])
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("score:Q", title="Fit score after the situation"),
+        y=alt.Y("channel:N", sort=alt.EncodingSortField("rank", order="ascending"), title=None),
+        color=alt.Color("fit:N", scale=alt.Scale(domain=list(FIT_COLOURS),
+                                                 range=list(FIT_COLOURS.values()))),
+        tooltip=["channel:N", "kind:N", "fit:N", alt.Tooltip("reasons:N", title="Why")],
+    ).properties(height=28 * len(result.channels))

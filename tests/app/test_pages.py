@@ -1,0 +1,61 @@
+"""Every page renders without an exception and its main interactions work (AppTest)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    if page != "app_pages/start.py":
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_start_page() -> None:
+    at = open_page("app_pages/start.py")
+    assert at.title[0].value == "CX Playbooks"
+
+
+def test_advisor_defaults_and_interaction() -> None:
+    at = open_page("app_pages/advisor.py")
+    assert any("Best fit" in s.value for s in at.subheader)
+    at.selectbox(key="advisor_need").set_value("judgment")
+    at.radio(key="advisor_stakes").set_value("consequential")
+    at.checkbox(key="advisor_org_risk").check()
+    at.run()
+    assert not at.exception
+    assert any(s.value == "Best fit: Customer success manager" for s in at.subheader)
+    assert at.warning, "a person or peer must be reachable for this moment"
+
+
+def test_advisor_off_hours_information() -> None:
+    at = open_page("app_pages/advisor.py")
+    at.checkbox(key="advisor_off_hours").check()
+    at.run()
+    assert any(s.value == "Best fit: AI assistant" for s in at.subheader)
+    assert any("person" in i.value for i in at.info)
+
+
+def test_journey_page_shows_findings_and_heatmap() -> None:
+    at = open_page("app_pages/journey.py")
+    titles = [e.label for e in at.expander]
+    assert any("Automation alone where a person or peer is needed" in t for t in titles)
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert any("How well each channel fits each need" in json.dumps(s) for s in specs)
+    assert at.get("download_button")
+
+
+@pytest.mark.parametrize("page", ["app_pages/start.py", "app_pages/advisor.py",
+                                  "app_pages/journey.py"])
+def test_no_page_raises(page: str) -> None:
+    open_page(page)
