@@ -64,7 +64,8 @@ def recommendation_chart(result: Recommendation) -> alt.Chart:
     ])
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("score:Q", title="Fit score after the situation"),
-        y=alt.Y("channel:N", sort=alt.EncodingSortField("rank", order="ascending"), title=None),
+        y=alt.Y("channel:N", sort=alt.EncodingSortField("rank", order="ascending"), title=None,
+                axis=alt.Axis(labelLimit=220)),
         color=alt.Color("fit:N", scale=alt.Scale(domain=list(FIT_COLOURS),
                                                  range=list(FIT_COLOURS.values()))),
         tooltip=["channel:N", "kind:N", "fit:N", alt.Tooltip("reasons:N", title="Why")],
