@@ -3,4 +3,5 @@
 COMMAND_MODULES = [
     "project",
     "framework",
+    "data",
 ]
