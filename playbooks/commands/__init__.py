@@ -3,5 +3,6 @@
 COMMAND_MODULES = [
     "project",
     "framework",
+    "assessment",
     "data",
 ]

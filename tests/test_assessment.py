@@ -1,0 +1,320 @@
+"""The question bank, scoring, comparison, evidence beside answers and the generated docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from playbooks.assessment import (
+    BANK_FILE,
+    compare_assessments,
+    load_question_bank,
+    parse_quarter,
+    render_question_bank_markdown,
+    score_assessment,
+)
+from playbooks.errors import InputError, KnowledgeError
+from playbooks.evidence import RULES, gather_evidence
+from playbooks.framework import load_knowledge
+
+ROOT = Path(__file__).resolve().parents[1]
+BANK = load_question_bank()
+STATEMENTS = list(BANK.statement_dimension)
+ISSUE_DIMENSIONS = {"access_to_context", "peer_learning", "listening_loop",
+                    "community_influence", "continuity", "automation_placement",
+                    "relationship_measurement"}
+
+
+def _all(level: int) -> dict[str, int]:
+    return dict.fromkeys(STATEMENTS, level)
+
+
+# --- the bank ----------------------------------------------------------------------------------
+
+
+def test_the_bank_has_the_seven_dimensions_with_three_to_five_statements_and_four_levels():
+    assert set(BANK.dimensions) >= ISSUE_DIMENSIONS
+    assert BANK.levels == (1, 2, 3, 4)
+    knowledge = load_knowledge()
+    for dim in BANK.dimensions.values():
+        assert 3 <= len(dim.statements) <= 5, dim.id
+        assert sorted(dim.levels) == [1, 2, 3, 4], dim.id
+        assert set(dim.plays) <= set(knowledge.plays)
+        assert set(dim.anti_patterns) <= set(knowledge.anti_patterns)
+
+
+def test_the_bank_fingerprint_is_stable_and_changes_with_a_statement(tmp_path):
+    data = yaml.safe_load(BANK_FILE.read_text())
+    path = tmp_path / "assessment.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert load_question_bank(path, load_knowledge()).fingerprint == BANK.fingerprint
+    data["dimensions"][0]["statements"][0]["text"] = "A different statement, meaning otherwise."
+    path.write_text(yaml.safe_dump(data))
+    assert load_question_bank(path, load_knowledge()).fingerprint != BANK.fingerprint
+
+
+def _broken_bank(tmp_path, change) -> Path:
+    data = yaml.safe_load(BANK_FILE.read_text())
+    change(data)
+    path = tmp_path / "assessment.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d["dimensions"][0]["plays"].append("no_such_play"),
+     "dimensions[0].plays[3]: unknown play 'no_such_play'"),
+    (lambda d: d["dimensions"][1]["anti_patterns"].append("nope"),
+     "dimensions[1].anti_patterns[2]: unknown anti-pattern 'nope'"),
+    (lambda d: d["dimensions"][1]["statements"][0].update(
+        id=d["dimensions"][0]["statements"][0]["id"]), "duplicate statement id"),
+    (lambda d: d["dimensions"][2]["levels"].pop(4), "dimensions[2].levels: give one descriptor"),
+    (lambda d: d["dimensions"][2]["statements"].__delitem__(slice(1, None)),
+     "dimensions[2].statements"),
+    (lambda d: d["dimensions"][0].update(colour="red"), "dimensions[0].colour: unknown key"),
+    (lambda d: d["dimensions"].append(dict(d["dimensions"][0])), "duplicate id"),
+])
+def test_a_broken_bank_is_refused_naming_file_and_key(tmp_path, change, message):
+    path = _broken_bank(tmp_path, change)
+    with pytest.raises(KnowledgeError) as raised:
+        load_question_bank(path, load_knowledge())
+    assert str(path) in str(raised.value)
+    assert message in str(raised.value)
+
+
+def test_a_duplicate_key_in_the_bank_is_refused(tmp_path):
+    path = tmp_path / "assessment.yaml"
+    path.write_text(BANK_FILE.read_text().replace("version: 1\n", "version: 1\nversion: 2\n", 1))
+    with pytest.raises(KnowledgeError, match="appears twice"):
+        load_question_bank(path, load_knowledge())
+
+
+# --- quarters ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("good", ["2026Q4", "2026q1", " 2027Q2 "])
+def test_quarters_are_read_in_canonical_form(good):
+    assert parse_quarter(good) == good.strip().upper()
+
+
+@pytest.mark.parametrize("bad", ["2026Q5", "2026Q0", "2026-Q4", "26Q4", "Q4 2026", ""])
+def test_a_quarter_that_is_not_a_quarter_is_refused(bad):
+    with pytest.raises(InputError, match="not a quarter"):
+        parse_quarter(bad)
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+
+def test_levels_are_the_whole_part_of_the_mean_and_unanswered_is_reported():
+    dim = BANK.dimensions["continuity"]
+    ids = [s.id for s in dim.statements]
+    result = score_assessment({ids[0]: 4, ids[1]: 2, ids[2]: 1})
+    score = result.dimensions["continuity"]
+    assert (score.score, score.level, score.level_name) == (2.33, 2, "Emerging")
+    assert score.unanswered == (ids[3],) and not score.complete
+    assert score.descriptor == dim.levels[2]
+    untouched = result.dimensions["peer_learning"]
+    assert (untouched.score, untouched.level, untouched.answered) == (None, None, 0)
+    assert "peer_learning" in result.unanswered_dimensions
+    assert len(result.unanswered) == len(STATEMENTS) - 3
+    assert result.overall_level == 2 and result.answered_count == 3
+
+
+def test_nothing_answered_scores_nothing_rather_than_zero():
+    result = score_assessment({})
+    assert result.overall_score is None and result.overall_level is None
+    assert all(d.level is None for d in result.dimensions.values())
+    assert result.gaps == () and result.plays_first == ()
+    assert len(result.unanswered) == len(STATEMENTS)
+
+
+def test_the_largest_gaps_come_first_and_their_plays_are_picked():
+    answers = _all(4)
+    for statement in BANK.dimensions["listening_loop"].statements:
+        answers[statement.id] = 1
+    for statement in BANK.dimensions["continuity"].statements:
+        answers[statement.id] = 2
+    result = score_assessment(answers)
+    assert [g.dimension_id for g in result.gaps] == ["listening_loop", "continuity"]
+    assert [p.play_id for p in result.plays_first] == [
+        "close_the_listening_loop", "automate_routine_retrieval", "share_account_timeline"]
+    assert "Repeated questions" in result.plays_first[0].reason
+    assert "level 1" in result.plays_first[0].reason
+
+
+def test_a_perfect_assessment_has_no_gaps():
+    result = score_assessment(_all(4))
+    assert result.overall_level == 4 and result.gaps == () and result.plays_first == ()
+
+
+@pytest.mark.parametrize(("answers", "message"), [
+    ({"made.up": 3}, "unknown statement id 'made.up'"),
+    ({STATEMENTS[0]: 5}, "level 5 is outside the scale 1 to 4"),
+    ({STATEMENTS[0]: 0}, "level 0 is outside the scale"),
+    ({STATEMENTS[0]: "3"}, "level '3' is outside the scale"),
+])
+def test_answers_outside_the_bank_are_refused(answers, message):
+    with pytest.raises(InputError) as raised:
+        score_assessment(answers)
+    assert message in str(raised.value)
+
+
+answer_sets = st.dictionaries(st.sampled_from(STATEMENTS), st.integers(1, 4))
+
+
+@settings(max_examples=150, deadline=None)
+@given(answer_sets)
+def test_scores_and_levels_stay_within_the_scale(answers):
+    result = score_assessment(answers)
+    for dim in result.dimensions.values():
+        if dim.score is None:
+            assert dim.level is None and dim.answered == 0
+        else:
+            assert 1 <= dim.score <= 4 and dim.level in (1, 2, 3, 4)
+            assert 0 <= dim.gap <= 3 and dim.level <= dim.score
+        assert dim.answered + len(dim.unanswered) == dim.total
+    if result.overall_score is not None:
+        assert 1 <= result.overall_score <= 4 and result.overall_level in (1, 2, 3, 4)
+    assert len(result.plays_first) <= 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(answer_sets.filter(bool), st.data())
+def test_raising_any_one_answer_never_lowers_a_level(answers, data):
+    statement = data.draw(st.sampled_from(sorted(answers)))
+    higher = dict(answers, **{statement: data.draw(st.integers(answers[statement], 4))})
+    before, after = score_assessment(answers), score_assessment(higher)
+    for dim_id, dim in before.dimensions.items():
+        if dim.level is not None:
+            assert after.dimensions[dim_id].level >= dim.level
+            assert after.dimensions[dim_id].score >= dim.score
+    assert after.overall_level >= before.overall_level
+
+
+# --- comparison --------------------------------------------------------------------------------
+
+
+def test_comparison_says_what_moved_up_and_down():
+    earlier = _all(2)
+    current = dict(earlier)
+    for statement in BANK.dimensions["continuity"].statements:
+        current[statement.id] = 4
+    current[BANK.dimensions["listening_loop"].statements[0].id] = 1
+    current[BANK.dimensions["listening_loop"].statements[1].id] = 1
+    for statement in BANK.dimensions["peer_learning"].statements:
+        del current[statement.id]
+    comparison = compare_assessments(score_assessment(current), score_assessment(earlier))
+    directions = {c.dimension_id: c.direction for c in comparison.dimensions}
+    assert directions["continuity"] == "up"
+    assert directions["listening_loop"] == "down"
+    assert directions["peer_learning"] == "no longer answered"
+    assert directions["access_to_context"] == "same"
+    assert [c.dimension_id for c in comparison.moved_up] == ["continuity"]
+    change = next(c for c in comparison.dimensions if c.dimension_id == "continuity")
+    assert (change.before_level, change.after_level, change.change) == (2, 4, 2.0)
+    assert comparison.same_bank
+    moved = dict((s, (b, a)) for s, b, a in comparison.statements)
+    assert moved[BANK.dimensions["peer_learning"].statements[0].id] == (2, None)
+
+
+# --- evidence beside answers ---------------------------------------------------------------------
+
+SIGNALS = pl.DataFrame({
+    "account_id": [f"a{i}" for i in range(10)],
+    "looks_healthy_drifting": [True, True, True] + [False] * 7,
+    "continuity_gap_count": [0] * 10,
+    "disengagement_score": [10.0] * 9 + [None],
+    "silence": ["withdrawing"] * 4 + ["working"] * 2 + [None] * 4,
+})
+THEMES = pl.DataFrame({
+    "theme_id": ["t1", "t2", "t3"],
+    "label": ["CSV export fails", "SSO setup", "Billing dates"],
+    "account_count": [14, 5, 2],
+    "first_seen": ["2026-06-01", "2026-09-01", "2026-10-20"],
+    "last_seen": ["2026-11-20", "2026-11-20", "2026-10-27"],
+    "weeks_active": [24, 11, 1],
+    "recurring": [True, True, False],
+})
+
+
+def _claimed(level: int):
+    return score_assessment(_all(level))
+
+
+def test_evidence_contradicts_a_high_claim_the_data_does_not_bear_out():
+    evidence = gather_evidence(_claimed(4), SIGNALS, THEMES)
+    loop = evidence["listening_loop"]
+    assert loop.verdict == "contradicted"
+    assert "2 of 3 repeated-question themes" in loop.facts[0].text
+    assert "'CSV export fails', has run 24 weeks across 14 accounts" in loop.facts[0].text
+    relationship = evidence["relationship_measurement"]
+    assert {f.rule: f.stance for f in relationship.facts} == {
+        "healthy_but_drifting": "contradicts", "quiet_disengagement": "supports"}
+    assert relationship.verdict == "mixed"
+    assert "3 of 10 accounts (30%) look healthy" in relationship.facts[0].text
+    assert "1 of 9 accounts" not in relationship.facts[1].text  # nulls are left out
+    assert "0 of 9 accounts" in relationship.facts[1].text
+    assert evidence["continuity"].verdict == "supported"
+    assert evidence["access_to_context"].facts[0].stance == "contradicts"
+
+
+def test_evidence_supports_a_low_claim_when_the_data_is_weak_too():
+    evidence = gather_evidence(_claimed(1), SIGNALS, THEMES)
+    assert evidence["listening_loop"].verdict == "supported"
+    assert evidence["continuity"].facts[0].stance == "contradicts"  # data better than answer
+
+
+def test_evidence_without_data_says_so_plainly():
+    evidence = gather_evidence(_claimed(3))
+    assert set(evidence) == set(BANK.dimensions)
+    for item in evidence.values():
+        assert item.facts == () and item.verdict == "no data"
+        assert all("no data for this" in m for m in item.missing)
+    assert "No repeated-question themes loaded" in evidence["listening_loop"].missing[0]
+
+
+def test_evidence_with_missing_or_broken_columns_degrades_per_rule():
+    signals = SIGNALS.drop("continuity_gap_count").with_columns(
+        pl.lit("many").alias("disengagement_score"))
+    evidence = gather_evidence(_claimed(3), signals, THEMES.head(0))
+    assert "no `continuity_gap_count` column" in evidence["continuity"].missing[0]
+    relationship = evidence["relationship_measurement"]
+    assert [f.rule for f in relationship.facts] == ["healthy_but_drifting"]
+    assert "wrong type" in relationship.missing[0]
+    assert "no rows" in evidence["listening_loop"].missing[0]
+
+
+def test_evidence_for_an_unanswered_dimension_is_context_only():
+    evidence = gather_evidence(score_assessment({}), SIGNALS, THEMES)
+    assert evidence["listening_loop"].facts[0].stance == "context"
+    assert evidence["listening_loop"].verdict == "unanswered"
+
+
+def test_every_evidence_rule_points_at_a_dimension_of_the_bank():
+    assert {r.dimension for r in RULES} <= set(BANK.dimensions)
+    assert len({r.id for r in RULES}) == len(RULES)
+
+
+# --- docs ---------------------------------------------------------------------------------------
+
+
+def test_the_committed_question_bank_docs_match_the_bank():
+    committed = (ROOT / "docs" / "assessment.md").read_text(encoding="utf-8")
+    assert committed == render_question_bank_markdown(), (
+        "docs/assessment.md is out of date; run `playbooks assessment docs "
+        "--output docs/assessment.md`")
+
+
+def test_the_docs_name_every_statement_play_and_anti_pattern():
+    text = render_question_bank_markdown()
+    for dim in BANK.dimensions.values():
+        assert dim.title in text
+        assert all(f"`{s.id}`" in text for s in dim.statements)
+        assert all(f"`{p}`" in text for p in dim.plays)
+        assert all(f"`{a}`" in text for a in dim.anti_patterns)
