@@ -42,10 +42,18 @@ def ensure_venv() -> Path:
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("Installing CX Playbooks and its dependencies (first run only, about a minute) ...",
           flush=True)
-    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
+    log = VENV / "install.log"
+    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check"]
+    with open(log, "w") as handle:
+        for args in (["--upgrade", "pip"], ["-e", f"{ROOT}[dev]"]):
+            done = subprocess.run([*pip, *args], stdout=handle, stderr=subprocess.STDOUT)
+            if done.returncode != 0:
+                handle.flush()
+                tail = log.read_text(errors="replace").splitlines()[-25:]
+                sys.exit("Installing the dependencies failed; the end of the log "
+                         f"({log}):\n" + "\n".join(tail))
     STAMP.write_text(wanted)
+    print("Installed.", flush=True)
     return python
 
 
