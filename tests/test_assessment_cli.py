@@ -162,3 +162,12 @@ def test_the_real_command_line_reports_errors_without_a_traceback(db, tmp_path):
                          timeout=120)
     assert bad.returncode == 2
     assert "level 9 is outside the scale" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_final_assessment_refuses_new_answers(db, capsys):
+    run(capsys, "assessment", "new", "--team", "Support", "--quarter", "2026Q4")
+    run(capsys, "assessment", "answer", "1", STATEMENTS[0], "2")
+    code, out, _ = run(capsys, "assessment", "finalise", "1")
+    assert code == 0 and "is final, with 1 answers" in out
+    code, _, err = run(capsys, "assessment", "answer", "1", STATEMENTS[1], "3")
+    assert code == 2 and "is final" in err

@@ -123,6 +123,45 @@ def test_a_stale_save_is_refused_and_no_answer_is_lost(database_url):
         assert final.updated_by == "ben"
 
 
+def test_two_people_answering_at_the_same_time_lose_nothing(database_url):
+    """Each saves through its own connection, retrying on a refused stale save."""
+    import threading
+
+    with Store(database_url) as setup:
+        assessment_id = setup.new_assessment("Support", "2026Q4").id
+    halves = {"ana": STATEMENTS[0:8], "ben": STATEMENTS[8:16]}
+    refused = {"ana": 0, "ben": 0}
+    errors: list[BaseException] = []
+
+    def answer(person: str) -> None:
+        try:
+            with Store(database_url) as store:
+                version = store.get_assessment(assessment_id).version
+                for statement in halves[person]:
+                    while True:
+                        try:
+                            version = store.save_answer(assessment_id, statement, 2,
+                                                        expected_version=version,
+                                                        by=person).version
+                            break
+                        except StaleVersionError as stale:
+                            refused[person] += 1
+                            version = stale.current_version
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=answer, args=(p,)) for p in halves]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    with Store(database_url) as store:
+        record = store.get_assessment(assessment_id)
+    assert set(record.answers) == set(STATEMENTS[:16])
+    assert record.version == 17  # one version per saved answer, none overwritten
+
+
 @pytest.mark.parametrize(("statement", "level", "expected"), [
     ("no_such.statement", 3, "unknown statement id 'no_such.statement'"),
     (STATEMENTS[0], 5, "level 5 is outside the scale 1 to 4"),

@@ -143,6 +143,21 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"Saved {statement} = {level}; assessment {record.id} is at version "
                        f"{record.version}.")
 
+    @assessment.command("finalise")
+    def finalise(assessment_id: int = typer.Argument(..., help="Assessment id."),
+                 expected_version: int | None = typer.Option(
+                     None, help="The version you read; refused if it moved on."),
+                 by: str = typer.Option("", help=BY_HELP),
+                 database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
+        """Mark an assessment final: it keeps its answers and takes no new ones."""
+        with _open(database_url) as store:
+            if expected_version is None:
+                expected_version = store.get_assessment(assessment_id).version
+            record = store.finalise_assessment(assessment_id, expected_version=expected_version,
+                                               by=by)
+            typer.echo(f"Assessment {record.id} ({record.team}, {record.quarter}) is final, "
+                       f"with {len(record.answers)} answers.")
+
     @assessment.command("show")
     def show(assessment_id: int | None = typer.Argument(None, help="Assessment id."),
              team: str | None = typer.Option(None, help="Team name (with --quarter)."),

@@ -8,6 +8,7 @@ an older version is refused with `StaleVersionError`, and the newer data stays a
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select, update
+from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -26,6 +27,8 @@ from playbooks.store.models import ActionItem, Answer, Assessment, JourneyMap, T
 from playbooks.store.settings import resolve_database_url, safe_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_LOCK = threading.Lock()
+_ADVISORY_LOCK_KEY = 7_260_517_001  # any fixed number: "playbooks store migrations"
 STATUSES = ("draft", "final")
 ACTION_STATUSES = ("open", "done")
 
@@ -131,12 +134,18 @@ def downgrade_schema(engine: Engine, revision: str = "base") -> None:
 
 
 def _run_alembic(engine: Engine, action: str, revision: str) -> None:
+    """Run one Alembic command. Alembic keeps its context in module globals, so one command
+    runs at a time per process; on PostgreSQL an advisory lock also keeps two processes
+    from migrating the same database at once."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
+    with _MIGRATION_LOCK, engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("select pg_advisory_xact_lock(:key)"),
+                               {"key": _ADVISORY_LOCK_KEY})
         config.attributes["connection"] = connection
         getattr(command, action)(config, revision)
 
