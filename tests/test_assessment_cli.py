@@ -171,3 +171,20 @@ def test_a_final_assessment_refuses_new_answers(db, capsys):
     assert code == 0 and "is final, with 1 answers" in out
     code, _, err = run(capsys, "assessment", "answer", "1", STATEMENTS[1], "3")
     assert code == 2 and "is final" in err
+
+
+def test_show_can_print_json_for_scheduled_runs(db, capsys):
+    run(capsys, "assessment", "new", "--team", "Support", "--quarter", "2026Q3")
+    run(capsys, "assessment", "new", "--team", "Support", "--quarter", "2026Q4")
+    run(capsys, "assessment", "answer", "1", STATEMENTS[0], "1")
+    run(capsys, "assessment", "answer", "2", STATEMENTS[0], "3")
+    code, out, _ = run(capsys, "assessment", "show", "2", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["assessment"]["quarter"] == "2026Q4" and data["compared_with"] == "2026Q3"
+    first = BANK.statement_dimension[STATEMENTS[0]]
+    assert data["result"]["dimensions"][first]["level"] == 3
+    assert data["result"]["overall_level"] == 3
+    moved = {c["dimension_id"]: c["direction"] for c in data["comparison"]["dimensions"]}
+    assert moved[first] == "up"
+    assert data["evidence"] is None

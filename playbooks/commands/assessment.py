@@ -165,6 +165,7 @@ def register(app: typer.Typer) -> None:
              compare: bool = typer.Option(True, help="Compare with the team's previous one."),
              signals: SignalsOption = None,
              themes: ThemesOption = None,
+             as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
              database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
         """Show levels, gaps, plays to run first, and what moved since last time."""
         from playbooks.assessment import compare_assessments, score_assessment
@@ -184,7 +185,10 @@ def register(app: typer.Typer) -> None:
 
                 evidence = gather_evidence(result, _read_frame(signals), _read_frame(themes),
                                            store.bank)
-            typer.echo(format_result(record, result, comparison, earlier, evidence))
+            if as_json:
+                typer.echo(_result_json(record, result, comparison, earlier, evidence))
+            else:
+                typer.echo(format_result(record, result, comparison, earlier, evidence))
 
     @assessment.command("list")
     def list_(team: str | None = typer.Option(None, help="Only this team."),
@@ -286,3 +290,20 @@ def register(app: typer.Typer) -> None:
 def _fitting(levels: dict[str, int], store: Store) -> dict[str, int]:
     """Keep only answers the current bank knows (an older quarter may use an older bank)."""
     return {sid: lv for sid, lv in levels.items() if not store.bank.answer_problems(sid, lv)}
+
+
+def _result_json(record: AssessmentRecord, result: AssessmentResult,
+                 comparison: Comparison | None, earlier: str | None,
+                 evidence: dict | None) -> str:
+    import json
+    from dataclasses import asdict
+
+    payload = {
+        "assessment": {k: v for k, v in asdict(record).items() if k != "answers"},
+        "result": asdict(result),
+        "compared_with": earlier,
+        "comparison": asdict(comparison) if comparison else None,
+        "evidence": {k: {**asdict(v), "verdict": v.verdict} for k, v in evidence.items()}
+        if evidence else None,
+    }
+    return json.dumps(payload, indent=2, default=str, ensure_ascii=False)

@@ -135,7 +135,7 @@ def import_assessment(store: Store, path: Path | str, fmt: str | None = None,
     """Read an export file and save it as a new assessment; all or nothing."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # tolerate the BOM spreadsheets add
     except OSError as error:
         raise InputError(f"{path}: cannot read the file ({error.strerror})") from None
     except UnicodeDecodeError:
