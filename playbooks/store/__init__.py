@@ -4,20 +4,18 @@ SQLite in the workspace by default, any PostgreSQL server by URL; the schema is 
 Alembic migrations in `migrations/`, applied when a `Store` opens.
 """
 
-from playbooks.store.settings import SETTINGS, resolve_database_url, workspace_dir
-from playbooks.store.store import (
+from playbooks.store.records import (
     ActionItemRecord,
     AnswerRecord,
     AssessmentRecord,
     JourneyMapRecord,
     NotFoundError,
     StaleVersionError,
-    Store,
     StoreError,
     TeamRecord,
-    answers_from_levels,
-    upgrade_schema,
 )
+from playbooks.store.settings import SETTINGS, resolve_database_url, workspace_dir
+from playbooks.store.store import Store, answers_from_levels, downgrade_schema, upgrade_schema
 
 __all__ = [
     "SETTINGS",
@@ -31,6 +29,7 @@ __all__ = [
     "StoreError",
     "TeamRecord",
     "answers_from_levels",
+    "downgrade_schema",
     "resolve_database_url",
     "upgrade_schema",
     "workspace_dir",

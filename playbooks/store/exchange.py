@@ -21,7 +21,8 @@ from typing import Any
 
 from playbooks.assessment import QuestionBank, parse_quarter
 from playbooks.errors import InputError, PlaybooksError
-from playbooks.store.store import STATUSES, AnswerRecord, AssessmentRecord, Store
+from playbooks.store.records import AnswerRecord, AssessmentRecord
+from playbooks.store.store import STATUSES, Store
 
 FORMAT = "cx-playbooks/assessment"
 FORMAT_VERSION = 1

@@ -11,8 +11,6 @@ import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +20,18 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from playbooks.assessment import QuestionBank, load_question_bank, parse_quarter
-from playbooks.errors import InputError, PlaybooksError
+from playbooks.errors import InputError
 from playbooks.store.models import ActionItem, Answer, Assessment, JourneyMap, Team, utcnow
+from playbooks.store.records import (
+    ActionItemRecord,
+    AnswerRecord,
+    AssessmentRecord,
+    JourneyMapRecord,
+    NotFoundError,
+    StaleVersionError,
+    StoreError,
+    TeamRecord,
+)
 from playbooks.store.settings import resolve_database_url, safe_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -31,93 +39,6 @@ _MIGRATION_LOCK = threading.Lock()
 _ADVISORY_LOCK_KEY = 7_260_517_001  # any fixed number: "playbooks store migrations"
 STATUSES = ("draft", "final")
 ACTION_STATUSES = ("open", "done")
-
-
-class StoreError(PlaybooksError):
-    """The database cannot be reached or used."""
-
-
-class NotFoundError(PlaybooksError):
-    """An assessment, journey map or action item with that id or name does not exist."""
-
-    exit_code = 1
-
-
-class StaleVersionError(PlaybooksError):
-    """A save was based on an older version; someone else changed the record since."""
-
-    exit_code = 1
-
-    def __init__(self, message: str, *, current_version: int, changed_by: str,
-                 changed_at: datetime) -> None:
-        super().__init__(message)
-        self.current_version = current_version
-        self.changed_by = changed_by
-        self.changed_at = changed_at
-
-
-# --- plain records handed to callers (detached from any database session) ----------------------
-
-
-@dataclass(frozen=True)
-class TeamRecord:
-    id: int
-    name: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class AnswerRecord:
-    statement_id: str
-    level: int
-    note: str | None = None
-    answered_by: str = ""
-    answered_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class AssessmentRecord:
-    id: int
-    team: str
-    quarter: str
-    status: str
-    version: int
-    bank_version: int
-    bank_fingerprint: str
-    created_at: datetime
-    updated_at: datetime
-    updated_by: str
-    answers: dict[str, AnswerRecord] = field(default_factory=dict)
-
-    @property
-    def levels(self) -> dict[str, int]:
-        """Statement id to level, ready for `score_assessment`."""
-        return {sid: a.level for sid, a in self.answers.items()}
-
-
-@dataclass(frozen=True)
-class JourneyMapRecord:
-    id: int
-    name: str
-    team: str | None
-    rows: list[dict[str, Any]]
-    version: int
-    updated_at: datetime
-    updated_by: str
-
-
-@dataclass(frozen=True)
-class ActionItemRecord:
-    id: int
-    team: str
-    title: str
-    owner: str
-    due_quarter: str
-    dimension_id: str | None
-    finding_id: str | None
-    status: str
-    created_at: datetime
-    done_at: datetime | None
 
 
 # --- opening and migrating ----------------------------------------------------------------------

@@ -1,0 +1,93 @@
+"""Errors of the store and the plain records it hands out (detached from any session)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from playbooks.errors import PlaybooksError
+
+
+class StoreError(PlaybooksError):
+    """The database cannot be reached or used."""
+
+
+class NotFoundError(PlaybooksError):
+    """An assessment, journey map or action item with that id or name does not exist."""
+
+    exit_code = 1
+
+
+class StaleVersionError(PlaybooksError):
+    """A save was based on an older version; someone else changed the record since."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, current_version: int, changed_by: str,
+                 changed_at: datetime) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+
+
+@dataclass(frozen=True)
+class TeamRecord:
+    id: int
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    statement_id: str
+    level: int
+    note: str | None = None
+    answered_by: str = ""
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    id: int
+    team: str
+    quarter: str
+    status: str
+    version: int
+    bank_version: int
+    bank_fingerprint: str
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+    answers: dict[str, AnswerRecord] = field(default_factory=dict)
+
+    @property
+    def levels(self) -> dict[str, int]:
+        """Statement id to level, ready for `score_assessment`."""
+        return {sid: a.level for sid, a in self.answers.items()}
+
+
+@dataclass(frozen=True)
+class JourneyMapRecord:
+    id: int
+    name: str
+    team: str | None
+    rows: list[dict[str, Any]]
+    version: int
+    updated_at: datetime
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class ActionItemRecord:
+    id: int
+    team: str
+    title: str
+    owner: str
+    due_quarter: str
+    dimension_id: str | None
+    finding_id: str | None
+    status: str
+    created_at: datetime
+    done_at: datetime | None
