@@ -3,6 +3,7 @@
 COMMAND_MODULES = [
     "project",
     "framework",
+    "classify",
     "assessment",
     "data",
 ]

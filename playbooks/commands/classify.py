@@ -1,0 +1,91 @@
+"""`playbooks classify`: the need behind customer questions."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import typer
+
+from playbooks.errors import InputError
+
+
+def read_question_file(path: Path, column: str):
+    """Read a CSV of questions as text columns; name the file and column on any problem."""
+    import polars as pl
+
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError(f"{path}: the file is empty; expected a CSV with a header row")
+    if b"\x00" in raw[:4096]:
+        raise InputError(f"{path}: this is not a text CSV file (it contains binary data)")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 text (invalid byte at position {error.start}); "
+                         "save the file as UTF-8 CSV") from None
+    try:
+        frame = pl.read_csv(raw, infer_schema=False)
+    except pl.exceptions.PolarsError as error:
+        first = str(error).strip().splitlines()[0]
+        raise InputError(f"{path}: could not read it as CSV ({first})") from None
+    if column not in frame.columns:
+        raise InputError(f"{path}: no column {column!r}; the columns are: "
+                         f"{', '.join(frame.columns)}")
+    return frame
+
+
+def register(app: typer.Typer) -> None:
+    """Add `classify` to the command line."""
+
+    @app.command("classify")
+    def classify_command(
+        file: Path | None = typer.Argument(None, help="A CSV file with one question per row."),
+        text: str | None = typer.Option(None, "--text", help="Classify this one question."),
+        column: str | None = typer.Option(None, help="The CSV column holding the question."),
+        out: Path | None = typer.Option(None, help="Write the CSV with `need` and `confidence` "
+                                        "columns added here."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON (with --text)."),
+    ) -> None:
+        """Tell which need is behind a customer question: information, judgment, reassurance,
+        proof or peer experience (or unknown), with a confidence and the cues."""
+        import polars as pl
+
+        from playbooks.classify import classify_questions
+
+        if (text is None) == (file is None):
+            raise typer.BadParameter("give either --text or a FILE", param_hint="'FILE'")
+        if text is not None:
+            result = classify_questions([text])[0]
+            if as_json:
+                typer.echo(json.dumps(result.to_dict()))
+            else:
+                typer.echo(f"need: {result.need} (confidence {result.confidence:.2f})")
+                typer.echo("cues: " + (", ".join(result.cues) or "none"))
+            return
+        assert file is not None
+        if column is None or out is None:
+            raise typer.BadParameter("with a FILE, give --column and --out",
+                                     param_hint="'--column'")
+        frame = read_question_file(file, column)
+        results = classify_questions(frame.get_column(column).to_list())
+        frame = frame.with_columns(
+            pl.Series("need", [r.need for r in results], dtype=pl.String),
+            pl.Series("confidence", [r.confidence for r in results], dtype=pl.Float64),
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+        os.close(handle)
+        try:
+            frame.write_csv(temporary)
+            os.replace(temporary, out)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        counts = frame.get_column("need").value_counts(sort=True)
+        summary = ", ".join(f"{row['need']} {row['count']}" for row in counts.iter_rows(named=True))
+        typer.echo(f"Wrote {out}: {frame.height} questions ({summary})")

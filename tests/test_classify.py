@@ -1,0 +1,107 @@
+"""The need classifier: accuracy on questions kept apart from its training data, cues on every
+answer, and a clear `unknown` for text it cannot read."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from playbooks.classify import UNKNOWN, classify_question, classify_questions
+from playbooks.knowledge_io import KNOWLEDGE_DIR
+
+TEST_QUESTIONS = yaml.safe_load(
+    (Path(__file__).parent / "cases" / "classify_questions.yaml").read_text(encoding="utf-8"))
+LABELLED = [(need, q) for need, qs in TEST_QUESTIONS.items() if need != UNKNOWN for q in qs]
+
+
+def test_test_questions_are_kept_apart_from_training() -> None:
+    training = yaml.safe_load((KNOWLEDGE_DIR / "need_examples.yaml").read_text())["examples"]
+    seen = {q.strip().lower() for qs in training.values() for q in qs}
+    assert not [q for _, q in LABELLED if q.strip().lower() in seen]
+
+
+def test_accuracy_on_held_apart_questions() -> None:
+    results = classify_questions([q for _, q in LABELLED])
+    correct = sum(r.need == need for (need, _), r in zip(LABELLED, results, strict=True))
+    accuracy = correct / len(LABELLED)
+    assert accuracy >= 0.80, f"accuracy {accuracy:.2f}"
+    for need in {n for n, _ in LABELLED}:
+        per_need = [r.need == n for (n, _), r in zip(LABELLED, results, strict=True) if n == need]
+        assert sum(per_need) / len(per_need) >= 0.6, need
+
+
+def test_every_answer_carries_cues_and_a_bounded_confidence() -> None:
+    for result in classify_questions([q for _, q in LABELLED]):
+        if result.need != UNKNOWN:
+            assert result.cues
+        assert 0.0 <= result.confidence <= 1.0
+
+
+def test_unreadable_text_is_unknown() -> None:
+    for text in [*TEST_QUESTIONS[UNKNOWN], None]:
+        result = classify_question(text)
+        assert result.need == UNKNOWN and result.confidence == 0.0 and result.cues == []
+
+
+def test_cue_phrases_decide_clear_cases() -> None:
+    result = classify_question("Has anyone else rolled this out to a sales team? Lessons learned?")
+    assert result.need == "peer_experience"
+    assert '"has anyone"' in result.cues and '"lessons learned"' in result.cues
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([q for _, q in LABELLED] + ["", "???"]), min_size=1,
+                max_size=20))
+def test_batch_equals_one_by_one_in_any_order(texts: list[str]) -> None:
+    batch = classify_questions(texts)
+    assert batch == [classify_question(t) for t in texts]
+    assert classify_questions(list(reversed(texts))) == list(reversed(batch))
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "playbooks", "classify", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_text_json() -> None:
+    result = _run("--text", "Which is better for us, option A or B?", "--json")
+    assert result.returncode == 0, result.stderr
+    assert '"need": "judgment"' in result.stdout and '"cues"' in result.stdout
+
+
+def test_cli_file_adds_need_and_confidence(tmp_path: Path) -> None:
+    source = tmp_path / "questions.csv"
+    rows = [{"id": str(i), "question": q} for i, (_, q) in enumerate(LABELLED[:10])]
+    rows.append({"id": "99", "question": ""})
+    with open(source, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", "question"])
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "out" / "classified.csv"
+    result = _run(str(source), "--column", "question", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    with open(out, newline="", encoding="utf-8") as handle:
+        written = list(csv.DictReader(handle))
+    assert [r["id"] for r in written] == [r["id"] for r in rows]
+    assert set(written[0]) == {"id", "question", "need", "confidence"}
+    assert written[-1]["need"] == UNKNOWN
+
+
+def test_cli_file_errors_name_the_problem(tmp_path: Path) -> None:
+    source = tmp_path / "questions.csv"
+    source.write_text("id,text\n1,How do I export?\n")
+    result = _run(str(source), "--column", "question", "--out", str(tmp_path / "o.csv"))
+    assert result.returncode == 2
+    assert "no column 'question'" in result.stderr and "id, text" in result.stderr
+    assert not (tmp_path / "o.csv").exists()
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    result = _run(str(empty), "--column", "q", "--out", str(tmp_path / "o.csv"))
+    assert result.returncode == 2 and "empty" in result.stderr
+    assert "Traceback" not in result.stderr
