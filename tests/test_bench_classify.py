@@ -1,0 +1,16 @@
+"""The classification benchmark script runs (at tiny scale; no timing is asserted)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_classify.py"
+
+
+def test_bench_classify_runs_at_tiny_scale() -> None:
+    done = subprocess.run([sys.executable, str(SCRIPT), "--rows", "300", "--baseline-sample",
+                           "40"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "questions: 300" in done.stdout and "speed-up" in done.stdout
