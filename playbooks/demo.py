@@ -274,7 +274,6 @@ def generate_demo(out_dir: str | os.PathLike[str], accounts: int = DEFAULT_ACCOU
         for writer in writers.values():
             writer.close()
         writers = {}
-        plan["accounts"].to_arrow()
         pq.write_table(plan["accounts"].to_arrow().cast(_arrow_schema("accounts")),
                        temp["accounts"], compression="zstd")
         for name, path in temp.items():

@@ -10,6 +10,7 @@ listed in the report as `engine_mismatches`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import uuid
@@ -487,8 +488,9 @@ def _tally_chunk(typed: pl.DataFrame, raw: pl.DataFrame, rules: list[Rule], cont
         tally.examples.extend({"row": r, "value": v} for r, v in picked.iter_rows())
 
 
-def _resolve_duplicates(rule: Rule, tally: _Tally, make_chunks: Callable[[], Iterable[pl.DataFrame]],
-                        contract: Contract, state: ConformState) -> None:
+def _resolve_duplicates(rule: Rule, tally: _Tally,
+                        make_chunks: Callable[[], Iterable[pl.DataFrame]], contract: Contract,
+                        state: ConformState) -> None:
     hashes = pl.concat(tally.hashes)
     tally.hashes = []
     repeated = hashes.filter(hashes.is_duplicated()).unique()
@@ -582,9 +584,17 @@ def run_gx(frame: pl.DataFrame, contract: Contract, *, keys: dict[str, pl.Series
 
     from playbooks.contracts import compile_suite, gx_context
 
+    # Only the referenced values that occur in the frame matter for membership, and a short
+    # value set keeps great-expectations fast (it copies the set into every result).
+    related = {}
+    for rule in contract_rules(contract):
+        key = f"{rule.params.get('table')}.{rule.params.get('column')}"
+        if rule.check == "references" and rule.columns[0] in frame.columns and key in (keys or {}):
+            seen = frame.get_column(rule.columns[0]).drop_nulls().unique().cast(pl.String)
+            known = (keys or {})[key]
+            related[key] = known.filter(known.is_in(seen.implode())).to_list()
     with _GX_LOCK:
         context = gx_context()
-        related = {k: v.to_list() for k, v in (keys or {}).items()}
         name = f"cx-{contract.name}-{uuid.uuid4().hex}"
         suite = context.suites.add(compile_suite(contract, columns=frame.columns,
                                                  related=related, now=now, name=name))
@@ -596,10 +606,8 @@ def run_gx(frame: pl.DataFrame, contract: Contract, *, keys: dict[str, pl.Series
                                     result_format="SUMMARY")
         finally:
             for store in (context.validation_definitions, context.suites, context.data_sources):
-                try:
+                with contextlib.suppress(Exception):
                     store.delete(name)
-                except Exception:  # noqa: BLE001 - cleanup of an ephemeral context
-                    pass
     out = {}
     for item in result.results:
         rule_id = item.expectation_config.meta.get("rule_id")
@@ -612,16 +620,7 @@ def compare_with_gx(frame: pl.DataFrame, typed: pl.DataFrame, contract: Contract
                     keys: dict[str, pl.Series], now: dt.datetime,
                     rules: list[Rule]) -> list[str]:
     """List the rules where great-expectations and the polars rules disagree on a frame."""
-    # Only the referenced values that occur in the frame matter for membership, and a short
-    # value set keeps great-expectations fast (it copies the set into every result).
-    narrowed = {}
-    for rule in rules:
-        if rule.check == "references" and rule.columns[0] in frame.columns:
-            key = f"{rule.params['table']}.{rule.params['column']}"
-            if key in keys:
-                seen_values = frame.get_column(rule.columns[0]).drop_nulls().unique()
-                narrowed[key] = keys[key].filter(keys[key].is_in(seen_values.implode()))
-    gx_results = run_gx(frame, contract, keys={**keys, **narrowed}, now=now)
+    gx_results = run_gx(frame, contract, keys=keys, now=now)
     tallies = {r.id: _Tally() for r in rules}
     _tally_chunk(typed, typed, rules, contract, keys, now, 0, tallies)
     mismatches = []

@@ -435,9 +435,9 @@ def import_files(files: dict[str, str | os.PathLike[str]] | list[str | os.PathLi
                 related[contract.name] = pl.read_parquet(temp)
         if not all(r.valid for r in reports):
             failed = [r.source for r in reports if not r.valid]
-            raise ImportRejected(f"Nothing was imported: {', '.join(failed)} "
-                                 f"{'breaks its contract' if len(failed) == 1 else 'break their contracts'}"
-                                 f" (the workspace {folder} is unchanged).", reports)
+            verb = "breaks its contract" if len(failed) == 1 else "break their contracts"
+            raise ImportRejected(f"Nothing was imported: {', '.join(failed)} {verb} "
+                                 f"(the workspace {folder} is unchanged).", reports)
         for temp, final in temps:
             os.replace(temp, final)
         temps = []

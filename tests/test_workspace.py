@@ -24,10 +24,12 @@ A3,Gamma,mid_market,Sam Kim,30000,2023-03-15,2027-03-15,expansion
 """
 ACTIVITY_HEADER = ("event_id,account_id,person_id,actor_type,occurred_at,source_function,kind,"
                    "channel,automated,feature,question_text\n")
-ACTIVITY = ACTIVITY_HEADER + """E1,A1,p1,customer,2025-03-01 10:00:00,support,question_asked,support_agent,false,,How do I export the report to CSV?
-E2,A2,p2,customer,2025-03-02 11:00:00,product,feature_used,product,false,dashboards,
-E3,A3,bot-1,bot,2025-03-03 09:00:00,customer_success,automated_check_in,email,true,,
-"""
+ACTIVITY = ACTIVITY_HEADER + (
+    "E1,A1,p1,customer,2025-03-01 10:00:00,support,question_asked,support_agent,false,,"
+    "How do I export the report to CSV?\n"
+    "E2,A2,p2,customer,2025-03-02 11:00:00,product,feature_used,product,false,dashboards,\n"
+    "E3,A3,bot-1,bot,2025-03-03 09:00:00,customer_success,automated_check_in,email,true,,\n"
+)
 
 
 def _csv(tmp_path: Path, name: str, text: str | bytes) -> Path:

@@ -1,0 +1,97 @@
+"""Measure contract validation of the activity table: throughput and peak memory.
+
+    python benchmarks/bench_validate.py --rows 1000000 10000000 30000000 --source DIR
+
+DIR is a demo workspace with at least as many activity rows as the largest size (see
+bench_demo.py --out). Each size is written as its own Parquet file and validated in a fresh
+process, so peak memory is per run. Modes:
+
+- chunked: `validate_file` as `playbooks validate` runs it (polars rules on every row in
+  chunks, the compiled great-expectations suite on a 50,000-row sample, in a thread);
+- chunked-no-gx: the same without the great-expectations sample (no 4-5 s import);
+- gx-full-frame (baseline): plain great-expectations, the compiled suite on the whole file as
+  one pandas frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _worker(mode: str, file: Path, accounts: Path) -> dict[str, float]:
+    start = time.perf_counter()
+    import polars as pl
+
+    related = {"accounts": pl.read_parquet(accounts, columns=["account_id"])}
+    if mode == "gx-full-frame":
+        from playbooks.contracts import load_contract
+        from playbooks.validation import related_keys, run_gx
+
+        contract = load_contract("activity")
+        frame = pl.read_parquet(file)
+        results = run_gx(frame, contract, keys=related_keys(related, contract))
+        rows = frame.height
+        valid = all(r["success"] for r in results.values())
+    else:
+        from playbooks.workspace import validate_file
+
+        report = validate_file(file, "activity", related=related,
+                               gx="off" if mode == "chunked-no-gx" else "sample")
+        rows, valid = report.rows, report.valid
+        assert not report.engine_mismatches, report.engine_mismatches
+    seconds = time.perf_counter() - start
+    return {"mode": mode, "rows": rows, "valid": valid, "seconds": round(seconds, 2),
+            "rows_per_second": round(rows / seconds),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def main(argv: list[str] | None = None) -> list[dict[str, float]]:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--source", type=Path, required=True, help="demo workspace folder")
+    parser.add_argument("--modes", nargs="+",
+                        default=["chunked", "chunked-no-gx", "gx-full-frame"])
+    parser.add_argument("--baseline-max-rows", type=int, default=10_000_000,
+                        help="skip the whole-frame baseline above this size (memory)")
+    parser.add_argument("--worker", nargs=3, metavar=("MODE", "FILE", "ACCOUNTS"))
+    args = parser.parse_args(argv)
+    if args.worker:
+        figures = _worker(args.worker[0], Path(args.worker[1]), Path(args.worker[2]))
+        print(json.dumps(figures))
+        return [figures]
+
+    import polars as pl
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-validate-") as temp:
+        for rows in args.rows:
+            file = Path(temp) / f"activity-{rows}.parquet"
+            pl.scan_parquet(args.source / "activity.parquet").head(rows).sink_parquet(file)
+            for mode in args.modes:
+                if mode == "gx-full-frame" and rows > args.baseline_max_rows:
+                    continue
+                done = subprocess.run(
+                    [sys.executable, __file__, "--source", str(args.source), "--worker", mode,
+                     str(file), str(args.source / "accounts.parquet")],
+                    capture_output=True, text=True, cwd=ROOT)
+                if done.returncode != 0:
+                    raise SystemExit(done.stderr)
+                figures = json.loads(done.stdout.strip().splitlines()[-1])
+                print(json.dumps(figures), flush=True)
+                results.append(figures)
+            file.unlink()
+    return results
+
+
+if __name__ == "__main__":
+    main()
