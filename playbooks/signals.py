@@ -135,6 +135,9 @@ def prepare_activity(activity: pl.LazyFrame) -> pl.LazyFrame:
             exprs.append(pl.lit(None, dtype=dtype).alias(name))
     for name in ("account_id", "person_id", "actor_type", "kind"):
         exprs.append(pl.col(name).cast(pl.String))
+    if schema.get("automated") == pl.String:
+        exprs.append(pl.col("automated").str.strip_chars().str.to_lowercase()
+                     .is_in(["true", "1", "yes", "y", "t"]).alias("automated"))
     return activity.with_columns(exprs)
 
 
@@ -564,11 +567,12 @@ def _drift_sentence(plan: _Plan) -> pl.Expr:
     falling = pl.concat_list([pl.when(pl.col(f"{s.name}_against")).then(pl.lit(s.label.lower()))
                               for s in rel]).list.drop_nulls().list.join(", ")
     view = pl.when(pl.col("internal_view_source") == "health_score") \
-        .then(pl.format("health score {} ({})", pl.col("health_score").round(0).cast(pl.Int64),
+        .then(pl.format("health score {}, {}", pl.col("health_score").round(0).cast(pl.Int64),
                         pl.col("health_colour"))) \
         .otherwise(pl.lit("steady use, check-ins done, no escalation"))
-    return pl.format("Looks healthy inside ({}) while the relationship falls {}% on average: {}.",
-                     view, (pl.col("relationship_fall") * 100).round(0).cast(pl.Int64), falling)
+    typical = _pct(1 - (-pl.col("relationship_fall")).exp())
+    return pl.format("Looks healthy inside ({}) while relationship signals fall, typically by "
+                     "{}%: {}.", view, typical, falling)
 
 
 def reason_columns(plan: _Plan) -> list[pl.Expr]:

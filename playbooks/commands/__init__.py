@@ -6,4 +6,5 @@ COMMAND_MODULES = [
     "classify",
     "assessment",
     "data",
+    "signals",
 ]
