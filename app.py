@@ -6,6 +6,7 @@ st.set_page_config(page_title="CX Playbooks", page_icon=":material/diversity_3:"
 
 pages = [
     st.Page("app_pages/start.py", title="Start", icon=":material/home:", default=True),
+    st.Page("app_pages/assessment.py", title="Self-assessment", icon=":material/checklist:"),
     st.Page("app_pages/advisor.py", title="Channel advisor", icon=":material/alt_route:"),
     st.Page("app_pages/journey.py", title="Journey map", icon=":material/route:"),
 ]

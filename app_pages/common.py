@@ -32,3 +32,25 @@ def friendly_errors(action: str) -> Iterator[None]:
                  icon=":material/error:")
         with st.expander("Technical details"):
             st.code("".join(traceback.format_exception(error)), language=None)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str):
+    from playbooks.store import Store
+
+    return Store(url)
+
+
+def store():
+    """The store for saved assessments, journey maps and plans (one per database URL)."""
+    from playbooks.store.settings import resolve_database_url
+
+    return _store(resolve_database_url(None))
+
+
+@st.cache_resource(show_spinner=False)
+def question_bank():
+    """The self-assessment question bank, loaded once per server."""
+    from playbooks.assessment import load_question_bank
+
+    return load_question_bank()

@@ -7,6 +7,7 @@ import altair as alt
 import polars as pl
 
 from playbooks.advisor import Recommendation
+from playbooks.assessment import AssessmentResult
 from playbooks.framework import Knowledge, load_knowledge
 
 FIT_COLOURS = {"strong": "#1b7f5f", "partial": "#e0b54a", "poor": "#c8553d"}
@@ -70,3 +71,35 @@ def recommendation_chart(result: Recommendation) -> alt.Chart:
                                                  range=list(FIT_COLOURS.values()))),
         tooltip=["channel:N", "kind:N", "fit:N", alt.Tooltip("reasons:N", title="Why")],
     ).properties(height=28 * len(result.channels))
+
+
+def assessment_profile_chart(result: AssessmentResult, earlier: AssessmentResult | None = None,
+                             *, earlier_label: str = "previous quarter") -> alt.LayerChart:
+    """One bar per dimension (its self-assessed score), with the earlier quarter as ticks."""
+    rows = []
+    for order, dim in enumerate(result.dimensions.values()):
+        before = earlier.dimensions.get(dim.dimension_id) if earlier else None
+        rows.append({
+            "dimension": dim.title, "order": order, "score": dim.score,
+            "level": dim.level_name or "not answered",
+            "answered": f"{dim.answered} of {dim.total}",
+            "earlier": before.score if before else None,
+        })
+    frame = pl.DataFrame(rows, schema_overrides={"score": pl.Float64, "earlier": pl.Float64})
+    y = alt.Y("dimension:N", sort=alt.EncodingSortField("order", order="ascending"), title=None,
+              axis=alt.Axis(labelLimit=320))
+    bars = alt.Chart(frame).mark_bar(color="#3b6ea5").encode(
+        x=alt.X("score:Q", title="Self-assessed level (1 to 4)",
+                scale=alt.Scale(domain=[0, result.target])),
+        y=y,
+        tooltip=["dimension:N", alt.Tooltip("score:Q", format=".2f"), "level:N",
+                 alt.Tooltip("answered:N", title="Statements answered"),
+                 alt.Tooltip("earlier:Q", title=earlier_label, format=".2f")],
+    )
+    layers = [bars]
+    if earlier is not None:
+        layers.append(alt.Chart(frame).mark_tick(color="#c8553d", thickness=3, size=22).encode(
+            x="earlier:Q", y=y,
+            tooltip=[alt.Tooltip("earlier:Q", title=earlier_label, format=".2f")]))
+    return alt.layer(*layers).properties(title="Self-assessment profile",
+                                         height=36 * len(rows))
