@@ -84,9 +84,11 @@ class SignalSettings:
     contact_half_life_days: float = 60.0
     watch_score: float = 15.0
     disengaging_score: float = 35.0
-    drift_index: float = 0.15  # weighted mean fall (log scale) across relationship signals
+    drift_index: float = 0.12  # weighted mean fall (log scale) across relationship signals
     drift_key_signal: str = "people"  # this signal must count against (people leaving)...
     drift_min_against: int = 2  # ...or, when its source is missing, this many signals must
+    watch_drift_index: float = 0.25  # the fall needed when the internal view is amber ("watch")
+    watch_usage_drop: float = 0.10  # ...and product use may not fall more than this
     usage_drop_alarm: float = 0.45  # a fall in product use a dashboard would show
     quiet_share: float = 0.5  # contact below this share of similar accounts is "quiet"
     narrowing: float = 0.40  # a fall in distinct features this large reads as withdrawing
@@ -539,8 +541,13 @@ def drift_columns(plan: _Plan) -> list[pl.Expr]:
     else:
         key = against >= s.drift_min_against
     declining = (fall >= s.drift_index) & key
-    looks_healthy = ((pl.col("internal_view") == "healthy") & (pl.col("escalations_recent") == 0)
-                     & ~(pl.col("active_days_change") <= -s.usage_drop_alarm).fill_null(False))
+    calm = (pl.col("escalations_recent") == 0) & ~(
+        pl.col("active_days_change") <= -s.usage_drop_alarm).fill_null(False)
+    # Amber counts as "looks fine" only with steady use and a clearer relationship fall.
+    amber_but_calm = ((pl.col("internal_view") == "watch")
+                      & (pl.col("active_days_change") > -s.watch_usage_drop).fill_null(False)
+                      & (fall >= s.watch_drift_index))
+    looks_healthy = calm & ((pl.col("internal_view") == "healthy") | amber_but_calm)
     contact_recent = pl.sum_horizontal([pl.col(f"{n}_recent").fill_null(0.0)
                                         for n in RELATIONSHIP_CONTACT if n in _names(s)])
     contact_cohort = pl.sum_horizontal([pl.col(f"{n}_cohort").fill_null(0.0)
