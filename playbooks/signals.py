@@ -415,8 +415,9 @@ def score_stages(plan: _Plan) -> list[list[pl.Expr]]:
     weights = [pl.when(pl.col(f"_s_{name}").is_not_null()).then(pl.lit(w)).otherwise(0.0)
                .alias(f"_w_{name}") for name, w, _, _ in parts]
     total = pl.sum_horizontal([pl.col(f"_w_{name}") for name, *_ in parts])
-    points = [(pl.col(f"_s_{name}").fill_null(0.0) * pl.col(f"_w_{name}") * 100.0 / total)
-              .alias(f"_p_{name}") for name, *_ in parts]
+    points = [pl.when(total > 0)
+              .then(pl.col(f"_s_{name}").fill_null(0.0) * pl.col(f"_w_{name}") * 100.0 / total)
+              .otherwise(0.0).alias(f"_p_{name}") for name, *_ in parts]
     score = pl.sum_horizontal([pl.col(f"_p_{name}") for name, *_ in parts]).round(1)
     minimum = plan.settings.reason_min_points
     reasons = pl.concat_list([
@@ -501,11 +502,13 @@ def continuity_gap_frame(activity: pl.LazyFrame, *, end: dt.datetime, start: dt.
                            / 24).round(1).alias("days_after")))
 
 
-def list_continuity_gaps(activity: pl.LazyFrame, *, as_of: dt.date | str | None = None,
-                         weeks: int = 24, gap_days: int = 7) -> pl.DataFrame:
+def list_continuity_gaps(activity: pl.LazyFrame | pl.DataFrame, *,
+                         as_of: dt.date | str | None = None, weeks: int = 24,
+                         gap_days: int = 7) -> pl.DataFrame:
     """List each continuity gap with its dates: which issue, which outreach, how soon after."""
     if gap_days < 1 or weeks < 1:
         raise InputError("gap_days and weeks must be at least 1.")
+    activity = activity.lazy()
     prepared = _with_event_id(prepare_activity(activity))
     day = resolve_as_of(activity, as_of)
     end = _window_end(day)
@@ -571,8 +574,10 @@ def _names(settings: SignalSettings) -> set[str]:
 
 def _drift_sentence(plan: _Plan) -> pl.Expr:
     rel = [s for s in plan.settings.signals if s.relationship]
-    falling = pl.concat_list([pl.when(pl.col(f"{s.name}_against")).then(pl.lit(s.label.lower()))
-                              for s in rel]).list.drop_nulls().list.join(", ")
+    falling = pl.concat_list([
+        pl.when(pl.col(f"{s.name}_against")).then(
+            pl.format("{} -{}%", pl.lit(s.label.lower()), _pct(-pl.col(f"{s.name}_change"))))
+        for s in rel]).list.drop_nulls().list.join(", ")
     view = pl.when(pl.col("internal_view_source") == "health_score") \
         .then(pl.format("health score {}, {}", pl.col("health_score").round(0).cast(pl.Int64),
                         pl.col("health_colour"))) \
