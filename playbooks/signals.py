@@ -169,7 +169,9 @@ def resolve_as_of(activity: pl.LazyFrame, as_of: dt.date | dt.datetime | str | N
         return as_of.date()
     if isinstance(as_of, dt.date):
         return as_of
-    latest = prepare_activity(activity).select(pl.col("occurred_at").max()).collect().item()
+    schema = _require(activity, ("occurred_at",), "activity")
+    latest = activity.select(_as_datetime("occurred_at", schema["occurred_at"]).max()) \
+        .collect().item()
     return latest.date() if latest is not None else dt.date.today()
 
 
