@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages.common import friendly_errors, question_bank, store
 from playbooks.assessment import compare_assessments, score_assessment
 from playbooks.charts import assessment_profile_chart
+from playbooks.errors import PlaybooksError
 from playbooks.store.records import StaleVersionError
 
 KEY = "assess_"
@@ -86,25 +87,53 @@ def go(to: int) -> None:
     st.session_state[step_key] = to
 
 
-def save(statement_id: str, widget: str, version: int) -> None:
-    level = st.session_state[widget]
+version_key = f"{KEY}version_{record.id}"
+
+
+def forget_widgets() -> None:
+    """Drop the answer widgets' state so they show what the store holds."""
+    for d in dimensions:
+        for item in d.statements:
+            st.session_state.pop(f"{KEY}{record.id}_{item.id}", None)
+
+
+if version_key not in st.session_state:
+    st.session_state[version_key] = record.version
+elif st.session_state[version_key] < record.version:
+    st.info(f"{record.updated_by or 'Someone'} changed this assessment since you opened it; "
+            "the page now shows the newest answers.", icon=":material/sync:")
+    forget_widgets()
+    st.session_state[version_key] = record.version
+
+
+def save(statement_id: str, widget: str) -> None:
+    """Save one answer the moment it is given (a widget callback: errors become messages).
+
+    The save is based on the version this session last saw, so a change made by someone
+    else in between is refused rather than silently built upon.
+    """
+    level = st.session_state.get(widget)
     if level is None:
         return
     try:
-        store().save_answer(record.id, statement_id, level, expected_version=version,
-                            by=st.session_state.get(KEY + "author", ""))
+        saved = store().save_answer(record.id, statement_id, level,
+                                    expected_version=st.session_state[version_key],
+                                    by=st.session_state.get(KEY + "author", ""))
+        st.session_state[version_key] = saved.version
     except StaleVersionError as error:
         st.session_state[KEY + "stale"] = (
             f"Someone else saved this assessment first, so your last answer was not saved. "
             f"{error.message} The page now shows the newest answers; please check it again.")
-        for d in dimensions:
-            for item in d.statements:
-                st.session_state.pop(f"{KEY}{record.id}_{item.id}", None)
+        forget_widgets()
+        st.session_state[version_key] = error.current_version
+    except PlaybooksError as error:
+        st.session_state[KEY + "stale"] = f"Your answer was not saved: {error}"
+        st.session_state.pop(widget, None)
 
 
 st.radio("Step", range(len(steps)), index=step, format_func=lambda i: steps[i],
          horizontal=True, key=f"{KEY}nav_{record.id}_{step}", label_visibility="collapsed",
-         on_change=lambda: go(st.session_state[f"{KEY}nav_{record.id}_{step}"]))
+         on_change=lambda: go(st.session_state.get(f"{KEY}nav_{record.id}_{step}", step)))
 
 if step < len(dimensions):
     dim = dimensions[step]
@@ -117,7 +146,7 @@ if step < len(dimensions):
         st.radio(item.text, list(scale), key=widget, horizontal=True,
                  index=None if current is None else list(scale).index(current),
                  format_func=lambda level: scale[level].label, disabled=final,
-                 on_change=save, args=(item.id, widget, record.version))
+                 on_change=save, args=(item.id, widget))
     with st.expander("What the levels mean for this dimension"):
         for level, text in sorted(dim.levels.items()):
             st.text(f"{level}. {bank.level_names.get(level, '')}: {text}")
