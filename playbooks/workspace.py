@@ -206,12 +206,15 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Callable[[], Iterator[pl.Dat
     if meta.num_rows == 0:
         raise InputError(f"{path.name}: the Parquet file has columns but no rows.")
 
+    total = meta.num_rows
+
     def chunks() -> Iterator[pl.DataFrame]:
+        # polars reads only the row groups a slice needs, and faster than pyarrow batches.
+        scan = pl.scan_parquet(path)
         try:
-            handle = pq.ParquetFile(path)
-            for batch in handle.iter_batches(batch_size=chunk_rows):
-                yield pl.from_arrow(pa.Table.from_batches([batch]))  # type: ignore[misc]
-        except (pa.ArrowInvalid, OSError) as error:
+            for offset in range(0, total, chunk_rows):
+                yield scan.slice(offset, chunk_rows).collect()
+        except (pl.exceptions.PolarsError, OSError) as error:
             raise InputError(f"{path.name}: the Parquet file is damaged ({error}).") from error
 
     return chunks
