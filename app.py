@@ -9,5 +9,6 @@ pages = [
     st.Page("app_pages/assessment.py", title="Self-assessment", icon=":material/checklist:"),
     st.Page("app_pages/advisor.py", title="Channel advisor", icon=":material/alt_route:"),
     st.Page("app_pages/journey.py", title="Journey map", icon=":material/route:"),
+    st.Page("app_pages/signals.py", title="Account signals", icon=":material/monitor_heart:"),
 ]
 st.navigation(pages).run()

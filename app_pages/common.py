@@ -54,3 +54,91 @@ def question_bank():
     from playbooks.assessment import load_question_bank
 
     return load_question_bank()
+
+
+# --- the workspace -----------------------------------------------------------------------------
+
+
+def workspace_path():
+    """The workspace folder: PLAYBOOKS_WORKSPACE, else ./workspace."""
+    from playbooks.workspace import resolve_workspace
+
+    return resolve_workspace(None)
+
+
+def demo_size() -> int:
+    """How many accounts a first-run demo workspace gets (PLAYBOOKS_DEMO_ACCOUNTS)."""
+    import os
+
+    try:
+        return max(50, int(os.environ.get("PLAYBOOKS_DEMO_ACCOUNTS", "2000")))
+    except ValueError:
+        return 2000
+
+
+def ensure_workspace() -> None:
+    """Give a first run a working demo workspace, with a spinner while it is generated."""
+    from playbooks.demo import ensure_demo_workspace
+    from playbooks.workspace import workspace_status
+
+    folder = workspace_path()
+    if workspace_status(folder).has_data:
+        return
+    with st.spinner("Preparing a demo workspace so you can explore with realistic data ..."):
+        ensure_demo_workspace(folder, accounts=demo_size())
+
+
+def workspace_stamp() -> tuple[str, tuple[float, ...]]:
+    """The workspace folder and its tables' modification times: a cache key that changes
+    whenever an import or a new demo replaces a table."""
+    from playbooks.workspace import TABLES
+
+    folder = workspace_path()
+    times = tuple((folder / f"{t}.parquet").stat().st_mtime
+                  if (folder / f"{t}.parquet").exists() else 0.0 for t in TABLES)
+    return str(folder), times
+
+
+@st.cache_resource(show_spinner="Reading the workspace ...", max_entries=2)
+def tables(stamp: tuple[str, tuple[float, ...]]):
+    """The accounts and activity tables of a workspace (cached until a table changes)."""
+    import polars as pl
+
+    from playbooks.workspace import scan_table
+
+    folder = stamp[0]
+    return scan_table("accounts", folder).collect(), scan_table("activity", folder).collect()
+
+
+@st.cache_resource(show_spinner="Computing account signals ...", max_entries=4)
+def signals(stamp: tuple[str, tuple[float, ...]], as_of=None):
+    """Per-account signals of a workspace as of a date (cached per workspace version)."""
+    from playbooks.signals import compute_signals
+
+    accounts, activity = tables(stamp)
+    return compute_signals(accounts.lazy(), activity.lazy(), as_of=as_of)
+
+
+@st.cache_resource(show_spinner="Grouping repeated questions ...", max_entries=2)
+def themes(stamp: tuple[str, tuple[float, ...]]):
+    """Repeated-question themes of a workspace."""
+    from playbooks.themes import find_themes
+
+    return find_themes(tables(stamp)[1].lazy())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def continuity_gaps(stamp: tuple[str, tuple[float, ...]]):
+    """Continuity gaps of a workspace, one row per gap."""
+    from playbooks.signals import list_continuity_gaps
+
+    return list_continuity_gaps(tables(stamp)[1].lazy())
+
+
+_MARKDOWN_SPECIAL = "\\`*_{}[]()<>#+-.!|~$"
+
+
+def plain(text: object) -> str:
+    """Escape user-provided text for places that render Markdown (titles, labels), so an
+    account name or question can never become a link, an image or markup."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))

@@ -103,3 +103,95 @@ def assessment_profile_chart(result: AssessmentResult, earlier: AssessmentResult
             tooltip=[alt.Tooltip("earlier:Q", title=earlier_label, format=".2f")]))
     return alt.layer(*layers).properties(title="Self-assessment profile",
                                          height=36 * len(rows))
+
+
+STATUS_COLOURS = {"drifting while it looks healthy": "#c8553d", "at risk or watch": "#e0b54a",
+                  "steady": "#3b6ea5", "no data": "#9e9e9e"}
+
+
+def portfolio_frame(signals: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+    """One row per account: internal view, relationship trend, value and a plain group."""
+    joined = signals.join(accounts.select("account_id", "name", "annual_value", "owner",
+                                          "renewal_date"), on="account_id", how="left")
+    return joined.with_columns(
+        relationship_trend=(-pl.col("relationship_fall").fill_null(0.0) * 100).round(1),
+        internal_score=pl.coalesce(pl.col("health_score"), pl.lit(None, pl.Float64)),
+        group=pl.when(pl.col("status") == "no_data").then(pl.lit("no data"))
+        .when(pl.col("looks_healthy_drifting")).then(pl.lit("drifting while it looks healthy"))
+        .when(pl.col("status").is_in(["watch", "disengaging"])).then(pl.lit("at risk or watch"))
+        .otherwise(pl.lit("steady")),
+        first_reason=pl.col("reasons").list.first().fill_null(""),
+    )
+
+
+def portfolio_chart(frame: pl.DataFrame) -> alt.Chart:
+    """Internal health against relationship trend, sized by annual value (from portfolio_frame)."""
+    data = frame.select("account_id", "name", "internal_view", "internal_score",
+                        "relationship_trend", "annual_value", "group", "disengagement_score",
+                        "owner", "first_reason")
+    return alt.Chart(data).mark_circle(opacity=0.7, stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("internal_score:Q", title="Internal health score (what the dashboards say)",
+                scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("relationship_trend:Q",
+                title="Relationship trend, recent against baseline (%)"),
+        size=alt.Size("annual_value:Q", title="Annual value", scale=alt.Scale(range=[15, 400])),
+        color=alt.Color("group:N", title=None, scale=alt.Scale(
+            domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values()))),
+        tooltip=[alt.Tooltip("name:N", title="Account"), alt.Tooltip("owner:N", title="Owner"),
+                 alt.Tooltip("internal_view:N", title="Internal view"),
+                 alt.Tooltip("relationship_trend:Q", title="Relationship trend %"),
+                 alt.Tooltip("disengagement_score:Q", title="Disengagement score"),
+                 alt.Tooltip("first_reason:N", title="Why")],
+    ).properties(title="Portfolio: what dashboards say against where the relationship is going",
+                 height=420)
+
+
+def account_timeline_chart(activity: pl.DataFrame) -> alt.Chart:
+    """One account's activity by week and function, customer actions apart from staff and bots."""
+    weekly = (activity.with_columns(week=pl.col("occurred_at").dt.truncate("1w").dt.date())
+              .group_by("week", "source_function", "actor_type")
+              .agg(events=pl.len(), kinds=pl.col("kind").unique().sort().str.join(", "))
+              .sort("week"))
+    return alt.Chart(weekly).mark_circle(opacity=0.75).encode(
+        x=alt.X("week:T", title="Week"),
+        y=alt.Y("source_function:N", title="Function"),
+        size=alt.Size("events:Q", title="Events", scale=alt.Scale(range=[10, 300])),
+        color=alt.Color("actor_type:N", title="Who acted",
+                        scale=alt.Scale(domain=["customer", "staff", "bot"],
+                                        range=["#3b6ea5", "#e0b54a", "#9e9e9e"])),
+        tooltip=["week:T", "source_function:N", "actor_type:N", "events:Q",
+                 alt.Tooltip("kinds:N", title="What happened")],
+    ).properties(title="Every touch across functions, week by week", height=260)
+
+
+def account_trend_chart(activity: pl.DataFrame) -> alt.Chart:
+    """One account's customer questions, participation and people engaging per four weeks."""
+    customer = activity.filter(pl.col("actor_type") == "customer").with_columns(
+        period=pl.col("occurred_at").dt.truncate("4w").dt.date())
+    questions = {"ticket_opened", "question_asked", "csm_question", "community_post"}
+    participation = {"event_attended", "course_completed", "programme_joined"}
+    trend = customer.group_by("period").agg(
+        questions=pl.col("kind").is_in(list(questions)).sum(),
+        participation=pl.col("kind").is_in(list(participation)).sum(),
+        people=pl.col("person_id").n_unique(),
+        features=pl.col("feature").drop_nulls().n_unique(),
+    ).sort("period").unpivot(index="period", variable_name="signal", value_name="value")
+    return alt.Chart(trend).mark_line(point=True).encode(
+        x=alt.X("period:T", title="Four-week period"),
+        y=alt.Y("value:Q", title="Count"),
+        color=alt.Color("signal:N", title="Signal"),
+        tooltip=["period:T", "signal:N", "value:Q"],
+    ).properties(title="Relationship signals over time", height=220)
+
+
+def themes_chart(themes: pl.DataFrame, top: int = 12) -> alt.Chart:
+    """Repeated-question themes by accounts touched and weeks active."""
+    data = themes.sort("account_count", descending=True).head(top).select(
+        "label", "account_count", "question_count", "weeks_active", "recurring")
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("account_count:Q", title="Accounts asking"),
+        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("recurring:N", title="Keeps recurring",
+                        scale=alt.Scale(domain=[True, False], range=["#c8553d", "#3b6ea5"])),
+        tooltip=["label:N", "account_count:Q", "question_count:Q", "weeks_active:Q"],
+    ).properties(title="Questions customers keep asking", height=24 * max(1, data.height))

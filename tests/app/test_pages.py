@@ -56,7 +56,7 @@ def test_journey_page_shows_findings_and_heatmap() -> None:
 
 
 @pytest.mark.parametrize("page", ["app_pages/start.py", "app_pages/advisor.py",
-                                  "app_pages/assessment.py",
+                                  "app_pages/assessment.py", "app_pages/signals.py",
                                   "app_pages/journey.py"])
 def test_no_page_raises(page: str) -> None:
     open_page(page)
