@@ -211,3 +211,77 @@ def test_bad_windows_and_missing_columns_are_input_errors():
         compute_signals(ACCOUNTS, _activity([_event("A", 1)]).drop("kind"))
     with pytest.raises(InputError, match="not a date"):
         compute_signals(ACCOUNTS, _activity([_event("A", 1)]), as_of="last tuesday")
+
+
+# --- frozen output: a refactor or speed-up may not change a single value ------------------------
+
+
+def _frozen_inputs():
+    """A deterministic mixed table: every kind, mixed actors, nulls, automated flags, cohorts."""
+    import random
+
+    rng = random.Random(3)
+    kinds = ["login", "feature_used", "question_asked", "csm_question", "ticket_opened",
+             "event_attended", "course_completed", "programme_joined", "community_post",
+             "review", "reference", "referral", "community_answer", "escalation", "incident",
+             "automated_check_in", "check_in", "email_opened"]
+    rows = []
+    for i in range(6000):
+        rows.append({
+            "event_id": f"e{i}", "account_id": f"A{rng.randrange(55):02d}",
+            "person_id": None if rng.random() < 0.05 else f"p{rng.randrange(30)}",
+            "actor_type": rng.choice(["customer"] * 6 + ["Customer", "staff", "bot"]),
+            "occurred_at": dt.datetime(2025, 6, 1) + dt.timedelta(minutes=rng.randrange(
+                540 * 1440)),
+            "kind": rng.choice(kinds), "automated": rng.choice([True, False, None]),
+            "feature": rng.choice(["api", "sso", "export", None, None]),
+            "question_text": rng.choice(["how do I", None])})
+    accounts = pl.DataFrame([{
+        "account_id": f"A{i:02d}", "segment": rng.choice(["smb", "mid", None]),
+        "lifecycle_stage": rng.choice(["new", "mature", None]),
+        "health_score": rng.choice([None, 45.0, 62.0, 81.0]),
+        "health_colour": rng.choice(["green", "Amber", "red", None, None]),
+        "contract_start": rng.choice([None, dt.date(2024, 3, 1), dt.date(2026, 5, 20)])}
+        for i in range(60)])
+    return accounts, _activity(rows)
+
+
+def _digest(frame: pl.DataFrame) -> str:
+    """A hash of every value (floats to 10 significant digits), stable across polars versions."""
+    import hashlib
+    import json
+
+    def canon(value):
+        if isinstance(value, float):
+            return format(value, ".10g")
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()
+        if isinstance(value, list):
+            return [canon(v) for v in value]
+        return value
+
+    payload = [frame.columns, [str(t) for t in frame.dtypes],
+               [[canon(v) for v in row] for row in frame.iter_rows()]]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:16]
+
+
+FROZEN = {"default": "02ef43b4c458e56a", "settings": "8d534e03e0a9a7f5", "gaps": "3051fc99a07e02f6"}
+
+
+@pytest.mark.parametrize("case", ["default", "settings", "gaps"])
+def test_output_is_frozen_on_a_mixed_table(case):
+    """Written by the engine before the speed work; every later change must reproduce it."""
+    from playbooks.signals import SignalSettings
+
+    accounts, activity = _frozen_inputs()
+    if case == "default":
+        frame = compute_signals(accounts, activity, as_of=dt.date(2026, 10, 1))
+    elif case == "settings":
+        frame = compute_signals(accounts.lazy(), activity.lazy(), as_of="2026-09-15",
+                                recent_weeks=8, baseline_weeks=16, gap_days=3,
+                                settings=SignalSettings(min_cohort=5))
+    else:
+        frame = list_continuity_gaps(activity, as_of=dt.date(2026, 10, 1), weeks=40,
+                                     gap_days=10)
+    assert frame.height > 0
+    assert _digest(frame) == FROZEN[case]
