@@ -193,7 +193,14 @@ def _conform_column(series: pl.Series, item: Field, state: ConformState,
 def _parse_dates(text: pl.Series, item: Field, state: ConformState,
                  row_offset: int) -> pl.Series:
     """Parse text dates, insisting on one format family per column across all chunks."""
-    clean = text.str.replace(r"(?i)z$", "").str.replace(r"[+-]\d\d:?\d\d$", "")
+    # A trailing Z or UTC offset (+02:00) is turned into UTC; everything is stored as UTC.
+    zone = text.str.extract_groups(r"(?:\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)([+-])(\d\d):?(\d\d)$")
+    offset_minutes = pl.select(
+        pl.when(zone.struct.field("1") == "-").then(-1).otherwise(1)
+        * (zone.struct.field("2").cast(pl.Int64) * 60 + zone.struct.field("3").cast(pl.Int64))
+    ).to_series().fill_null(0)
+    clean = text.str.replace(r"(?i)z$", "")
+    clean = clean.str.replace(r"(\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)[+-]\d\d:?\d\d$", "$1")
     clean = clean.str.replace("T", " ", literal=True)
     parsed: dict[str, pl.Series] = {}
     for family, formats in _DATE_FAMILIES.items():
@@ -230,6 +237,8 @@ def _parse_dates(text: pl.Series, item: Field, state: ConformState,
             f"'{chosen[2]}' ({chosen[0]}) but row {row} has '{value}' ({family}). "
             "Export every date in one format, preferably YYYY-MM-DD.")
     out = parsed[family]
+    if (offset_minutes != 0).any():
+        out = out - (offset_minutes * 60_000_000).cast(pl.Duration("us"))
     if chosen is None and out.is_not_null().any():
         mask = out.is_not_null()
         state.date_family[item.name] = (family, int(mask.arg_true()[0]) + row_offset + 1,
@@ -336,7 +345,12 @@ def validate(frame: pl.DataFrame | pl.LazyFrame, contract: Contract | str, *,
         gx: "sample" runs the compiled great-expectations suite on the first rows and compares
             its counts with the polars counts; "full" does so for every chunk; "off" skips it.
     """
-    data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    if isinstance(frame, pl.LazyFrame):
+        data = frame.collect()
+    elif isinstance(frame, pl.DataFrame):
+        data = frame
+    else:  # a pandas frame from a notebook
+        data = pl.from_pandas(frame)
 
     def chunks() -> Iterator[pl.DataFrame]:
         if data.height == 0:

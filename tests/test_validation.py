@@ -198,3 +198,20 @@ def test_validate_runs_the_gx_sample_and_reports_agreement():
     report = validate(activity(), "activity", related=accounts(), now=NOW, gx="sample")
     assert report.gx_rows_checked == 4
     assert report.engine_mismatches == []
+
+
+def test_utc_offsets_are_converted_to_utc_and_iso_variants_accepted():
+    contract = load_contract("activity")
+    frame = pl.DataFrame({"occurred_at": ["2025-01-01T10:00:00+02:00", "2025-01-01 10:00:00Z",
+                                          "2025-01-01T10:00:00-05:30", "2025-01-01 10:00",
+                                          "2025-01-01"]})
+    typed = conform(frame, contract)
+    assert typed["occurred_at"].to_list() == [
+        dt.datetime(2025, 1, 1, 8), dt.datetime(2025, 1, 1, 10), dt.datetime(2025, 1, 1, 15, 30),
+        dt.datetime(2025, 1, 1, 10), dt.datetime(2025, 1, 1)]
+    assert not typed["__typefail__occurred_at"].any()
+
+
+def test_pandas_frames_are_accepted():
+    report = validate(accounts().to_pandas(), "accounts", now=NOW, gx="off")
+    assert report.valid
