@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -260,17 +261,27 @@ def generate_demo(out_dir: str | os.PathLike[str], accounts: int = DEFAULT_ACCOU
     writers: dict[str, Any] = {}
     events = snapshots = 0
     try:
-        for block, start in enumerate(range(0, accounts, _BLOCK)):
-            stop = min(start + _BLOCK, accounts)
-            activity, health = _block_frames(plan, start, stop, block, events)
-            events += activity.height
-            snapshots += health.height
-            for name, frame in (("activity", activity), ("health_snapshots", health)):
-                table = frame.to_arrow().cast(_arrow_schema(name))
-                if name not in writers:
-                    writers[name] = pq.ParquetWriter(temp[name], table.schema,
-                                                     compression="zstd")
-                writers[name].write_table(table)
+        for name in ("activity", "health_snapshots"):
+            writers[name] = pq.ParquetWriter(temp[name], _arrow_schema(name),
+                                             compression="zstd")
+
+        def write(frames: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+            for name, frame in zip(("activity", "health_snapshots"), frames, strict=True):
+                writers[name].write_table(frame.to_arrow().cast(_arrow_schema(name)))
+
+        # Write one block while the next is drawn: the writer releases the GIL.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = None
+            for block, start in enumerate(range(0, accounts, _BLOCK)):
+                stop = min(start + _BLOCK, accounts)
+                frames = _block_frames(plan, start, stop, block, events)
+                events += frames[0].height
+                snapshots += frames[1].height
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(write, frames)
+            if pending is not None:
+                pending.result()
         for writer in writers.values():
             writer.close()
         writers = {}
