@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -408,6 +409,7 @@ def _range_phrase(item: Field) -> str:
 
 
 _CONTEXT: list[Any] = []
+_CONTEXT_LOCK = threading.Lock()
 
 
 def gx_context() -> Any:
@@ -415,8 +417,13 @@ def gx_context() -> Any:
 
     great-expectations is imported here, on first use, because importing it takes seconds.
     """
-    if _CONTEXT:
-        return _CONTEXT[0]
+    with _CONTEXT_LOCK:
+        if not _CONTEXT:
+            _CONTEXT.append(_new_gx_context())
+    return _CONTEXT[0]
+
+
+def _new_gx_context() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -424,7 +431,6 @@ def gx_context() -> Any:
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False,
                                                          metric_calculations=False)
-    _CONTEXT.append(context)
     return context
 
 

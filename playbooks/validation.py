@@ -25,7 +25,7 @@ from playbooks.errors import InputError
 
 MAX_EXAMPLES = 20
 DEFAULT_CHUNK_ROWS = 2_000_000
-GX_SAMPLE_ROWS = 50_000
+GX_SAMPLE_ROWS = 10_000
 _TYPEFAIL = "__typefail__"
 
 _DTYPES: dict[str, Any] = {
@@ -343,7 +343,8 @@ def validate(frame: pl.DataFrame | pl.LazyFrame, contract: Contract | str, *,
         now: the moment "not in the future" is measured against (default: now, UTC).
         chunk_rows: rows checked at a time.
         gx: "sample" runs the compiled great-expectations suite on the first rows and compares
-            its counts with the polars counts; "full" does so for every chunk; "off" skips it.
+            its counts with the polars counts (first 10,000 rows); "full" does so for every
+            chunk; "off" skips it.
     """
     if isinstance(frame, pl.LazyFrame):
         data = frame.collect()
@@ -395,6 +396,9 @@ def validate_chunks(make_chunks: Callable[[], Iterable[pl.DataFrame]], contract:
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     keys = related_keys(related, contract)
     rules = contract_rules(contract)
+    if gx != "off":
+        # Importing great-expectations takes seconds: start it now, beside the first read.
+        threading.Thread(target=_warm_gx, daemon=True).start()
     state = ConformState(source)
     tallies = {r.id: _Tally() for r in rules}
     rows = 0
@@ -590,6 +594,13 @@ class _GxCheck(threading.Thread):
 
 
 _GX_LOCK = threading.Lock()
+
+
+def _warm_gx() -> None:
+    from playbooks.contracts import gx_context
+
+    with contextlib.suppress(Exception):  # a real failure is reported by the check itself
+        gx_context()
 
 
 def run_gx(frame: pl.DataFrame, contract: Contract, *, keys: dict[str, pl.Series] | None = None,
