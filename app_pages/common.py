@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,10 +136,13 @@ def continuity_gaps(stamp: tuple[str, tuple[float, ...]]):
     return list_continuity_gaps(tables(stamp)[1].lazy())
 
 
-_MARKDOWN_SPECIAL = "\\`*_{}[]()<>#+-.!|~$"
+_MARKDOWN_SPECIAL = "\\`*_{}[]()<>#+-.!|~$:"
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www|mailto)|@")
 
 
 def plain(text: object) -> str:
-    """Escape user-provided text for places that render Markdown (titles, labels), so an
-    account name or question can never become a link, an image or markup."""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
+    """Make user-provided text safe for places that render Markdown (titles, captions): escape
+    every Markdown character and break the words that would turn into automatic links (with a
+    zero-width space), so an account name or a question never becomes a link, image or markup."""
+    escaped = "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
+    return _AUTOLINK.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], escaped)

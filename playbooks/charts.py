@@ -112,7 +112,8 @@ STATUS_COLOURS = {"drifting while it looks healthy": "#c8553d", "at risk or watc
 def portfolio_frame(signals: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
     """One row per account: internal view, relationship trend, value and a plain group."""
     joined = signals.join(accounts.select("account_id", "name", "annual_value", "owner",
-                                          "renewal_date"), on="account_id", how="left")
+                                          pl.col("renewal_date").cast(pl.Date)),
+                          on="account_id", how="left")
     return joined.with_columns(
         relationship_trend=(-pl.col("relationship_fall").fill_null(0.0) * 100).round(1),
         internal_score=pl.coalesce(pl.col("health_score"), pl.lit(None, pl.Float64)),

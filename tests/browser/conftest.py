@@ -49,11 +49,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workspace folder the app under test uses (a demo is generated on first visit)."""
+    return tmp_path_factory.mktemp("workspace")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory, app_workspace: Path) -> Iterator[str]:
     """Start the app on a fresh workspace and wait until it answers its health check."""
     port = _free_port()
-    workspace = tmp_path_factory.mktemp("workspace")
+    workspace = app_workspace
     env = {**os.environ, "PLAYBOOKS_WORKSPACE": str(workspace),
+           "PLAYBOOKS_DEMO_ACCOUNTS": "300",
            "PLAYBOOKS_DATABASE_URL": f"sqlite:///{workspace / 'playbooks.db'}"}
     log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
