@@ -253,6 +253,11 @@ def generate_demo(out_dir: str | os.PathLike[str], accounts: int = DEFAULT_ACCOU
     if as_of > dt.date.today():
         raise InputError(f"The demo as-of date {as_of} is in the future; the data would be too.")
     folder = Path(out_dir)
+    imported = [t for t in ("accounts", "activity", "health_snapshots")
+                if (folder / f"{t}.parquet").exists()]
+    if imported and not (folder / "demo.json").exists():
+        raise InputError(f"{folder} holds imported data ({', '.join(imported)}); the demo would "
+                         "overwrite it. Choose another folder with --out.")
     folder.mkdir(parents=True, exist_ok=True)
     plan = _plan_accounts(accounts, weeks, seed, as_of)
     tag = f".demo-{os.getpid()}"

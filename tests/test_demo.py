@@ -191,3 +191,12 @@ def test_benchmark_scripts_run_at_tiny_scale(tmp_path, script):
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "rows_per_second" in done.stdout or "events_per_second" in done.stdout
+
+
+def test_demo_never_overwrites_imported_data(tmp_path):
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    (folder / "accounts.parquet").write_bytes(b"PAR1 imported")
+    with pytest.raises(InputError, match="imported data"):
+        generate_demo(folder, accounts=5, weeks=2)
+    assert (folder / "accounts.parquet").read_bytes() == b"PAR1 imported"
