@@ -1,0 +1,18 @@
+"""The app benchmark script runs end to end at tiny scale (no timing is asserted)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_app.py"
+
+
+def test_bench_app_runs_at_tiny_scale(browser_type_launch_args: dict) -> None:
+    done = subprocess.run([sys.executable, str(SCRIPT), "--accounts", "80", "--weeks", "16"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for page in ("start", "assessment", "advisor", "journey", "signals", "data"):
+        assert page in done.stdout
+    assert "filter change" in done.stdout
