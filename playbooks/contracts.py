@@ -462,7 +462,7 @@ def compile_suite(contract: Contract, *, columns: list[str] | None = None,
         if any(c not in present for c in rule.columns) and rule.check != "columns_present":
             continue
         meta = {"rule_id": rule.id}
-        column = rule.columns[0] if rule.columns else None
+        column = rule.columns[0] if rule.columns else ""
         item = contract.field(column) if column else None
         expectation: Any = None
         if rule.check == "columns_present":

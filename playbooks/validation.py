@@ -637,9 +637,10 @@ def run_gx(frame: pl.DataFrame, contract: Contract, *, keys: dict[str, pl.Series
             for store in (context.validation_definitions, context.suites, context.data_sources):
                 with contextlib.suppress(Exception):
                     store.delete(name)
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for item in result.results:
-        rule_id = item.expectation_config.meta.get("rule_id")
+        config = item.expectation_config
+        rule_id = str((config.meta or {}).get("rule_id")) if config is not None else ""
         out[rule_id] = {"success": bool(item.success),
                         "unexpected_count": (item.result or {}).get("unexpected_count")}
     return out

@@ -17,7 +17,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -385,7 +385,7 @@ def validate_file(path: str | os.PathLike[str], contract: Contract | str, *,
                            now=now, gx=gx)
 
 
-def import_files(files: dict[str, str | os.PathLike[str]] | list[str | os.PathLike[str]],
+def import_files(files: Mapping[str, str | os.PathLike[str]] | Sequence[str | os.PathLike[str]],
                  workspace: str | os.PathLike[str] | None = None, *,
                  mappings: dict[str, dict[str, str]] | None = None,
                  replace_demo: bool = False, gx: str = "sample",
@@ -403,7 +403,7 @@ def import_files(files: dict[str, str | os.PathLike[str]] | list[str | os.PathLi
     """
     folder = resolve_workspace(workspace)
     known = load_contracts()
-    if isinstance(files, dict):
+    if isinstance(files, Mapping):
         jobs = [(known[_checked_table(t, known)], Path(p)) for t, p in files.items()]
     else:
         jobs = [(_table_for(Path(p), None, known), Path(p)) for p in files]
