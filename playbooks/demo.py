@@ -239,11 +239,14 @@ class DemoResult:
 
 def generate_demo(out_dir: str | os.PathLike[str], accounts: int = DEFAULT_ACCOUNTS,
                   weeks: int = DEFAULT_WEEKS, seed: int = DEFAULT_SEED,
-                  as_of: dt.date | None = None) -> DemoResult:
+                  as_of: dt.date | None = None, *,
+                  protect_imported: bool = False) -> DemoResult:
     """Write a complete demo workspace: accounts, activity, health snapshots, labels, marker.
 
     Deterministic per (accounts, weeks, seed, as_of). Files are written under temporary names
-    and swapped in at the end, so an interrupted run leaves no half-written tables.
+    and swapped in at the end, so an interrupted run leaves no half-written tables. With
+    `protect_imported`, a folder holding imported (non-demo) tables is refused instead of
+    replaced; the command line sets it unless told `--replace-data`.
     """
     import pyarrow.parquet as pq
 
@@ -255,9 +258,9 @@ def generate_demo(out_dir: str | os.PathLike[str], accounts: int = DEFAULT_ACCOU
     folder = Path(out_dir)
     imported = [t for t in ("accounts", "activity", "health_snapshots")
                 if (folder / f"{t}.parquet").exists()]
-    if imported and not (folder / "demo.json").exists():
+    if protect_imported and imported and not (folder / "demo.json").exists():
         raise InputError(f"{folder} holds imported data ({', '.join(imported)}); the demo would "
-                         "overwrite it. Choose another folder with --out.")
+                         "replace it. Choose another folder with --out, or pass --replace-data.")
     folder.mkdir(parents=True, exist_ok=True)
     plan = _plan_accounts(accounts, weeks, seed, as_of)
     tag = f".demo-{os.getpid()}"

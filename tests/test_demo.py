@@ -198,5 +198,15 @@ def test_demo_never_overwrites_imported_data(tmp_path):
     folder.mkdir()
     (folder / "accounts.parquet").write_bytes(b"PAR1 imported")
     with pytest.raises(InputError, match="imported data"):
-        generate_demo(folder, accounts=5, weeks=2)
+        generate_demo(folder, accounts=5, weeks=2, protect_imported=True)
     assert (folder / "accounts.parquet").read_bytes() == b"PAR1 imported"
+    from playbooks.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["demo", "--out", str(folder), "--accounts", "5", "--weeks", "2"])
+    assert caught.value.code == 2
+    assert (folder / "accounts.parquet").read_bytes() == b"PAR1 imported"
+    with pytest.raises(SystemExit) as caught:
+        main(["demo", "--out", str(folder), "--accounts", "5", "--weeks", "2", "--replace-data"])
+    assert caught.value.code in (0, None)
+    assert workspace_status(folder).is_demo

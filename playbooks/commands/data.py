@@ -159,6 +159,10 @@ def register(app: typer.Typer) -> None:
         workspace: Annotated[
             str | None, typer.Option("--workspace", "-w", help=_WORKSPACE_HELP)
         ] = None,
+        replace_data: Annotated[
+            bool,
+            typer.Option("--replace-data", help="Replace imported data in the folder."),
+        ] = False,
     ) -> None:
         """Generate a complete demo workspace of a believable B2B software company."""
         from playbooks.demo import generate_demo
@@ -173,7 +177,8 @@ def register(app: typer.Typer) -> None:
                     f"--as-of must be a date like 2026-03-02, not '{as_of}'."
                 ) from error
         folder = out or resolve_workspace(workspace)
-        result = generate_demo(folder, accounts=accounts, weeks=weeks, seed=seed, as_of=day)
+        result = generate_demo(folder, accounts=accounts, weeks=weeks, seed=seed, as_of=day,
+                               protect_imported=not replace_data)
         typer.echo(
             f"Demo workspace written to {result.out_dir}: {result.accounts:,} accounts, "
             f"{result.events:,} events over {result.weeks} weeks up to {result.as_of}."
