@@ -144,3 +144,16 @@ def test_docs_list_every_table_field_and_kind():
             assert f"`{item.name}`" in text
     for kind in load_contract("activity").field("kind").valid_values:
         assert f"| `{kind}` |" in text
+
+
+def test_vocabularies_use_the_knowledge_ids():
+    from playbooks.framework import load_knowledge
+
+    knowledge = load_knowledge()
+    activity = load_contract("activity")
+    assert list(activity.field("source_function").valid_values) == list(knowledge.functions)
+    assert list(load_contract("accounts").field("lifecycle_stage").valid_values) == list(
+        knowledge.stages)
+    channels = list(activity.field("channel").valid_values)
+    assert channels[: len(knowledge.channels)] == list(knowledge.channels)
+    assert channels[len(knowledge.channels):] == ["product", "email"]
