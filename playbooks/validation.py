@@ -202,14 +202,21 @@ def _parse_dates(text: pl.Series, item: Field, state: ConformState,
     clean = text.str.replace(r"(?i)z$", "")
     clean = clean.str.replace(r"(\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)[+-]\d\d:?\d\d$", "$1")
     clean = clean.str.replace("T", " ", literal=True)
-    parsed: dict[str, pl.Series] = {}
-    for family, formats in _DATE_FAMILIES.items():
-        parsed[family] = pl.select(pl.coalesce([
-            clean.str.to_datetime(fmt, strict=False, time_unit="us") for fmt in formats
+    def parse(family: str) -> pl.Series:
+        return pl.select(pl.coalesce([
+            clean.str.to_datetime(fmt, strict=False, time_unit="us")
+            for fmt in _DATE_FAMILIES[family]
         ])).to_series()
+
     present = clean.is_not_null()
-    full = [f for f, s in parsed.items() if (s.is_not_null() | ~present).all()]
     chosen = state.date_family.get(item.name)
+    # Fast path: the family already in use (ISO by default) reads every value.
+    first = parse(chosen[0] if chosen else "YYYY-MM-DD")
+    if (first.is_not_null() | ~present).all():
+        parsed = {chosen[0] if chosen else "YYYY-MM-DD": first}
+    else:
+        parsed = {family: parse(family) for family in _DATE_FAMILIES}
+    full = [f for f, s in parsed.items() if (s.is_not_null() | ~present).all()]
     if chosen and chosen[0] in full:
         family = chosen[0]
     elif full:
