@@ -1,0 +1,143 @@
+"""What the signals engine measures and with which settings: signals, settings, the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from playbooks.errors import InputError
+
+RELATIONSHIP_CONTACT = ("questions", "participation", "advocacy")
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One per-account signal: what it counts, how it reads, and how much it weighs."""
+
+    name: str
+    label: str  # plain noun phrase for sentences
+    measure: str  # "count", "people", "features" or "days"
+    kinds: tuple[str, ...] = ()
+    relationship: bool = True  # part of the relationship (vs product usage) picture
+    level_weight: float = 1.0
+    trend_weight: float = 1.0
+    drift_weight: float = 0.0  # weight in the relationship-fall index behind the drift flag
+    drop_threshold: float = 0.30  # a fall of at least this share counts against
+    prior: float = 1.0  # pseudo-count that keeps sparse changes from swinging
+
+
+SIGNALS: tuple[Signal, ...] = (
+    Signal("questions", "Questions asked", "count",
+           ("question_asked", "csm_question", "ticket_opened"), drift_weight=0.5,
+           drop_threshold=0.35),
+    Signal("participation", "Events, courses and programmes", "count",
+           ("event_attended", "course_completed", "programme_joined", "community_post"),
+           level_weight=0.5, trend_weight=0.75, drift_weight=0.5, drop_threshold=0.35),
+    Signal("advocacy", "Advocacy (reviews, references, referrals, peer answers)", "count",
+           ("review", "reference", "referral", "community_answer"),
+           level_weight=0.5, trend_weight=0.5, drift_weight=0.25, drop_threshold=0.40),
+    Signal("people", "People engaging", "people", level_weight=1.0, trend_weight=2.0,
+           drift_weight=3.0, drop_threshold=0.20),
+    Signal("breadth", "Distinct features used", "features", ("feature_used",),
+           trend_weight=1.0, drift_weight=0.5, drop_threshold=0.25),
+    Signal("active_days", "Days with product use", "days", ("login", "feature_used"),
+           relationship=False, level_weight=1.5, trend_weight=1.0, drop_threshold=0.30),
+)
+SIGNAL_NAMES = tuple(s.name for s in SIGNALS)
+TRIGGER_KINDS = ("ticket_opened", "escalation", "incident")
+OUTREACH_KINDS = ("automated_check_in",)
+STAFF_KINDS = ("ticket_opened", "escalation", "check_in")
+
+
+@dataclass(frozen=True)
+class SignalSettings:
+    """Thresholds and weights of the engine, as plain values (defaults are the tuned ones)."""
+
+    block_weeks: int = 4
+    gap_days: int = 7
+    recency_weight: float = 5.0  # days since any customer action
+    contact_recency_weight: float = 1.5  # days since a question, event or advocacy
+    recency_half_life_days: float = 30.0
+    contact_half_life_days: float = 60.0
+    watch_score: float = 15.0
+    disengaging_score: float = 35.0
+    drift_index: float = 0.12  # weighted mean fall (log scale) across relationship signals
+    drift_key_signal: str = "people"  # this signal must count against (people leaving)...
+    drift_min_against: int = 2  # ...or, when its source is missing, this many signals must
+    watch_drift_index: float = 0.25  # the fall needed when the internal view is amber ("watch")
+    watch_usage_drop: float = 0.10  # ...and product use may not fall more than this
+    usage_drop_alarm: float = 0.45  # a fall in product use a dashboard would show
+    quiet_share: float = 0.5  # contact below this share of similar accounts is "quiet"
+    narrowing: float = 0.40  # a fall in distinct features this large reads as withdrawing
+    min_cohort: int = 25  # accounts needed for a segment x lifecycle baseline
+    healthy_score: float = 70.0
+    watch_health_score: float = 50.0
+    reasons_max: int = 3
+    reason_min_points: float = 3.0
+    signals: tuple[Signal, ...] = field(default=SIGNALS)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    end: dt.datetime
+    block_days: int
+    recent_blocks: int
+    baseline_blocks: int
+    settings: SignalSettings
+
+    @property
+    def blocks(self) -> int:
+        return self.recent_blocks + self.baseline_blocks
+
+    @property
+    def start(self) -> dt.datetime:
+        """Start of the analysis window (the oldest baseline block)."""
+        return self.end - dt.timedelta(days=self.blocks * self.block_days)
+
+    @property
+    def recent_start(self) -> dt.datetime:
+        return self.end - dt.timedelta(days=self.recent_blocks * self.block_days)
+
+
+def _window_end(as_of: dt.date) -> dt.datetime:
+    """Events up to the end of the as-of date count."""
+    return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+
+
+def _checked_plan(as_of: dt.date, recent_weeks: int, baseline_weeks: int,
+                  s: SignalSettings) -> _Plan:
+    if s.block_weeks < 1:
+        raise InputError("block_weeks must be at least 1.")
+    for name, value in (("recent_weeks", recent_weeks), ("baseline_weeks", baseline_weeks)):
+        if value < s.block_weeks or value % s.block_weeks:
+            raise InputError(f"{name} must be a multiple of {s.block_weeks} weeks "
+                             f"(the block size), not {value}.")
+    if s.gap_days < 1:
+        raise InputError(f"gap_days must be at least 1, not {s.gap_days}.")
+    return _Plan(_window_end(as_of), s.block_weeks * 7, recent_weeks // s.block_weeks,
+                 baseline_weeks // s.block_weeks, s)
+
+
+def _replace(settings: SignalSettings, **changes: Any) -> SignalSettings:
+    return replace(settings, **changes)
+
+
+def _names(settings: SignalSettings) -> set[str]:
+    return {s.name for s in settings.signals}
+
+
+def output_columns(settings: SignalSettings | None = None) -> list[str]:
+    """The columns of the signals table, in order."""
+    s = settings or SignalSettings()
+    head = ["account_id", "segment", "lifecycle_stage", "cohort", "status",
+            "disengagement_score", "looks_healthy_drifting", "internal_view",
+            "internal_view_source", "dashboard_view", "health_score", "health_colour",
+            "silence", "reasons", "sources_missing", "continuity_gap_count",
+            "relationship_fall", "relationship_signals_against", "has_baseline",
+            "days_since_activity", "last_activity", "tickets_recent", "escalations_recent",
+            "check_ins_recent"]
+    per = [f"{x.name}_{p}" for x in s.signals
+           for p in ("recent", "baseline", "change", "against", "cohort")]
+    gaps = [f"continuity_gaps_{p}" for p in ("recent", "baseline", "change", "against")]
+    return head + per + gaps
