@@ -3,10 +3,12 @@ anti-patterns and plays, loaded from `playbooks/knowledge/` and checked for cons
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -16,7 +18,8 @@ from playbooks.knowledge_io import (
     Record,
     check_reference,
     check_unique_ids,
-    parse_file,
+    parse_data,
+    read_yaml,
 )
 
 FitLevel = Literal["strong", "partial", "poor"]
@@ -202,6 +205,15 @@ FILES = {
     "plays": ("plays.yaml", PlaysFile),
 }
 
+# Which knowledge files refer to ids defined in which others.
+REFERS_TO = {
+    "fit": ("needs", "channels"),
+    "modifiers": ("channels",),
+    "journey": ("channels",),
+    "anti_patterns": ("plays",),
+    "plays": ("journey",),
+}
+
 REQUIRED_MODIFIERS = {
     "stakes": {"routine", "consequential"},
     "familiarity": {"familiar", "unfamiliar"},
@@ -210,27 +222,115 @@ REQUIRED_MODIFIERS = {
 }
 
 
-def load_knowledge(directory: Path | str | None = None) -> Knowledge:
-    """Load and check the knowledge files in `directory` (the shipped ones by default).
+OVERLAY_ENV = "PLAYBOOKS_KNOWLEDGE_OVERLAY"
+# Top-level keys an overlay may hold: key -> (knowledge file group, key inside that group).
+OVERLAY_KEYS = {
+    "needs": ("needs", "needs"),
+    "channels": ("channels", "channels"),
+    "fit": ("fit", "fit"),
+    "modifiers": ("modifiers", "modifiers"),
+    "functions": ("journey", "functions"),
+    "stages": ("journey", "stages"),
+    "metrics": ("metrics", "metrics"),
+    "anti_patterns": ("anti_patterns", "anti_patterns"),
+    "plays": ("plays", "plays"),
+}
 
-    Raises KnowledgeError naming the file and key of the first problem found.
+
+def load_knowledge(directory: Path | str | None = None,
+                   overlays: Sequence[Path | str] | None = None) -> Knowledge:
+    """Load and check the knowledge files in `directory` (the shipped ones by default),
+    with a company's own files laid over them.
+
+    `overlays` are YAML files (or folders of them) holding any of the top-level keys of the
+    knowledge files; a record whose id exists replaces the fields it gives, a new id adds a
+    record, and `fit` cells merge per need and channel. By default the overlays come from the
+    environment variable PLAYBOOKS_KNOWLEDGE_OVERLAY (paths separated by the system's path
+    separator). The merged result is checked like the shipped files; problems name the file
+    and key. Raises KnowledgeError.
     """
-    root = Path(directory) if directory is not None else KNOWLEDGE_DIR
+    if overlays is None:
+        spec = os.environ.get(OVERLAY_ENV, "")
+        overlays = [p for p in spec.split(os.pathsep) if p.strip()]
     if directory is None:
-        return _load_default()
-    return _load(root)
+        return _load_default(tuple(str(Path(p).resolve()) for p in overlays))
+    return _load(Path(directory), [Path(p) for p in overlays])
 
 
-@lru_cache(maxsize=1)
-def _load_default() -> Knowledge:
-    return _load(KNOWLEDGE_DIR)
+@lru_cache(maxsize=4)
+def _load_default(overlays: tuple[str, ...]) -> Knowledge:
+    return _load(KNOWLEDGE_DIR, [Path(p) for p in overlays])
 
 
-def _load(root: Path) -> Knowledge:
+def _overlay_files(overlay: Path) -> list[Path]:
+    if overlay.is_dir():
+        return sorted([*overlay.glob("*.yaml"), *overlay.glob("*.yml")])
+    if not overlay.exists():
+        raise KnowledgeError(f"{overlay}: the knowledge overlay does not exist")
+    return [overlay]
+
+
+def _merge_overlay(raw: dict[str, Any], file: Path) -> set[str]:
+    """Lay one overlay file over the raw knowledge; return the file groups it touched."""
+    data = read_yaml(file)
+    if data is None:
+        return set()
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{file}: expected a mapping with any of the keys "
+                             f"{', '.join(OVERLAY_KEYS)}")
+    touched = set()
+    for key, value in data.items():
+        if key not in OVERLAY_KEYS:
+            raise KnowledgeError(f"{file}: {key}: unknown key; an overlay may hold "
+                                 f"{', '.join(OVERLAY_KEYS)}")
+        group, inner = OVERLAY_KEYS[key]
+        touched.add(group)
+        target = raw[group].setdefault(inner, {} if key == "fit" else [])
+        if key == "fit":
+            if not isinstance(value, dict):
+                raise KnowledgeError(f"{file}: fit: expected a mapping of need to channel cells")
+            for need, row in value.items():
+                if not isinstance(row, dict):
+                    raise KnowledgeError(f"{file}: fit.{need}: expected a mapping of channel "
+                                         "to {level, rationale}")
+                for channel, cell in row.items():
+                    if not isinstance(cell, dict):
+                        raise KnowledgeError(f"{file}: fit.{need}.{channel}: expected a mapping "
+                                             "with level and rationale")
+                    merged = target.setdefault(need, {}).get(channel, {})
+                    target[need][channel] = {**merged, **cell}
+            continue
+        if not isinstance(value, list):
+            raise KnowledgeError(f"{file}: {key}: expected a list of records, each with an id")
+        index = {record.get("id"): i for i, record in enumerate(target)}
+        for i, record in enumerate(value):
+            if not isinstance(record, dict) or "id" not in record:
+                raise KnowledgeError(f"{file}: {key}[{i}]: each record needs an `id`")
+            if record["id"] in index:
+                target[index[record["id"]]] = {**target[index[record["id"]]], **record}
+            else:
+                index[record["id"]] = len(target)
+                target.append(dict(record))
+    return touched
+
+
+def _load(root: Path, overlays: Sequence[Path] = ()) -> Knowledge:
     if not root.is_dir():
         raise KnowledgeError(f"{root}: the knowledge folder does not exist")
-    parsed = {name: parse_file(root / file, model) for name, (file, model) in FILES.items()}
-    path = {name: root / file for name, (file, _) in FILES.items()}
+    raw = {name: read_yaml(root / file) for name, (file, _) in FILES.items()}
+    touched: dict[str, list[Path]] = {name: [] for name in FILES}
+    for overlay in overlays:
+        for file in _overlay_files(Path(overlay)):
+            for group in _merge_overlay(raw, file):
+                touched[group].append(file)
+    # A problem in one file can come from an overlay of a file it refers to (a new channel
+    # with no fit cells, say), so messages name the overlays of both.
+    path: dict[str, Any] = {}
+    for name, (file, _) in FILES.items():
+        related = [f for group in (name, *REFERS_TO.get(name, ())) for f in touched[group]]
+        path[name] = " + ".join([str(root / file), *dict.fromkeys(map(str, related))])
+    parsed = {name: parse_data(raw[name], model, path[name])
+              for name, (_, model) in FILES.items()}
 
     needs: NeedsFile = parsed["needs"]
     channels: ChannelsFile = parsed["channels"]
@@ -289,7 +389,7 @@ def _load(root: Path) -> Knowledge:
     )
 
 
-def _check_fit(path: Path, fit: FitFile, need_ids: list[str], channel_ids: list[str]) -> None:
+def _check_fit(path: Path | str, fit: FitFile, need_ids: list[str], channel_ids: list[str]) -> None:
     for need, row in fit.fit.items():
         check_reference(path, f"fit.{need}", need, need_ids, "need")
         for channel in row:
@@ -308,7 +408,7 @@ def _check_fit(path: Path, fit: FitFile, need_ids: list[str], channel_ids: list[
         raise KnowledgeError(f"{path}: thresholds.strong: must be above thresholds.partial")
 
 
-def _check_modifiers(path: Path, modifiers: ModifiersFile, channel_ids: list[str]) -> None:
+def _check_modifiers(path: Path | str, modifiers: ModifiersFile, channel_ids: list[str]) -> None:
     by_id = {m.id: m for m in modifiers.modifiers}
     for required, values in REQUIRED_MODIFIERS.items():
         if required not in by_id:

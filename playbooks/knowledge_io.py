@@ -100,17 +100,21 @@ def format_validation_error(error: ValidationError, prefix: str = "") -> list[st
 
 def parse_file(path: Path, model: type[M]) -> M:
     """Read a YAML file and validate it against `model`, naming file and key on failure."""
-    data = read_yaml(path)
+    return parse_data(read_yaml(path), model, path)
+
+
+def parse_data(data: Any, model: type[M], source: Path | str) -> M:
+    """Validate parsed YAML against `model`; `source` names the file(s) in messages."""
     if data is None:
-        raise KnowledgeError(f"{path}: the file is empty")
+        raise KnowledgeError(f"{source}: the file is empty")
     try:
         return model.model_validate(data)
     except ValidationError as error:
         problems = format_validation_error(error)
-        raise KnowledgeError(f"{path}: {len(problems)} problem(s)", problems=problems) from None
+        raise KnowledgeError(f"{source}: {len(problems)} problem(s)", problems=problems) from None
 
 
-def check_unique_ids(path: Path, key: str, items: Iterable[Any]) -> None:
+def check_unique_ids(path: Path | str, key: str, items: Iterable[Any]) -> None:
     """Refuse two records with the same id in one list."""
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
@@ -122,7 +126,7 @@ def check_unique_ids(path: Path, key: str, items: Iterable[Any]) -> None:
         seen[item.id] = index
 
 
-def check_reference(path: Path, key: str, value: str, valid: Iterable[str], what: str) -> None:
+def check_reference(path: Path | str, key: str, value: str, valid: Iterable[str], what: str) -> None:
     """Refuse a reference to an id that does not exist, listing the valid ids."""
     valid = list(valid)
     if value not in valid:

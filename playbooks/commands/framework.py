@@ -84,11 +84,14 @@ def register(app: typer.Typer) -> None:
     def knowledge_check(
         directory: Path | None = typer.Argument(None, help="A knowledge folder (default: the "
                                                 "shipped one)."),
+        overlay: list[Path] | None = typer.Option(None, help="A company knowledge file or "
+                                                  "folder laid over it (repeatable; default: "
+                                                  "PLAYBOOKS_KNOWLEDGE_OVERLAY)."),
     ) -> None:
         """Load and check every knowledge file; name the file and key of any problem."""
         from playbooks.framework import load_knowledge
 
-        kb = load_knowledge(directory)
+        kb = load_knowledge(directory, overlays=overlay or None)
         typer.echo(f"{kb.source}: {len(kb.needs)} needs, {len(kb.channels)} channels, "
                    f"{len(kb.modifiers)} modifiers, {len(kb.stages)} stages, "
                    f"{len(kb.anti_patterns)} anti-patterns, {len(kb.plays)} plays: all valid.")

@@ -1,0 +1,126 @@
+"""A company's own knowledge file laid over the shipped framework, without touching package
+code: new channels, changed fit levels and rationales, new plays, changed anti-patterns."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from playbooks.advisor import recommend
+from playbooks.errors import KnowledgeError
+from playbooks.framework import OVERLAY_ENV, load_knowledge
+from playbooks.journey import EXAMPLE_JOURNEY, diagnose
+
+OVERLAY = Path(__file__).parent / "data" / "company_overlay.yaml"
+
+
+def test_overlay_adds_and_overrides() -> None:
+    kb = load_knowledge(overlays=[OVERLAY])
+    assert kb.channels["shared_slack_channel"].kind == "staffed"
+    assert kb.fit["judgment"]["shared_slack_channel"].level == "strong"
+    assert kb.fit["proof"]["vendor_content"].level == "poor"
+    events = kb.fit["peer_experience"]["events"]
+    assert events.level == "strong" and events.rationale.startswith("Our regional user groups")
+    assert kb.anti_patterns["people_on_routine_retrieval"].severity == "medium"
+    assert kb.anti_patterns["people_on_routine_retrieval"].play == "automate_routine_retrieval"
+    assert "open_shared_channels" in kb.plays
+    shipped = load_knowledge()
+    assert "shared_slack_channel" not in shipped.channels
+
+
+def test_overlay_flows_into_recommend_and_diagnose() -> None:
+    kb = load_knowledge(overlays=[OVERLAY])
+    result = recommend({"need": "reassurance", "stakes": "consequential"}, kb)
+    assert "shared_slack_channel" in result.top(2)
+    assert any(f.anti_pattern == "people_on_routine_retrieval" and f.severity == "medium"
+               for f in diagnose(EXAMPLE_JOURNEY, kb))
+
+
+def test_overlay_from_the_environment_reaches_the_command_line() -> None:
+    env = {**os.environ, OVERLAY_ENV: str(OVERLAY)}
+    done = subprocess.run([sys.executable, "-m", "playbooks", "recommend", "--need",
+                           "judgment", "--stakes", "consequential", "--json"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    channels = [c["channel"] for c in json.loads(done.stdout)["channels"]]
+    assert "shared_slack_channel" in channels[:3]
+
+
+def _overlay(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "acme.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_new_channel_without_fit_is_refused_naming_the_overlay(tmp_path: Path) -> None:
+    path = _overlay(tmp_path, {"channels": [{
+        "id": "carrier_pigeon", "label": "Carrier pigeon", "kind": "staffed",
+        "receives_questions": False, "available_off_hours": False, "description": "Slow."}]})
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(overlays=[path])
+    message = str(caught.value)
+    assert "acme.yaml" in message and "fit.information.carrier_pigeon" in message
+
+
+def test_unknown_overlay_key_and_bad_values_are_named(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r"acme.yaml: channelz: unknown key"):
+        load_knowledge(overlays=[_overlay(tmp_path, {"channelz": []})])
+    bad = _overlay(tmp_path, {"fit": {"judgment": {"ai_assistant": {"level": "superb"}}}})
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(overlays=[bad])
+    assert "acme.yaml" in str(caught.value) and "fit.judgment.ai_assistant.level" in str(
+        caught.value)
+    with pytest.raises(KnowledgeError, match=r"channels\[0\]: each record needs an `id`"):
+        load_knowledge(overlays=[_overlay(tmp_path, {"channels": [{"label": "x"}]})])
+
+
+def test_knowledge_check_accepts_an_overlay() -> None:
+    done = subprocess.run([sys.executable, "-m", "playbooks", "knowledge", "check",
+                           "--overlay", str(OVERLAY)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "12 channels" in done.stdout
+
+
+def test_a_company_anti_pattern_with_its_own_rule(tmp_path: Path) -> None:
+    """An analyst adds an anti-pattern in an overlay and its detection rule in their own code."""
+    from playbooks.journey_rules import RULES, rule
+
+    path = _overlay(tmp_path, {"anti_patterns": [{
+        "id": "renewal_by_email_only", "name": "Renewal handled by email alone",
+        "severity": "high", "explanation": "Nobody speaks to the customer before renewal.",
+        "play": "route_judgment_to_people"}]})
+    kb = load_knowledge(overlays=[path])
+
+    @rule("renewal_by_email_only")
+    def _renewal_by_email(journey, knowledge):
+        for tp in journey.touchpoints:
+            if tp.stage == "renewal" and tp.automated:
+                yield tp, f"'{tp.touchpoint}' runs the renewal with no conversation."
+
+    try:
+        records = [r for r in load_journey_map_records()]
+        records[12]["automated"] = "yes"
+        from playbooks.journey import journey_map_from_records
+
+        findings = diagnose(journey_map_from_records(records, knowledge=kb), kb)
+        hits = [f for f in findings if f.anti_pattern == "renewal_by_email_only"]
+        assert hits and hits[0].severity == "high" and hits[0].touchpoint == records[12][
+            "touchpoint"]
+        with pytest.raises(KnowledgeError, match="no detection rule for renewal_by_email_only"):
+            RULES.pop("renewal_by_email_only")
+            diagnose(EXAMPLE_JOURNEY, kb)
+    finally:
+        RULES.pop("renewal_by_email_only", None)
+
+
+def load_journey_map_records() -> list[dict]:
+    from playbooks.journey import load_journey_map
+
+    return load_journey_map(EXAMPLE_JOURNEY).to_records()
