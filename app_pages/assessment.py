@@ -6,9 +6,18 @@ import datetime as dt
 
 import streamlit as st
 
-from app_pages.common import friendly_errors, question_bank, store
+from app_pages.common import (
+    ensure_workspace,
+    friendly_errors,
+    question_bank,
+    signals,
+    store,
+    themes,
+    workspace_stamp,
+)
 from playbooks.assessment import compare_assessments, score_assessment
 from playbooks.charts import assessment_profile_chart
+from playbooks.evidence import gather_evidence
 from playbooks.errors import PlaybooksError
 from playbooks.store.records import StaleVersionError
 
@@ -185,6 +194,27 @@ if earlier and previous:
         st.text("No dimension moved.")
 else:
     st.caption(f"{team} has no earlier assessment to compare with.")
+
+st.markdown("**What the account data says beside each answer**")
+with friendly_errors("gather evidence from the account data"):
+    ensure_workspace()
+    stamp = workspace_stamp()
+    evidence = gather_evidence(result, signals(stamp), themes(stamp), bank)
+    verdict_icons = {"supported": ":material/check_circle:", "contradicted": ":material/cancel:",
+                     "mixed": ":material/contrast:", "unanswered": ":material/help:",
+                     "no data": ":material/block:"}
+    for dim in dimensions:
+        found = evidence.get(dim.id)
+        if found is None:
+            continue
+        score = result.dimensions[dim.id]
+        level = f"level {score.level} ({score.level_name})" if score.level else "not answered"
+        with st.expander(f"{dim.title}: you said {level}; the data: {found.verdict}",
+                         icon=verdict_icons.get(found.verdict)):
+            for fact in found.facts:
+                st.text(f"{fact.stance}: {fact.text}")
+            for missing in found.missing:
+                st.caption(missing)
 
 gap_col, play_col = st.columns(2)
 with gap_col:

@@ -64,6 +64,8 @@ def test_results_show_profile_gaps_and_plays(workspace: Path) -> None:
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert any("Self-assessment profile" in json.dumps(s) for s in specs)
     assert at.expander, "plays to run first"
+    labels = [e.label for e in at.expander]
+    assert any("you said level" in label and "the data:" in label for label in labels)
 
 
 def test_stale_save_is_refused_and_newer_answer_kept(workspace: Path) -> None:
