@@ -134,16 +134,63 @@ def conform(frame: pl.DataFrame, contract: Contract, *, state: ConformState | No
     Raises InputError when a date column mixes formats (naming column, rows and values).
     """
     state = state or ConformState()
-    columns = []
+    names = {f.name for f in contract.fields}
+    # Text columns are cleaned and converted as expressions, all in one parallel pass.
+    exprs: list[pl.Expr] = []
+    dates: list[Field] = []
+    others: list[Field] = []
     for name in frame.columns:
-        if name not in {f.name for f in contract.fields}:
+        if name not in names:
             continue
         item = contract.field(name)
-        column, failed = _conform_column(frame.get_column(name), item, state, row_offset)
-        columns.append(column.alias(name))
+        dtype, target = frame.schema[name], _DTYPES[item.physical_type]
+        if dtype == target:
+            continue
+        if not _is_text(dtype):
+            others.append(item)
+            continue
+        text = _clean_text(name)
+        if target == pl.String:
+            exprs.append(text.alias(name))
+            continue
+        if target in (pl.Date, pl.Datetime("us")):
+            exprs.append(text.alias(name))
+            dates.append(item)
+            continue
+        if target == pl.Boolean:
+            low = text.str.to_lowercase()
+            out = (pl.when(low.is_in(list(_TRUE))).then(True)
+                   .when(low.is_in(list(_FALSE))).then(False).otherwise(None))
+        else:
+            number = text.str.replace(r"^\+", "").cast(pl.Float64, strict=False)
+            out = number
+            if target == pl.Int64:
+                out = pl.when(number == number.round(0)).then(number).otherwise(None) \
+                    .cast(pl.Int64)
+        exprs += [out.alias(name), (text.is_not_null() & out.is_null()).alias(_TYPEFAIL + name)]
+    if exprs:
+        frame = frame.with_columns(exprs)
+    columns = []
+    for item in dates:
+        text = frame.get_column(item.name)
+        out = _parse_dates(text, item, state, row_offset)
+        columns += [out.alias(item.name),
+                    (text.is_not_null() & out.is_null()).alias(_TYPEFAIL + item.name)]
+    for item in others:
+        column, failed = _conform_column(frame.get_column(item.name), item, state, row_offset)
+        columns.append(column.alias(item.name))
         if failed is not None:
-            columns.append(failed.alias(_TYPEFAIL + name))
+            columns.append(failed.alias(_TYPEFAIL + item.name))
     return frame.with_columns(columns) if columns else frame
+
+
+def _is_text(dtype: Any) -> bool:
+    return dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)
+
+
+def _clean_text(name: str) -> pl.Expr:
+    text = pl.col(name).cast(pl.String).str.strip_chars()
+    return pl.when(text.str.len_bytes() == 0).then(None).otherwise(text)
 
 
 def _conform_column(series: pl.Series, item: Field, state: ConformState,
@@ -203,10 +250,16 @@ def _parse_dates(text: pl.Series, item: Field, state: ConformState,
     clean = clean.str.replace(r"(\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)[+-]\d\d:?\d\d$", "$1")
     clean = clean.str.replace("T", " ", literal=True)
     def parse(family: str) -> pl.Series:
-        return pl.select(pl.coalesce([
-            clean.str.to_datetime(fmt, strict=False, time_unit="us")
-            for fmt in _DATE_FAMILIES[family]
-        ])).to_series()
+        # Try the formats one after another, each only on the values still unread.
+        formats = _DATE_FAMILIES[family]
+        out = clean.str.to_datetime(formats[0], strict=False, time_unit="us")
+        for fmt in formats[1:]:
+            unread = out.is_null() & clean.is_not_null()
+            if not unread.any():
+                break
+            later = clean.filter(unread).str.to_datetime(fmt, strict=False, time_unit="us")
+            out = out.scatter(unread.arg_true(), later)
+        return out
 
     present = clean.is_not_null()
     chosen = state.date_family.get(item.name)
