@@ -7,4 +7,5 @@ COMMAND_MODULES = [
     "assessment",
     "data",
     "signals",
+    "report",
 ]
