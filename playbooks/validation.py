@@ -170,12 +170,12 @@ def conform(frame: pl.DataFrame, contract: Contract, *, state: ConformState | No
         exprs += [out.alias(name), (text.is_not_null() & out.is_null()).alias(_TYPEFAIL + name)]
     if exprs:
         frame = frame.with_columns(exprs)
-    columns = []
+    columns: list[pl.Series] = []
     for item in dates:
-        text = frame.get_column(item.name)
-        out = _parse_dates(text, item, state, row_offset)
-        columns += [out.alias(item.name),
-                    (text.is_not_null() & out.is_null()).alias(_TYPEFAIL + item.name)]
+        raw = frame.get_column(item.name)
+        parsed = _parse_dates(raw, item, state, row_offset)
+        columns += [parsed.alias(item.name),
+                    (raw.is_not_null() & parsed.is_null()).alias(_TYPEFAIL + item.name)]
     for item in others:
         column, failed = _conform_column(frame.get_column(item.name), item, state, row_offset)
         columns.append(column.alias(item.name))
