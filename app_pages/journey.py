@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import friendly_errors, knowledge
+from app_pages.common import friendly_errors, knowledge, store
 from playbooks.charts import fit_heatmap
 from playbooks.journey import (
     COLUMNS,
@@ -26,6 +26,26 @@ st.caption("One row per moment where the customer meets the company. Edit the ta
 
 if MAP not in st.session_state:
     st.session_state[MAP] = load_journey_map(EXAMPLE_JOURNEY, kb).to_records()
+
+LOADED = KEY + "loaded"  # (name, version) of the saved map the table came from
+EXAMPLE = "The example journey (B2B software)"
+
+with friendly_errors("list the saved journey maps"):
+    saved = {m.name: m for m in store().list_journey_maps()}
+    pick_col, open_col = st.columns([3, 1])
+    choice = pick_col.selectbox("Open a journey map", [EXAMPLE, *saved], key=KEY + "pick",
+                                help="Journey maps saved by anyone on your team, or the example.")
+    if open_col.button("Open", key=KEY + "open"):
+        if choice == EXAMPLE:
+            st.session_state[MAP] = load_journey_map(EXAMPLE_JOURNEY, kb).to_records()
+            st.session_state.pop(LOADED, None)
+        else:
+            record = store().get_journey_map(choice)
+            st.session_state[MAP] = record.rows
+            st.session_state[LOADED] = (record.name, record.version)
+        st.session_state.pop(KEY + "editor", None)
+        st.session_state.pop(KEY + "save_name", None)
+        st.rerun()
 
 with st.expander("Load a journey map from a file"):
     upload = st.file_uploader("CSV or YAML journey map", type=["csv", "yaml", "yml"],
@@ -78,6 +98,27 @@ records = edited.astype(object).where(edited.notna(), None).to_dict("records")
 for record in records:
     for column in BOOLS:
         record[column] = "yes" if record.get(column) else "no"
+
+with st.form(KEY + "save_form", border=False):
+    loaded = st.session_state.get(LOADED)
+    name_col, team_col, save_col = st.columns([3, 2, 1], vertical_alignment="bottom")
+    name = name_col.text_input("Save as", value=loaded[0] if loaded else "Our journey",
+                               key=KEY + "save_name")
+    team = team_col.text_input("Team (optional)", key=KEY + "save_team")
+    if save_col.form_submit_button("Save"):
+        with friendly_errors("save the journey map"):
+            valid = journey_map_from_records(records, name=name, source="the table",
+                                             knowledge=kb)
+            existing = {m.name for m in store().list_journey_maps()}
+            if name.strip() in existing and (not loaded or loaded[0] != name.strip()):
+                st.error(f"A journey map called {name.strip()!r} already exists. Open it "
+                         "first to change it, or save under another name.")
+            else:
+                record = store().save_journey_map(
+                    name, valid.to_records(), team=team or None,
+                    expected_version=loaded[1] if loaded and loaded[0] == name.strip() else None)
+                st.session_state[LOADED] = (record.name, record.version)
+                st.success(f"Saved {record.name!r} (version {record.version}).")
 
 st.download_button("Download this journey map (CSV)",
                    edited.assign(**{c: edited[c].map({True: "yes", False: "no"}) for c in BOOLS})

@@ -60,3 +60,17 @@ def test_journey_page_shows_findings_and_heatmap() -> None:
                                   "app_pages/journey.py"])
 def test_no_page_raises(page: str) -> None:
     open_page(page)
+
+
+def test_journey_map_is_saved_and_reopened(workspace) -> None:
+    at = open_page("app_pages/journey.py")
+    at.text_input(key="journey_save_name").input("Acme journey")
+    at.button(key="FormSubmitter:journey_save_form-Save").click().run()
+    assert not at.exception
+    assert any("Saved 'Acme journey' (version 1)" in s.value for s in at.success)
+    again = open_page("app_pages/journey.py")
+    assert "Acme journey" in again.selectbox(key="journey_pick").options
+    again.selectbox(key="journey_pick").set_value("Acme journey")
+    again.button(key="journey_open").click().run()
+    assert not again.exception
+    assert again.text_input(key="journey_save_name").value == "Acme journey"
