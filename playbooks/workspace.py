@@ -469,7 +469,7 @@ def _validate_and_write(path: Path, contract: Contract, temp: Path,
     def write(chunk: pl.DataFrame) -> None:
         for item in contract.fields:
             if item.name not in chunk.columns:
-                from playbooks.validation import _DTYPES
+                from playbooks.conform import DTYPES as _DTYPES
 
                 chunk = chunk.with_columns(pl.lit(None, dtype=_DTYPES[item.physical_type])
                                            .alias(item.name))
