@@ -11,5 +11,6 @@ pages = [
     st.Page("app_pages/journey.py", title="Journey map", icon=":material/route:"),
     st.Page("app_pages/signals.py", title="Account signals", icon=":material/monitor_heart:"),
     st.Page("app_pages/data.py", title="Your data", icon=":material/upload_file:"),
+    st.Page("app_pages/review.py", title="Quarterly review", icon=":material/summarize:"),
 ]
 st.navigation(pages).run()

@@ -1,0 +1,70 @@
+"""The quarterly review page: the same sections as the pack, and its three downloads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from playbooks.assessment import load_question_bank
+from playbooks.store import Store, answers_from_levels
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TEAM = "Support <b>EMEA</b>"
+
+
+def open_review() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("app_pages/review.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _seed(workspace: Path) -> None:
+    ids = list(load_question_bank().statement_dimension)
+    with Store(f"sqlite:///{workspace / 'playbooks.db'}") as store:
+        store.new_assessment(TEAM, "2026Q3", answers=answers_from_levels({i: 2 for i in ids}))
+        store.new_assessment(TEAM, "2026Q4", answers=answers_from_levels({i: 3 for i in ids}))
+        store.add_action(TEAM, "=cmd|' /C calc'!A0", owner="Ana", due_quarter="2027Q1")
+
+
+def test_the_review_shows_every_section_and_offers_three_downloads(workspace: Path) -> None:
+    _seed(workspace)
+    at = open_review()
+    at.selectbox(key="review_team").set_value(TEAM).run()
+    at.selectbox(key="review_quarter").set_value("2026Q4").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error] + [c.value for c in at.code]
+    headers = [h.value for h in at.header]
+    assert headers == ["1. Self-assessment", "2. Journey-map findings",
+                       "3. Accounts that look healthy but are drifting", "4. Continuity gaps",
+                       "5. Repeated-question themes", "6. Action plan"]
+    specs = [json.dumps(json.loads(c.proto.spec)) for c in at.get("vega_lite_chart")]
+    assert any("Self-assessment profile" in s for s in specs)
+    assert any("Portfolio" in s for s in specs)
+    assert any("In 2026Q3 it was 2" in m.value.replace("\\", "") for m in at.markdown)
+    downloads = at.get("download_button")
+    assert len(downloads) == 3
+    labels = " ".join(d.proto.label for d in downloads)
+    assert "HTML" in labels and "Markdown" in labels and "CSV" in labels
+
+
+def test_a_team_without_an_assessment_gets_a_plain_note(workspace: Path) -> None:
+    _seed(workspace)
+    at = open_review()
+    at.selectbox(key="review_team").set_value(TEAM).run()
+    at.selectbox(key="review_quarter").set_value("2025Q4").run()
+    assert not at.exception
+    assert any("has no self-assessment for 2025Q4" in i.value for i in at.info)
+    assert any("example map" in i.value for i in at.info)
+
+
+def test_with_no_team_saved_yet_the_page_asks_for_one() -> None:
+    at = open_review()
+    assert any("Choose or type a team" in i.value for i in at.info)
+    at.text_input(key="review_team_name").input("Newcomers").run()
+    assert not at.exception
+    assert any("Newcomers has no self-assessment" in i.value for i in at.info)
