@@ -10,6 +10,7 @@ pages = [
     st.Page("app_pages/advisor.py", title="Channel advisor", icon=":material/alt_route:"),
     st.Page("app_pages/journey.py", title="Journey map", icon=":material/route:"),
     st.Page("app_pages/signals.py", title="Account signals", icon=":material/monitor_heart:"),
+    st.Page("app_pages/trap.py", title="Efficiency vs relationship", icon=":material/balance:"),
     st.Page("app_pages/data.py", title="Your data", icon=":material/upload_file:"),
     st.Page("app_pages/review.py", title="Quarterly review", icon=":material/summarize:"),
 ]

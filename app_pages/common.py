@@ -146,3 +146,34 @@ def plain(text: object) -> str:
     zero-width space), so an account name or a question never becomes a link, image or markup."""
     escaped = "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
     return _AUTOLINK.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], escaped)
+
+
+# --- efficiency beside relationship ------------------------------------------------------------
+
+DRIFTING_EVERY_WEEKS = 8  # one signals run per point, so the page samples every eight weeks
+
+
+@st.cache_resource(show_spinner="Measuring efficiency beside relationship ...", max_entries=2)
+def trap_view(stamp: tuple[str, tuple[float, ...]]):
+    """Weekly series and trap periods of a workspace (with the drifting share every few weeks)."""
+    from playbooks.trap import trap_view as compute
+
+    accounts, activity = tables(stamp)
+    return compute(activity.lazy(), accounts.lazy(), drifting_every_weeks=DRIFTING_EVERY_WEEKS)
+
+
+@st.cache_resource(show_spinner="Reading the need behind each question ...", max_entries=2)
+def classified_questions(stamp: tuple[str, tuple[float, ...]]):
+    """Every customer question of a workspace with the need behind it."""
+    from playbooks.trap import classified_questions as classify
+
+    return classify(tables(stamp)[1].lazy())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def repair(stamp: tuple[str, tuple[float, ...]], window_days: int):
+    """Repair after incidents for a workspace and a window in days."""
+    from playbooks.trap import repair_after_incidents
+
+    accounts, activity = tables(stamp)
+    return repair_after_incidents(activity.lazy(), accounts.lazy(), window_days=window_days)

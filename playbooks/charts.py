@@ -196,3 +196,121 @@ def themes_chart(themes: pl.DataFrame, top: int = 12) -> alt.Chart:
                         scale=alt.Scale(domain=[True, False], range=["#c8553d", "#3b6ea5"])),
         tooltip=["label:N", "account_count:Q", "question_count:Q", "weeks_active:Q"],
     ).properties(title="Questions customers keep asking", height=24 * max(1, data.height))
+
+
+# --- efficiency beside relationship (playbooks.trap) -------------------------------------------
+
+TRAP_KIND_COLOURS = {"efficiency": "#3b6ea5", "relationship": "#c8553d"}
+NEED_COLOURS = {"information": "#3b6ea5", "judgment": "#c8553d", "reassurance": "#e0b54a",
+                "proof": "#1b7f5f", "peer_experience": "#8e5ea2", "unknown": "#9e9e9e"}
+
+
+def trap_index_frame(series: pl.DataFrame, function: str, *, smooth_weeks: int = 4,
+                     base_weeks: int = 12) -> pl.DataFrame:
+    """One function's measures smoothed over `smooth_weeks` and indexed to 100 on the mean of
+    their first `base_weeks` weeks (the drifting share is kept apart, in percent)."""
+    from playbooks.trap import MEASURE_BY_NAME
+
+    data = series.filter(pl.col("function") == function).sort("measure", "week")
+    labels = {m: (v.label + (" (lower is better)" if v.better == "down" else ""))
+              for m, v in MEASURE_BY_NAME.items()}
+    smoothed = data.with_columns(
+        pl.col("value").rolling_mean(smooth_weeks, min_samples=1).over("measure")
+        .alias("smoothed"),
+        pl.col("measure").replace_strict(labels, default=pl.col("measure")).alias("label"))
+    base = smoothed.group_by("measure").agg(
+        pl.col("value").head(base_weeks).mean().alias("base"))
+    return smoothed.join(base, on="measure").with_columns(
+        pl.when(pl.col("base") > 0).then(pl.col("smoothed") / pl.col("base") * 100)
+        .alias("index"))
+
+
+def trap_signature_chart(series: pl.DataFrame, findings: pl.DataFrame | None = None, *,
+                         function: str = "all", smooth_weeks: int = 4) -> alt.VConcatChart:
+    """Efficiency and relationship on one time axis for one function, each measure indexed
+    to 100 at the start, with the trap periods shaded and explained on hover."""
+    from playbooks.trap import function_label
+
+    frame = trap_index_frame(series, function, smooth_weeks=smooth_weeks)
+    lines = frame.filter(pl.col("measure") != "drifting_share")
+    periods = (findings.filter(pl.col("function") == function) if findings is not None
+               else pl.DataFrame())
+    x = alt.X("week:T", title="Week")
+    if periods.height:
+        shade = pl.DataFrame({
+            "start": periods["start_week"], "end": periods["end_week"],
+            "finding": periods["sentence"]})
+    else:
+        shade = pl.DataFrame(schema={"start": pl.Date, "end": pl.Date, "finding": pl.String})
+
+    def panel(kind: str, title: str) -> alt.LayerChart:
+        data = lines.filter(pl.col("kind") == kind).select(
+            "week", "label", "index", "value", "kind")
+        band = alt.Chart(shade).mark_rect(color="#c8553d", opacity=0.12).encode(
+            x="start:T", x2="end:T", tooltip=[alt.Tooltip("finding:N", title="Trap")])
+        line = alt.Chart(data).mark_line(strokeWidth=2).encode(
+            x=x, y=alt.Y("index:Q", title="Index (start = 100)", scale=alt.Scale(zero=False)),
+            color=alt.Color("label:N", title=title, legend=alt.Legend(labelLimit=360,
+                                                                      orient="right")),
+            tooltip=["week:T", alt.Tooltip("label:N", title="Measure"),
+                     alt.Tooltip("index:Q", format=".0f"),
+                     alt.Tooltip("value:Q", title="This week", format=".3g")])
+        rule = alt.Chart(pl.DataFrame({"y": [100]})).mark_rule(
+            color="#9e9e9e", strokeDash=[4, 4]).encode(y="y:Q")
+        return alt.layer(band, rule, line).properties(height=200, title=title)
+
+    panels = [panel("efficiency", "Efficiency"), panel("relationship", "Relationship")]
+    drifting = frame.filter(pl.col("measure") == "drifting_share")
+    if drifting.height:
+        panels.append(alt.Chart(drifting.select("week", "value")).mark_line(
+            point=True, color=TRAP_KIND_COLOURS["relationship"]).encode(
+            x=x, y=alt.Y("value:Q", title="Share of accounts", axis=alt.Axis(format="%")),
+            tooltip=["week:T", alt.Tooltip("value:Q", format=".1%")],
+        ).properties(height=110, title="Accounts that look healthy while drifting"))
+    return alt.vconcat(*panels).resolve_scale(color="independent").properties(
+        title=f"Efficiency beside relationship: {function_label(function)}")
+
+
+def need_mix_chart(mix: pl.DataFrame, *, functions: list[str] | None = None) -> alt.Chart:
+    """The need behind the questions on each function's channels, automated answers apart
+    (from `playbooks.trap.need_mix`; questions without text are left out)."""
+    data = mix.filter(pl.col("need") != "no_text")
+    if functions:
+        data = data.filter(pl.col("function").is_in(functions))
+    data = data.with_columns(
+        (pl.col("function").str.replace_all("_", " ") + " · "
+         + pl.col("channel").str.replace_all("_", " ")
+         + pl.when(pl.col("automated")).then(pl.lit(" (automation alone)"))
+         .otherwise(pl.lit(""))).alias("where"))
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("sum(questions):Q", stack="normalize", title="Share of the questions there",
+                axis=alt.Axis(format="%")),
+        y=alt.Y("where:N", title=None, axis=alt.Axis(labelLimit=320)),
+        color=alt.Color("need:N", title="Need behind the question",
+                        scale=alt.Scale(domain=list(NEED_COLOURS),
+                                        range=list(NEED_COLOURS.values()))),
+        order=alt.Order("need:N"),
+        tooltip=[alt.Tooltip("where:N", title="Where"), "need:N", "questions:Q",
+                 alt.Tooltip("share_of_channel:Q", title="Share there", format=".0%")],
+    ).properties(title="What customers needed, by where they asked",
+                 height=22 * max(1, data.select("where").n_unique()))
+
+
+def repair_chart(by_quarter: pl.DataFrame) -> alt.Chart:
+    """Share of escalation or incident episodes after which the account came back, per quarter
+    (from `playbooks.trap.repair_after_incidents(...).by_quarter`)."""
+    data = by_quarter.select("quarter", "episodes", "came_back", "went_quiet").unpivot(
+        index=["quarter", "episodes"], variable_name="outcome", value_name="count")
+    data = data.with_columns(pl.col("outcome").replace_strict(
+        {"came_back": "came back", "went_quiet": "went quiet"}))
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("quarter:T", title="Quarter of the escalation or incident",
+                timeUnit="yearquarter"),
+        y=alt.Y("count:Q", stack="normalize", title="Share of episodes",
+                axis=alt.Axis(format="%")),
+        color=alt.Color("outcome:N", title="Afterwards",
+                        scale=alt.Scale(domain=["came back", "went quiet"],
+                                        range=["#1b7f5f", "#c8553d"])),
+        tooltip=[alt.Tooltip("quarter:T", timeUnit="yearquarter"), "outcome:N", "count:Q",
+                 "episodes:Q"],
+    ).properties(title="After something went wrong: came back or went quiet", height=220)

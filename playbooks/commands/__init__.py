@@ -7,5 +7,6 @@ COMMAND_MODULES = [
     "assessment",
     "data",
     "signals",
+    "trap",
     "report",
 ]

@@ -1,0 +1,81 @@
+"""Efficiency beside relationship: the signature view.
+
+- `weekly_series`: weekly efficiency and relationship measures, per function and for `all`;
+- `find_traps`: periods where efficiency improved while the relationship weakened;
+- `classified_questions`, `need_mix`, `automation_alone`: the need behind each question and
+  where personal needs meet automation alone;
+- `repair_after_incidents`: after an escalation or incident, did the account come back?
+
+Pure functions over polars frames; each collects once, at the edge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from playbooks.trap.findings import (
+    FINDING_COLUMNS,
+    TrapSettings,
+    compare_windows,
+    find_traps,
+    function_label,
+)
+from playbooks.trap.measures import (
+    ALL,
+    MEASURE_BY_NAME,
+    MEASURES,
+    SERIES_COLUMNS,
+    Measure,
+    drifting_series,
+    weekly_series,
+)
+from playbooks.trap.needs import (
+    PERSONAL_NEEDS,
+    automation_alone,
+    classified_questions,
+    classify_texts,
+    need_mix,
+)
+from playbooks.trap.repair import (
+    DEFAULT_WINDOW_DAYS,
+    RETURN_KINDS,
+    TRIGGER_KINDS,
+    RepairResult,
+    repair_after_incidents,
+)
+
+__all__ = [
+    "ALL", "DEFAULT_WINDOW_DAYS", "FINDING_COLUMNS", "MEASURES", "MEASURE_BY_NAME",
+    "PERSONAL_NEEDS", "RETURN_KINDS", "SERIES_COLUMNS", "TRIGGER_KINDS", "Measure",
+    "RepairResult", "TrapSettings", "TrapView", "automation_alone", "classified_questions",
+    "classify_texts", "compare_windows", "drifting_series", "find_traps", "function_label",
+    "need_mix", "repair_after_incidents", "trap_view", "weekly_series",
+]
+
+
+@dataclass
+class TrapView:
+    """The weekly series and the trap periods found in them."""
+
+    series: pl.DataFrame
+    findings: pl.DataFrame
+    settings: TrapSettings
+
+
+def trap_view(activity: pl.LazyFrame | pl.DataFrame,
+              accounts: pl.LazyFrame | pl.DataFrame | None = None, *,
+              as_of: dt.date | str | None = None, drifting_every_weeks: int | None = None,
+              drifting_weeks: int = 52, settings: TrapSettings | None = None) -> TrapView:
+    """Compute the series (with the drifting share when asked and accounts are given) and the
+    trap periods."""
+    s = settings or TrapSettings()
+    s.check()
+    drifting = None
+    if drifting_every_weeks and accounts is not None:
+        drifting = drifting_series(accounts, activity, as_of=as_of,
+                                   every_weeks=drifting_every_weeks, weeks=drifting_weeks)
+    series = weekly_series(activity, as_of=as_of, drifting=drifting)
+    return TrapView(series, find_traps(series, s), s)
