@@ -141,14 +141,15 @@ def recommend(situation: Situation | dict[str, Any], knowledge: Knowledge | None
         if stage and channel.id in stage.typical_channels and cell.level != "poor":
             score += kb.stage_bonus
             reasons.append(f"customers expect this channel at the {stage.label.lower()} stage")
+        score = round(score, 3)  # sums of tenths must not land a hair below a threshold
         level = kb.level_of(score)
         automated = channel.kind == "automated"
         alone_ok = automated and not needs_person and level != "poor"
         if automated and needs_person and level != "poor":
             reasons.append("use it only with a visible path to a person or a peer")
-        ranked.append((-round(score, 6), order, ChannelFit(
+        ranked.append((-score, order, ChannelFit(
             channel=channel.id, label=channel.label, kind=channel.kind, fit=level,
-            score=round(score, 3), automation_alone_ok=alone_ok, reasons=reasons,
+            score=score, automation_alone_ok=alone_ok, reasons=reasons,
         )))
     ranked.sort(key=lambda item: (item[0], item[1]))
     channels = [item[2] for item in ranked]
