@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -333,8 +334,55 @@ def _as_date(value: Any, key: str) -> dt.date | None:
         raise ContractError(f"{key}: '{value}' is not a date like 2000-01-01.") from error
 
 
-def contract_rules(contract: Contract) -> list[Rule]:
-    """List every check the contract makes, in the order a report shows them."""
+@dataclass(frozen=True)
+class CustomRule:
+    """A company's own row rule for one contract, registered from user code."""
+
+    contract: str
+    id: str
+    columns: tuple[str, ...]
+    description: str
+    failing: Callable[[], Any]  # returns a polars expression, true on rows that break the rule
+
+
+CUSTOM_RULES: dict[str, dict[str, CustomRule]] = {}
+
+
+def custom_rule(contract: str, rule_id: str, *, columns: Sequence[str], description: str
+                ) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Register a rule of your own for a contract, without editing the contract file.
+
+    The decorated function takes no arguments and returns a polars expression that is true on
+    the rows breaking the rule; `columns` are the contract columns it reads (the rule is
+    reported as not run when one is missing). The rule then appears in every validation
+    report of that contract, in the command line, the app and the notebooks::
+
+        @custom_rule("activity", "question_text.length", columns=["question_text"],
+                     description="Question texts are at most 2,000 characters.")
+        def _long_questions():
+            return pl.col("question_text").str.len_chars() > 2000
+    """
+
+    def register(function: Callable[[], Any]) -> Callable[[], Any]:
+        known = load_contract(contract)
+        unknown = [c for c in columns if c not in known.column_names]
+        if unknown:
+            raise ContractError(f"custom rule {rule_id!r}: the {contract} contract has no column "
+                                f"{', '.join(map(repr, unknown))}; its columns are "
+                                f"{', '.join(known.column_names)}.")
+        if rule_id in {r.id for r in contract_rules(known, custom=False)}:
+            raise ContractError(f"custom rule {rule_id!r}: the {contract} contract already has "
+                                "a rule with that id; choose another.")
+        CUSTOM_RULES.setdefault(contract, {})[rule_id] = CustomRule(
+            contract, rule_id, tuple(columns), description, function)
+        return function
+
+    return register
+
+
+def contract_rules(contract: Contract, *, custom: bool = True) -> list[Rule]:
+    """List every check the contract makes, in the order a report shows them, followed by
+    the custom rules registered for it (unless `custom` is false)."""
     rules = [Rule("columns_present", "columns_present", tuple(contract.required_columns),
                   "The file has every required column: " + ", ".join(contract.required_columns)
                   + ".")]
@@ -383,6 +431,10 @@ def contract_rules(contract: Contract) -> list[Rule]:
         elif kind == "duplicateCount":
             rules.append(Rule(table_rule["name"], "compound_unique",
                               tuple(table_rule["columns"]), description))
+    if custom:
+        for extra in CUSTOM_RULES.get(contract.name, {}).values():
+            rules.append(Rule(extra.id, "custom", extra.columns, extra.description,
+                              {"contract": contract.name}))
     return rules
 
 

@@ -131,6 +131,10 @@ def _failing_expr(rule: Rule, contract: Contract, related: dict[str, pl.Series],
         return cols[0].is_not_null() & ~cols[0].is_in(related[key].implode())
     if check == "pair_greater":
         return cols[0].is_not_null() & cols[1].is_not_null() & ~(cols[0] > cols[1])
+    if check == "custom":
+        from playbooks.contracts import CUSTOM_RULES
+
+        return CUSTOM_RULES[rule.params["contract"]][rule.id].failing().fill_null(False)
     if check == "pair_values":
         allowed = pl.lit(False)
         for a, b in rule.params["pairs"]:
