@@ -38,8 +38,8 @@ with friendly_errors("measure efficiency beside relationship"):
     function = st.selectbox("Function", functions, format_func=function_label,
                             key=KEY + "function")
 
-    st.altair_chart(trap_signature_chart(view.series, view.findings, function=function),
-                    width="stretch")
+    st.altair_chart(trap_signature_chart(view.series, view.findings, function=function,
+                                         width=680), width="content")
 
     st.subheader("Where efficiency rose while the relationship fell")
     mine = view.findings.filter(pl.col("function") == function)

@@ -226,9 +226,11 @@ def trap_index_frame(series: pl.DataFrame, function: str, *, smooth_weeks: int =
 
 
 def trap_signature_chart(series: pl.DataFrame, findings: pl.DataFrame | None = None, *,
-                         function: str = "all", smooth_weeks: int = 4) -> alt.VConcatChart:
+                         function: str = "all", smooth_weeks: int = 4,
+                         width: int = 640) -> alt.VConcatChart:
     """Efficiency and relationship on one time axis for one function, each measure indexed
-    to 100 at the start, with the trap periods shaded and explained on hover."""
+    to 100 at the start, with the trap periods shaded and explained on hover (`width` is
+    each panel's plot width in pixels)."""
     from playbooks.trap import function_label
 
     frame = trap_index_frame(series, function, smooth_weeks=smooth_weeks)
@@ -250,14 +252,15 @@ def trap_signature_chart(series: pl.DataFrame, findings: pl.DataFrame | None = N
             x="start:T", x2="end:T", tooltip=[alt.Tooltip("finding:N", title="Trap")])
         line = alt.Chart(data).mark_line(strokeWidth=2).encode(
             x=x, y=alt.Y("index:Q", title="Index (start = 100)", scale=alt.Scale(zero=False)),
-            color=alt.Color("label:N", title=title, legend=alt.Legend(labelLimit=360,
-                                                                      orient="right")),
+            color=alt.Color("label:N", title=None,
+                            legend=alt.Legend(labelLimit=420, orient="bottom", columns=2)),
             tooltip=["week:T", alt.Tooltip("label:N", title="Measure"),
                      alt.Tooltip("index:Q", format=".0f"),
                      alt.Tooltip("value:Q", title="This week", format=".3g")])
         rule = alt.Chart(pl.DataFrame({"y": [100]})).mark_rule(
             color="#9e9e9e", strokeDash=[4, 4]).encode(y="y:Q")
-        return alt.layer(band, rule, line).properties(height=200, title=title)
+        return alt.layer(band, rule, line).properties(height=200, width=width,
+                                                      title=title)
 
     panels = [panel("efficiency", "Efficiency"), panel("relationship", "Relationship")]
     drifting = frame.filter(pl.col("measure") == "drifting_share")
@@ -266,7 +269,8 @@ def trap_signature_chart(series: pl.DataFrame, findings: pl.DataFrame | None = N
             point=True, color=TRAP_KIND_COLOURS["relationship"]).encode(
             x=x, y=alt.Y("value:Q", title="Share of accounts", axis=alt.Axis(format="%")),
             tooltip=["week:T", alt.Tooltip("value:Q", format=".1%")],
-        ).properties(height=110, title="Accounts that look healthy while drifting"))
+        ).properties(height=110, width=width,
+                     title="Accounts that look healthy while drifting"))
     return alt.vconcat(*panels).resolve_scale(color="independent").properties(
         title=f"Efficiency beside relationship: {function_label(function)}")
 
