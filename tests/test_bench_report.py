@@ -1,0 +1,20 @@
+"""The review pack benchmark script runs (at tiny scale; no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_report.py"
+
+
+def test_bench_report_runs_at_tiny_scale() -> None:
+    done = subprocess.run([sys.executable, str(SCRIPT), "--accounts", "60", "--weeks", "26"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert figures["accounts"] == 60 and figures["cli_cold_seconds"] > 0
+    assert figures["html_kb"] > figures["html_without_charts_kb"]
+    assert "baseline_html_without_charts_seconds" in figures
