@@ -56,10 +56,10 @@ from playbooks.signals.model import (
 from playbooks.signals.score import (
     drift_columns,
     internal_view_columns,
-    reason_columns,
     relative_change,
     score_stages,
     signal_columns,
+    with_reasons,
 )
 from playbooks.signals.stages import (
     account_frame,
@@ -98,7 +98,7 @@ def build_signals(accounts: pl.LazyFrame, activity: pl.LazyFrame, *, as_of: dt.d
                         settings)
     kinds, window = _passes(activity, plan)
     # Each pass over the activity table runs once; the stages below share its result.
-    return assemble(acc, kinds.cache(), window.cache(), plan)
+    return finish(assemble(acc, kinds.cache(), window.cache(), plan), plan)
 
 
 def compute_signals(accounts: pl.LazyFrame | pl.DataFrame, activity: pl.LazyFrame | pl.DataFrame,
@@ -108,16 +108,19 @@ def compute_signals(accounts: pl.LazyFrame | pl.DataFrame, activity: pl.LazyFram
                     settings: SignalSettings | None = None) -> pl.DataFrame:
     """Compute one row of signals per account as of a date (default: the latest event's date).
 
-    The same plan as `build_signals`, collected in two steps: first the two passes over the
-    activity table, side by side in the streaming engine; then everything after them, over
-    their (much smaller) results.
+    The same plan as `build_signals`, collected in steps: the two passes over the activity
+    table and the per-account values and scores in the streaming engine, then the reasons
+    (string work on one row per account) in the in-memory engine.
     """
     acc, act = accounts.lazy(), activity.lazy()
     day = resolve_as_of(act, as_of)
     acc, plan = _inputs(acc, day, recent_weeks, baseline_weeks, gap_days,
                         health.lazy() if health is not None else None, settings)
-    kinds, window = pl.collect_all(_passes(act, plan), engine=ENGINE)
-    return assemble(acc, kinds.lazy(), window.lazy(), plan).collect(engine=ENGINE)
+    kinds, window = (p.collect(engine=ENGINE) for p in _passes(act, plan))
+    scored = assemble(acc, kinds.lazy(), window.lazy(), plan).collect(engine=ENGINE)
+    # The in-memory engine here: the streaming one intermittently panicked in a string
+    # kernel on this step (polars 2.1, "binview ... i < self.len()").
+    return finish(scored.lazy(), plan).collect(engine="in-memory")
 
 
 def _inputs(accounts: pl.LazyFrame, as_of: dt.date, recent_weeks: int, baseline_weeks: int,
@@ -141,7 +144,7 @@ def _passes(activity: pl.LazyFrame, plan: _Plan) -> list[pl.LazyFrame]:
 
 def assemble(accounts: pl.LazyFrame, kinds: pl.LazyFrame, window: pl.LazyFrame,
              plan: _Plan) -> pl.LazyFrame:
-    """Everything after the two passes: values, cohorts, gaps, scores, flags and reasons."""
+    """Everything after the two passes up to the reasons: values, cohorts, gaps, scores, flags."""
     s = plan.settings
     frame = account_frame(accounts, history_frame(kinds, plan), plan).cache()
     values = window_values(block_frame(window, plan), frame, plan)
@@ -181,8 +184,12 @@ def assemble(accounts: pl.LazyFrame, kinds: pl.LazyFrame, window: pl.LazyFrame,
         .alias("sources_missing"),
         days_before(plan.end, "last_activity").alias("days_since_activity"),
     )
-    out = out.with_columns(reason_columns(plan))
-    return out.select(output_columns(s)).sort("account_id")
+    return out
+
+
+def finish(scored: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+    """The reasons, the output columns in order, one row per account sorted by id."""
+    return with_reasons(scored, plan).select(output_columns(plan.settings)).sort("account_id")
 
 
 def list_continuity_gaps(activity: pl.LazyFrame | pl.DataFrame, *,

@@ -99,19 +99,7 @@ def score_stages(plan: _Plan) -> list[list[pl.Expr]]:
               .then(pl.col(f"_s_{name}").fill_null(0.0) * pl.col(f"_w_{name}") * 100.0 / total)
               .otherwise(0.0).alias(f"_p_{name}") for name, *_ in parts]
     score = pl.sum_horizontal([pl.col(f"_p_{name}") for name, *_ in parts]).round(1)
-    minimum = plan.settings.reason_min_points
-    reasons = pl.concat_list([
-        pl.when(pl.col(f"_p_{name}") >= minimum).then(pl.struct(
-            pl.col(f"_p_{name}").alias("points"),
-            pl.format("{}: +{} points.", text, pl.col(f"_p_{name}").round(0).cast(pl.Int64))
-            .alias("text")))
-        for name, _, _, text in parts])
-    e = pl.element()
-    top = (reasons.list.drop_nulls()
-           .list.eval(e.sort_by(e.struct.field("points"), descending=True, maintain_order=True))
-           .list.head(plan.settings.reasons_max).list.eval(e.struct.field("text")))
-    return [strengths, weights, points, [score.alias("disengagement_score"),
-                                         top.alias("_score_reasons")]]
+    return [strengths, weights, points, [score.alias("disengagement_score")]]
 
 
 def internal_view_columns(plan: _Plan) -> list[pl.Expr]:
@@ -198,16 +186,45 @@ def _drift_sentence(plan: _Plan) -> pl.Expr:
                      "{}%: {}.", view, typical, falling)
 
 
-def reason_columns(plan: _Plan) -> list[pl.Expr]:
-    """The plain sentences, most important first."""
+def with_reasons(frame: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+    """Add `reasons`: the plain sentences, most important first.
+
+    The drift sentence and the continuity-gap sentence (when they apply), then the score's
+    parts worth at least `reason_min_points`, largest first (ties in part order), at most
+    `reasons_max` of them. An account without data gets one sentence saying so. Built as a
+    long table (one row per sentence) and gathered per account: list building row by row
+    is far slower.
+    """
+    s = plan.settings
+    rows = frame.cache()  # one row per account (accounts are unique by id)
+    no_data = pl.col("status") == "no_data"
     gaps = pl.format("{} automated follow-up(s) came within {} days of a support issue "
-                     "(continuity gaps).", pl.col("continuity_gap_count"),
-                     pl.lit(plan.settings.gap_days))
-    extra = pl.concat_list([
-        pl.when(pl.col("looks_healthy_drifting")).then(_drift_sentence(plan)),
-        pl.when(pl.col("continuity_gap_count") > 0).then(gaps),
-    ]).list.drop_nulls()
-    no_data = pl.format("No customer activity on or before {}.", pl.lit(str(
-        (plan.end - dt.timedelta(days=1)).date())))
-    return [pl.when(pl.col("status") == "no_data").then(pl.concat_list([no_data]))
-            .otherwise(pl.concat_list([extra, pl.col("_score_reasons")])).alias("reasons")]
+                     "(continuity gaps).", pl.col("continuity_gap_count"), pl.lit(s.gap_days))
+    day = str((plan.end - dt.timedelta(days=1)).date())
+    no_data_text = pl.format("No customer activity on or before {}.", pl.lit(day))
+
+    def sentences(when: pl.Expr, order: int, text: pl.Expr, points: pl.Expr | None = None,
+                  part: int = 0) -> pl.LazyFrame:
+        return rows.filter(when).select(
+            "account_id", pl.lit(order, pl.Int32).alias("_o"),
+            (pl.lit(0.0) if points is None else points).cast(pl.Float64).alias("_points"),
+            pl.lit(part, pl.Int32).alias("_k"), text.cast(pl.String).alias("_text"))
+
+    first = [sentences(no_data, 0, no_data_text),
+             sentences(~no_data & pl.col("looks_healthy_drifting"), 0, _drift_sentence(plan)),
+             sentences(~no_data & (pl.col("continuity_gap_count") > 0), 1, gaps)]
+    # A sentence that cannot be written (a null input) is left out, as a null list item was.
+    first = [f.filter(pl.col("_text").is_not_null()) for f in first]
+    parts = [sentences(~no_data & (pl.col(f"_p_{name}") >= s.reason_min_points), 2,
+                       pl.format("{}: +{} points.", text,
+                                 pl.col(f"_p_{name}").round(0).cast(pl.Int64)),
+                       pl.col(f"_p_{name}"), k)
+             for k, (name, _, _, text) in enumerate(_components(plan))]
+    order = ["account_id", "_o", "_points", "_k"]
+    descending = [False, False, True, False]
+    top = (pl.concat(parts, how="vertical").sort(order, descending=descending)
+           .filter(pl.int_range(pl.len()).over("account_id") < s.reasons_max))
+    gathered = (pl.concat([*first, top], how="vertical").sort(order, descending=descending)
+                .group_by("account_id", maintain_order=True).agg(pl.col("_text").alias("reasons")))
+    return (rows.join(gathered, on="account_id", how="left", nulls_equal=True)
+            .with_columns(pl.col("reasons").fill_null(pl.lit([], dtype=pl.List(pl.String)))))
