@@ -17,8 +17,8 @@ from app_pages.common import (
 )
 from playbooks.assessment import compare_assessments, score_assessment
 from playbooks.charts import assessment_profile_chart
-from playbooks.evidence import gather_evidence
 from playbooks.errors import PlaybooksError
+from playbooks.evidence import gather_evidence
 from playbooks.store.records import StaleVersionError
 
 KEY = "assess_"
@@ -255,8 +255,8 @@ with friendly_errors("show the action plan"):
             store().complete_action(action.id)
             st.rerun()
 
-if record.status != "final" and not result.unanswered:
-    if st.button("Mark this assessment as final", key=KEY + "finalise"):
-        with friendly_errors("finalise the assessment"):
-            store().finalise_assessment(record.id, expected_version=record.version, by=author)
-            st.rerun()
+finalisable = record.status != "final" and not result.unanswered
+if finalisable and st.button("Mark this assessment as final", key=KEY + "finalise"):
+    with friendly_errors("finalise the assessment"):
+        store().finalise_assessment(record.id, expected_version=record.version, by=author)
+        st.rerun()

@@ -103,7 +103,6 @@ def workspace_stamp() -> tuple[str, tuple[float, ...]]:
 @st.cache_resource(show_spinner="Reading the workspace ...", max_entries=2)
 def tables(stamp: tuple[str, tuple[float, ...]]):
     """The accounts and activity tables of a workspace (cached until a table changes)."""
-    import polars as pl
 
     from playbooks.workspace import scan_table
 

@@ -101,7 +101,7 @@ def main() -> None:
     print(f"{'page':<12} {'cold (first visit, baseline)':>30} {'warm (later visits)':>22}")
     for name, times in results.items():
         print(f"{name:<12} {times['cold']:>28.2f} s {times['warm']:>20.2f} s")
-    print(f"filter change on account signals (3 toggles): "
+    print("filter change on account signals (3 toggles): "
           + ", ".join(f"{t:.2f} s" for t in filters))
 
 

@@ -33,10 +33,11 @@ def render_knowledge_markdown(kb: Knowledge | None = None) -> str:
     out.append("## Channels (`channels.yaml`)\n")
     out.append("| id | channel | who answers | receives questions | off hours | description |\n"
                "|---|---|---|---|---|---|")
-    for c in kb.channels.values():
-        out.append(f"| `{c.id}` | {c.label} | {c.kind} | "
-                   f"{'yes' if c.receives_questions else 'no'} | "
-                   f"{'yes' if c.available_off_hours else 'no'} | {_cell(c.description)} |")
+    for channel in kb.channels.values():
+        out.append(f"| `{channel.id}` | {channel.label} | {channel.kind} | "
+                   f"{'yes' if channel.receives_questions else 'no'} | "
+                   f"{'yes' if channel.available_off_hours else 'no'} | "
+                   f"{_cell(channel.description)} |")
     out.append("")
 
     out.append("## Fit of each channel for each need (`fit.yaml`)\n")
@@ -56,10 +57,10 @@ def render_knowledge_markdown(kb: Knowledge | None = None) -> str:
         out.append(f"| `{need}` | " + " | ".join(kb.fit[need][c].level for c in channel_ids)
                    + " |")
     out.append("")
-    for need in kb.needs.values():
-        out.append(f"### {need.label}\n")
+    for need_record in kb.needs.values():
+        out.append(f"### {need_record.label}\n")
         for c in channel_ids:
-            cell = kb.fit[need.id][c]
+            cell = kb.fit[need_record.id][c]
             out.append(f"- **{kb.channels[c].label}**: {cell.level}. {_cell(cell.rationale)}")
         out.append("")
 
@@ -76,9 +77,9 @@ def render_knowledge_markdown(kb: Knowledge | None = None) -> str:
 
     out.append("## Journey stages and functions (`journey.yaml`)\n")
     out.append("| stage | owners | channels customers expect | description |\n|---|---|---|---|")
-    for s in kb.stages.values():
-        out.append(f"| `{s.id}` | {', '.join(s.owners)} | {', '.join(s.typical_channels)} | "
-                   f"{_cell(s.description)} |")
+    for stage in kb.stages.values():
+        out.append(f"| `{stage.id}` | {', '.join(stage.owners)} | "
+                   f"{', '.join(stage.typical_channels)} | {_cell(stage.description)} |")
     out.append("")
     out.append("| function | description |\n|---|---|")
     for f in kb.functions.values():

@@ -326,11 +326,11 @@ def _load(root: Path, overlays: Sequence[Path] = ()) -> Knowledge:
     # A problem in one file can come from an overlay of a file it refers to (a new channel
     # with no fit cells, say), so messages name the overlays of both.
     path: dict[str, Any] = {}
-    for name, (file, _) in FILES.items():
+    for name, (file_name, _) in FILES.items():
         related = [f for group in (name, *REFERS_TO.get(name, ())) for f in touched[group]]
-        path[name] = " + ".join([str(root / file), *dict.fromkeys(map(str, related))])
-    parsed = {name: parse_data(raw[name], model, path[name])
-              for name, (_, model) in FILES.items()}
+        path[name] = " + ".join([str(root / file_name), *dict.fromkeys(map(str, related))])
+    parsed: dict[str, Any] = {name: parse_data(raw[name], model, path[name])  # type: ignore[arg-type]
+                              for name, (_, model) in FILES.items()}
 
     needs: NeedsFile = parsed["needs"]
     channels: ChannelsFile = parsed["channels"]
@@ -395,11 +395,11 @@ def _check_fit(path: Path | str, fit: FitFile, need_ids: list[str], channel_ids:
         for channel in row:
             check_reference(path, f"fit.{need}.{channel}", channel, channel_ids, "channel")
     for need in need_ids:
-        row = fit.fit.get(need)
-        if row is None:
+        cells = fit.fit.get(need)
+        if cells is None:
             raise KnowledgeError(f"{path}: fit.{need}: missing; every need needs a row of fits")
         for channel in channel_ids:
-            if channel not in row:
+            if channel not in cells:
                 raise KnowledgeError(
                     f"{path}: fit.{need}.{channel}: missing; every need and channel pair needs a "
                     "level and a rationale"
@@ -424,6 +424,7 @@ def _check_modifiers(path: Path | str, modifiers: ModifiersFile, channel_ids: li
             for k, shift in enumerate(value.shifts):
                 key = f"modifiers[{i}].values[{j}].shifts[{k}]"
                 if (shift.kind is None) == (shift.channel is None):
-                    raise KnowledgeError(f"{path}: {key}: give either `kind` or `channel`, not both")
+                    raise KnowledgeError(
+                        f"{path}: {key}: give either `kind` or `channel`, not both")
                 if shift.channel is not None:
                     check_reference(path, f"{key}.channel", shift.channel, channel_ids, "channel")

@@ -154,7 +154,7 @@ def journey_map_from_records(records: Iterable[Mapping[str, Any]], *, name: str 
                 if column.required:
                     problems.append(f"{where}, column '{column.name}': empty; expected "
                                     f"{column.help}")
-                values[column.name] = {"list": (), "bool": False}.get(column.kind, None)
+                values[column.name] = {"list": (), "bool": False}.get(column.kind)
                 continue
             if column.kind == "bool":
                 parsed = _parse_bool(text)

@@ -71,7 +71,8 @@ def _people_on_routine_retrieval(jm: JourneyMap, kb: Knowledge) -> Iterator[Hit]
         staffed = kb.channels[tp.channel].kind == "staffed"
         routine = tp.stakes == "routine" and tp.familiarity == "familiar" and not tp.org_risk
         if staffed and not tp.automated and tp.need == "information" and routine:
-            yield tp, (f"'{tp.touchpoint}' puts the {kb.channels[tp.channel].label} channel on routine, "
+            label = kb.channels[tp.channel].label
+            yield tp, (f"'{tp.touchpoint}' puts the {label} channel on routine, "
                        "familiar factual questions that self-service would answer at once.")
 
 
@@ -223,6 +224,6 @@ def run_rules(jm: JourneyMap, kb: Knowledge) -> list[Finding]:
                 touchpoint=tp.touchpoint, stage=tp.stage, function=tp.function, reason=reason,
                 play=play.id, play_title=play.title, play_description=play.description,
             ))
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    rank: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (rank[f.severity], f.row, f.anti_pattern))
     return findings

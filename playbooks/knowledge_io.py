@@ -54,7 +54,8 @@ def read_yaml(path: Path) -> Any:
     except FileNotFoundError:
         raise KnowledgeError(f"{path}: the knowledge file is missing") from None
     except UnicodeDecodeError as error:
-        raise KnowledgeError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+        raise KnowledgeError(
+            f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     return parse_yaml_text(text, str(path), KnowledgeError)
 
 
@@ -126,7 +127,8 @@ def check_unique_ids(path: Path | str, key: str, items: Iterable[Any]) -> None:
         seen[item.id] = index
 
 
-def check_reference(path: Path | str, key: str, value: str, valid: Iterable[str], what: str) -> None:
+def check_reference(path: Path | str, key: str, value: str, valid: Iterable[str],
+                    what: str) -> None:
     """Refuse a reference to an id that does not exist, listing the valid ids."""
     valid = list(valid)
     if value not in valid:

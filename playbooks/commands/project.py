@@ -25,7 +25,8 @@ def register(app: typer.Typer) -> None:
         """Start the browser app (on a demo workspace unless you point it at your own)."""
         entry = ROOT / "app.py"
         if not entry.exists():
-            raise InputError(f"The app entry file {entry} is missing; run this from a source checkout.")
+            raise InputError(f"The app entry file {entry} is missing; run this from a source "
+                             "checkout.")
         command = [sys.executable, "-m", "streamlit", "run", str(entry),
                    f"--server.port={port}", *ctx.args]
         typer.echo(f"Starting CX Playbooks on http://localhost:{port} (Ctrl+C to stop)")
