@@ -35,7 +35,7 @@ def ensure_venv() -> Path:
     wanted = _wanted_stamp()
     if python.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
         return python
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs before anything else checks it
         sys.exit(f"CX Playbooks needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not python.exists():
         print(f"Creating the virtual environment in {VENV} ...", flush=True)
