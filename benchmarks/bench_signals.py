@@ -1,10 +1,14 @@
 """Benchmark the account-signals pipeline: polars against a bare scan and a pandas version.
 
-    .venv/bin/python benchmarks/bench_signals.py --accounts 1000 10000 50000 --pandas 50000
+    .venv/bin/python benchmarks/bench_signals.py --accounts 1000 10000 50000 150000 \
+        --pandas 50000 --repeat 3
     .venv/bin/python benchmarks/bench_signals.py --themes 100000
 
-Each measurement runs in a fresh child process so its peak memory (ru_maxrss) is its own.
-Demo workspaces are generated once into --data (default /tmp/playbooks-bench).
+Each measurement runs in a fresh child process so its peak memory (ru_maxrss) is its own;
+each reports wall time, CPU time (user + system, all threads) and the 1-minute load average
+when it started, since the machine is shared. With --repeat N the polars run is repeated N
+times (fresh processes) and the fastest and the median are shown. Demo workspaces are
+generated once into --data (default /tmp/playbooks-bench).
 """
 
 from __future__ import annotations
@@ -36,41 +40,63 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
 def measure_polars(folder: Path) -> dict:
     import polars as pl
 
     from playbooks.signals import compute_signals
 
-    start = time.perf_counter()
+    load, cpu, start = _load(), _cpu(), time.perf_counter()
     out = compute_signals(pl.scan_parquet(folder / "accounts.parquet"),
                           pl.scan_parquet(folder / "activity.parquet"), as_of=AS_OF)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     out.write_parquet(folder / "polars-signals.parquet")
-    return {"seconds": seconds, "peak_mb": _peak_mb(), "rows": out.height}
+    return {"seconds": seconds, "cpu": cpu, "load": load, "peak_mb": _peak_mb(),
+            "rows": out.height}
 
 
 def measure_scan(folder: Path) -> dict:
     import polars as pl
 
-    start = time.perf_counter()
+    load, cpu, start = _load(), _cpu(), time.perf_counter()
     frame = pl.scan_parquet(folder / "activity.parquet").select(COLUMNS).collect()
-    return {"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(), "rows": frame.height}
+    return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu, "load": load,
+            "peak_mb": _peak_mb(), "rows": frame.height}
 
 
 def measure_pandas(folder: Path) -> dict:
-    """The per-account window values, written the straightforward pandas way."""
+    """The per-account signal values, written the straightforward pandas way.
+
+    Recent and baseline values, their change, whether each counts against the account (with
+    source presence), cohort medians, dashboard counts, continuity gaps and last activity:
+    every per-account number the score is made from (not the score, flags and sentences).
+    """
+    import math
+
     import numpy as np
     import pandas as pd
 
     from playbooks.signals import SIGNALS
 
-    start = time.perf_counter()
+    load, cpu, start = _load(), _cpu(), time.perf_counter()
     acc = pd.read_parquet(folder / "accounts.parquet",
-                          columns=["account_id", "contract_start"])
+                          columns=["account_id", "contract_start", "segment",
+                                   "lifecycle_stage"])
     act = pd.read_parquet(folder / "activity.parquet",
                           columns=["account_id", "person_id", "actor_type", "occurred_at",
-                                   "kind", "feature"])
+                                   "kind", "feature", "automated"])
     end = pd.Timestamp(AS_OF + dt.timedelta(days=1))
+    w_start, r_start = end - pd.Timedelta(days=168), end - pd.Timedelta(days=84)
+    everyone = act[(act["occurred_at"] >= w_start - pd.Timedelta(days=7))
+                   & (act["occurred_at"] < end)]
     act = act[(act["actor_type"] == "customer") & (act["occurred_at"] < end)]
     history = act.groupby("account_id")["occurred_at"].agg(["min", "max"])
     days = (end - act["occurred_at"]).dt.days
@@ -112,9 +138,77 @@ def measure_pandas(folder: Path) -> dict:
         b = bsum.reindex(acc.index).fillna(0.0) / seen
         result[f"{sig.name}_baseline"] = b.where(seen > 0)
     result["last_activity"] = acc["max"]
-    seconds = time.perf_counter() - start
+    _pandas_rest(result, acc, act, everyone, end, w_start, r_start, seen, SIGNALS, np, pd, math)
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     result.sort_index().reset_index().to_parquet(folder / "pandas-signals.parquet")
-    return {"seconds": seconds, "peak_mb": _peak_mb(), "rows": len(result)}
+    return {"seconds": seconds, "cpu": cpu, "load": load, "peak_mb": _peak_mb(),
+            "rows": len(result)}
+
+
+def _pandas_rest(result, acc, act, everyone, end, w_start, r_start, seen, signals, np, pd,
+                 math) -> None:
+    """Changes, against flags, cohort medians, dashboard counts and continuity gaps."""
+    present = {}
+    for sig in signals:
+        if sig.measure == "people":
+            present[sig.name] = act["person_id"].notna().any()
+        elif sig.measure == "features":
+            present[sig.name] = (act["kind"].isin(sig.kinds) & act["feature"].notna()).any()
+        else:
+            present[sig.name] = act["kind"].isin(sig.kinds).any()
+    full = acc["segment"].fillna("any") + " / " + acc["lifecycle_stage"].fillna("any")
+    seg = acc["segment"].fillna("all accounts")
+    cohort = pd.Series("all accounts", index=acc.index, dtype=object)
+    cohort = cohort.where(seg.map(seg.value_counts()) < 25, seg)
+    result["cohort"] = cohort.where(full.map(full.value_counts()) < 25, full)
+    active = result["last_activity"].notna()
+    for sig in signals:
+        r, b = result[f"{sig.name}_recent"], result[f"{sig.name}_baseline"]
+        change = pd.Series(np.where(r > 0, 1.0, 0.0), index=r.index).where(b == 0)
+        change = (r / b - 1.0).where(b > 0, change)
+        result[f"{sig.name}_change"] = change
+        trend = -np.log((r + sig.prior) / (b + sig.prior))
+        result[f"{sig.name}_against"] = (
+            bool(present[sig.name]) & (change <= -sig.drop_threshold).fillna(False)
+            & (trend >= -math.log(1 - sig.drop_threshold) * 0.5).fillna(False))
+        medians = r[active].groupby(result["cohort"][active]).median()
+        result[f"{sig.name}_cohort"] = result["cohort"].map(medians)
+    staff = everyone[(everyone["occurred_at"] >= w_start)
+                     & everyone["kind"].isin(["ticket_opened", "escalation", "check_in"])]
+    recent = staff["occurred_at"] >= r_start
+    personal = (staff["kind"] == "check_in") & ~staff["automated"].fillna(False).astype(bool)
+    counts = pd.DataFrame({
+        "tickets_recent": (staff["kind"] == "ticket_opened") & recent,
+        "tickets_baseline": (staff["kind"] == "ticket_opened") & ~recent,
+        "escalations_recent": (staff["kind"] == "escalation") & recent,
+        "check_ins_recent": personal & recent}).groupby(staff["account_id"]).sum()
+    for column in ("tickets_recent", "escalations_recent", "check_ins_recent"):
+        result[column] = counts[column].reindex(result.index).fillna(0).astype("int64")
+    triggers = everyone[everyone["kind"].isin(["ticket_opened", "escalation", "incident"])]
+    outreach = everyone[(everyone["occurred_at"] >= w_start) & (
+        (everyone["kind"] == "automated_check_in")
+        | ((everyone["kind"] == "check_in") & everyone["automated"].fillna(False)))]
+    gaps = pd.merge_asof(outreach[["account_id", "occurred_at"]].sort_values("occurred_at"),
+                         triggers[["account_id", "occurred_at"]]
+                         .rename(columns={"occurred_at": "trigger_at"})
+                         .sort_values("trigger_at"),
+                         left_on="occurred_at", right_on="trigger_at", by="account_id",
+                         direction="backward", tolerance=pd.Timedelta(days=7))
+    gaps = gaps[gaps["trigger_at"].notna()]
+    late = gaps["occurred_at"] >= r_start
+    per = pd.DataFrame({"n": 1, "recent": late, "baseline": ~late}) \
+        .groupby(gaps["account_id"]).sum()
+    result["continuity_gap_count"] = per["n"].reindex(result.index).fillna(0).astype("int64")
+    result["continuity_gaps_recent"] = per["recent"].reindex(result.index).fillna(0) \
+        .astype("float64")
+    result["continuity_gaps_baseline"] = per["baseline"].reindex(result.index).fillna(0) \
+        .astype("float64")
+    gr, gb = result["continuity_gaps_recent"], result["continuity_gaps_baseline"]
+    result["continuity_gaps_change"] = (gr / gb - 1.0).where(
+        gb > 0, pd.Series(np.where(gr > 0, 1.0, 0.0), index=gr.index))
+    result["continuity_gaps_against"] = gr > gb
+    result["has_baseline"] = seen > 0
+    result["days_since_activity"] = (end - result["last_activity"]).dt.days.astype("Int64")
 
 
 def measure_themes(folder: Path, texts: int) -> dict:
@@ -128,9 +222,10 @@ def measure_themes(folder: Path, texts: int) -> dict:
     questions = questions.with_columns(
         (pl.col("question_text") + " (" + pl.col("person_id").str.slice(4) + " "
          + pl.col("feature").fill_null(pl.col("channel")) + ")").alias("question_text"))
-    start = time.perf_counter()
+    load, cpu, start = _load(), _cpu(), time.perf_counter()
     themes = find_themes(questions, as_of=AS_OF)
-    return {"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(),
+    return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu, "load": load,
+            "peak_mb": _peak_mb(),
             "texts": questions.height, "distinct": questions["question_text"].n_unique(),
             "themes": themes.height}
 
@@ -143,9 +238,15 @@ def compare(folder: Path) -> int:
     pandas = pl.read_parquet(folder / "pandas-signals.parquet")
     columns = [c for c in pandas.columns if c != "index"]
     polars = pl.read_parquet(folder / "polars-signals.parquet").select(columns)
-    pandas = pandas.select(columns).with_columns(pl.col("last_activity").cast(pl.Datetime("us")))
+    pandas = pandas.select(columns).with_columns(pl.col("last_activity").cast(pl.Datetime("us")),
+                                                 pl.col("cohort").cast(pl.String))
     assert_frame_equal(polars, pandas, check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
     return len(columns)
+
+
+def _fmt(run: dict) -> str:
+    return (f"{run['seconds']:.2f} s (CPU {run['cpu']:.1f} s, load {run['load']:.1f}) "
+            f"{run['peak_mb']:.0f} MB")
 
 
 def _child(kind: str, folder: Path, texts: int = 0) -> dict:
@@ -160,6 +261,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, nargs="*", default=[])
     parser.add_argument("--pandas", type=int, nargs="*", default=[])
     parser.add_argument("--themes", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=1, help="polars runs per size")
     parser.add_argument("--data", type=Path, default=Path("/tmp/playbooks-bench"))
     parser.add_argument("--child")
     parser.add_argument("--folder", type=Path)
@@ -174,21 +276,25 @@ def main() -> None:
     for n in sorted(set(args.accounts) | set(args.pandas)):
         folder = _demo(args.data, n)
         scan = _child("scan", folder)
-        fast = _child("polars", folder)
-        line = (f"{n:>7} accounts {scan['rows']:>11,} events | scan {scan['seconds']:.2f} s "
-                f"{scan['peak_mb']:.0f} MB | polars {fast['seconds']:.2f} s "
-                f"{fast['peak_mb']:.0f} MB")
+        runs = sorted((_child("polars", folder) for _ in range(max(args.repeat, 1))),
+                      key=lambda r: r["seconds"])
+        fast, median = runs[0], runs[len(runs) // 2]
+        line = (f"{n:>7} accounts {scan['rows']:>11,} events | scan {_fmt(scan)} | "
+                f"polars {_fmt(fast)}")
+        if len(runs) > 1:
+            line += f" (median of {len(runs)}: {median['seconds']:.2f} s)"
         if n in args.pandas:
             slow = _child("pandas", folder)
             compared = compare(folder)
-            line += (f" | pandas {slow['seconds']:.2f} s {slow['peak_mb']:.0f} MB | "
-                     f"{slow['seconds'] / fast['seconds']:.1f}x; {compared} columns identical")
+            line += (f" | pandas {_fmt(slow)} | {slow['seconds'] / fast['seconds']:.1f}x "
+                     f"(median {slow['seconds'] / median['seconds']:.1f}x, CPU "
+                     f"{slow['cpu'] / fast['cpu']:.1f}x); {compared} columns identical")
         print(line, flush=True)
     if args.themes:
         folder = _demo(args.data, 50_000 if args.themes > 80_000 else 10_000)
         t = _child("themes", folder, args.themes)
         print(f"themes: {t['texts']:,} texts ({t['distinct']:,} distinct) -> {t['themes']} "
-              f"themes in {t['seconds']:.2f} s, {t['peak_mb']:.0f} MB peak", flush=True)
+              f"themes in {_fmt(t)}", flush=True)
 
 
 if __name__ == "__main__":
