@@ -137,7 +137,12 @@ def weekly_series(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | str
     `drifting_series`, appended as it is.
     """
     prepared, _ = prepare_weekly(activity, as_of)
-    customer = prepared.filter(pl.col("actor_type") == "customer")
+    # Identifiers only group and count here, so 64-bit hashes stand in for the strings: about
+    # twice as fast on millions of rows, and a collision would need 2**32 distinct ids.
+    customer = prepared.filter(pl.col("actor_type") == "customer").with_columns(
+        pl.col("account_id", "person_id").hash(seed=0),
+        pl.when(pl.col("feature").is_null()).then(None).otherwise(pl.col("feature").hash(seed=0))
+        .alias("feature"))
     per_function = _account_week(customer, ["week", "source_function", "account_id"])
     company = _account_week(customer, ["week", "account_id"]).with_columns(
         pl.lit(ALL).alias("source_function"))
