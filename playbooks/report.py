@@ -14,7 +14,9 @@ Renderers live beside it: `render_html` (one self-contained file, charts inlined
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -244,7 +246,6 @@ def load_review_data(workspace: str | os.PathLike[str] | None = None, *,
                      as_of: dt.date | None = None) -> DataPart:
     """Compute the account signals, continuity gaps and themes of a workspace (or say why not)."""
     from playbooks.signals import compute_signals, list_continuity_gaps
-    from playbooks.themes import find_themes
     from playbooks.workspace import resolve_workspace
 
     folder = resolve_workspace(workspace)
@@ -259,16 +260,27 @@ def load_review_data(workspace: str | os.PathLike[str] | None = None, *,
     activity = pl.scan_parquet(files["activity"])
     health_file = folder / "health_snapshots.parquet"
     health = pl.scan_parquet(health_file) if health_file.exists() else None
-    signals = compute_signals(accounts.lazy(), activity, as_of=as_of, health=health)
-    gaps = list_continuity_gaps(activity, as_of=as_of)
-    themes: pl.DataFrame | None = None
-    themes_note = ""
-    try:
-        themes = find_themes(activity, as_of=as_of)
-    except InputError as error:
-        themes_note = error.message
+    # The themes (scikit-learn, mostly Python) and the chart imports (Altair, mostly Python)
+    # run in threads beside the signals, whose polars work runs without holding the GIL.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="review") as pool:
+        found = pool.submit(_find_themes, activity, as_of)
+        warm = pool.submit(importlib.import_module, "playbooks.charts")
+        signals = compute_signals(accounts.lazy(), activity, as_of=as_of, health=health)
+        gaps = list_continuity_gaps(activity, as_of=as_of)
+        themes, themes_note = found.result()
+        warm.result()
     return _data_from(ReviewData(accounts, signals, gaps, themes, str(folder)),
                       themes_note=themes_note)
+
+
+def _find_themes(activity: pl.LazyFrame, as_of: dt.date | None
+                 ) -> tuple[pl.DataFrame | None, str]:
+    from playbooks.themes import find_themes
+
+    try:
+        return find_themes(activity, as_of=as_of), ""
+    except InputError as error:
+        return None, error.message
 
 
 def _data_from(data: ReviewData, *, themes_note: str = "") -> DataPart:
