@@ -285,3 +285,26 @@ def test_output_is_frozen_on_a_mixed_table(case):
                                      gap_days=10)
     assert frame.height > 0
     assert _digest(frame) == FROZEN[case]
+
+
+def test_the_lazy_plan_gives_the_same_table_as_compute_signals():
+    from playbooks.signals import build_signals
+
+    accounts, activity = _frozen_inputs()
+    eager = compute_signals(accounts, activity, as_of=dt.date(2026, 10, 1))
+    lazy = build_signals(accounts.lazy(), activity.lazy(), as_of=dt.date(2026, 10, 1),
+                         gap_days=7).collect()
+    assert lazy.equals(eager)
+    assert _digest(lazy) == FROZEN["default"]
+
+
+def test_customer_rows_match_a_lowercase_comparison():
+    from playbooks.signals import is_customer
+
+    values = ["customer", "CUSTOMER", "Customer", "cuſtomer", "customer ", " customer",
+              "ｃustomer", None, "custoMer", "staff", "customerx", "xcustomer", "customer\n",
+              "KUSTOMER", ""]
+    frame = pl.DataFrame({"actor_type": values}, schema={"actor_type": pl.String})
+    fast = frame.select(is_customer())["actor_type"].to_list()
+    plain = frame.select(pl.col("actor_type").str.to_lowercase() == "customer")
+    assert fast == plain["actor_type"].to_list()

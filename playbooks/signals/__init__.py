@@ -1,7 +1,13 @@
 """Account signals: quiet disengagement, "looks healthy, drifting", silence, continuity gaps.
 
 Everything here is a pure function over polars LazyFrames. Small named expression builders
-are composed into one lazy plan per call, collected once at the edge by `compute_signals`.
+are composed into lazy plans and collected at the edge: `build_signals` gives the whole
+pipeline as one LazyFrame; `compute_signals` runs the same stages, collecting the two passes
+over the activity table first (see `stages`), which is faster and lighter at scale.
+
+Modules: `model` (signals, settings, output columns), `inputs` (column checks, types, as-of
+date), `stages` (the passes over activity and the per-account values), `score` (changes,
+score, flags, reasons).
 
 How the numbers are made (all per account, customer actions only; staff and bots excluded):
 
