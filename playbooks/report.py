@@ -172,9 +172,10 @@ def build_review(team: str, quarter: str, *, workspace: str | os.PathLike[str] |
 def _open_store(store: Store | str | None, workspace: str | os.PathLike[str] | None
                 ) -> tuple[Store | None, str, str]:
     """Return the store (or None), where it is, and a note when there is none."""
-    if isinstance(store, Store):
-        return store, repr(store), ""
     from playbooks.store.settings import DATABASE_URL, STORE_FILE, resolve_database_url, safe_url
+
+    if isinstance(store, Store):
+        return store, safe_url(store.url), ""
     from playbooks.workspace import resolve_workspace
 
     url = store or os.environ.get(DATABASE_URL.name) or ""
