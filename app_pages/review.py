@@ -145,7 +145,7 @@ with friendly_errors("prepare the quarterly review"):
             pl.col("name").alias("Account"), pl.col("owner").alias("Owner"),
             pl.col("renewal_date").alias("Renewal"),
             pl.col("disengagement_score").alias("Score"),
-            pl.col("reasons").list.join("; ").alias("Why")),
+            pl.col("reasons").list.join(" ").alias("Why")),
             hide_index=True, width="stretch")
 
     st.header("4. Continuity gaps")

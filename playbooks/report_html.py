@@ -229,12 +229,19 @@ def _drifting(review: Review, svg: str | None) -> str:
             ["Account", "Owner", "Segment", "Renewal", "Annual value", "Score", "Why"],
             ([esc(r["name"] or r["account_id"]), esc(r["owner"]), esc(r["segment"]),
               esc(r["renewal_date"]), f"{r['annual_value'] or 0:,.0f}",
-              f"{r['disengagement_score']:.1f}", esc(reasons_text(r["reasons"]))]
-             for r in drifting.head(DRIFTING_SHOWN).iter_rows(named=True)), frozenset({4, 5})))
+              f"{r['disengagement_score']:.1f}", _reasons(r["reasons"])]
+             for r in drifting.head(DRIFTING_SHOWN).iter_rows(named=True)),
+            frozenset({3, 4, 5})))
         if drifting.height > DRIFTING_SHOWN:
             inner.append(f"<p class=\"meta\">... and {drifting.height - DRIFTING_SHOWN:,} more "
                          "(the Account signals page lists them all).</p>")
     return _section("drifting", 3, inner)
+
+
+def _reasons(reasons: list[str] | None) -> str:
+    if not reasons:
+        return esc(reasons_text(reasons))
+    return '<ul class="facts">' + "".join(f"<li>{esc(r)}</li>" for r in reasons) + "</ul>"
 
 
 def _gaps(review: Review) -> str:

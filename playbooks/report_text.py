@@ -160,7 +160,8 @@ def actions_line(review: Review) -> str:
 
 
 def reasons_text(reasons: Any) -> str:
-    return "; ".join(str(r) for r in (reasons or [])) or "no reason recorded"
+    """An account's reasons as one line of sentences."""
+    return " ".join(str(r).strip() for r in (reasons or [])) or "No reason recorded."
 
 
 # --- Markdown -----------------------------------------------------------------------------------
