@@ -103,13 +103,20 @@ def test_markdown_escapes_markup_too(review: Review) -> None:
     assert "Fix the hand-off" in text
 
 
-def test_a_link_in_user_text_is_broken_so_it_never_becomes_one() -> None:
+def test_svg_is_cleaned_of_scripts_links_and_namespaces() -> None:
     svg = sanitise_svg('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink='
                        '"http://www.w3.org/1999/xlink"><script>x()</script>'
                        '<a href="http://evil.example"><text onclick="x()">hi</text></a>'
                        '<image href="http://evil.example/p.png"/><rect fill="url(#g)"/></svg>')
     assert "http" not in svg and "script" not in svg and "onclick" not in svg
     assert "<image" not in svg and "url(" not in svg
+
+
+def test_a_link_in_user_text_never_becomes_one(setup: tuple[Path, str]) -> None:
+    review = _review_with_action(setup, "Read https://evil.example/x first", owner="Ana")
+    page = render_html(review, charts=False)
+    assert "Read https:&#8203;//evil.example/x first" in page
+    assert not re.search(r"(?i)https?://", page + render_markdown(review))
 
 
 # --- CSV ------------------------------------------------------------------------------------------
