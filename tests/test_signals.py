@@ -308,3 +308,17 @@ def test_customer_rows_match_a_lowercase_comparison():
     fast = frame.select(is_customer())["actor_type"].to_list()
     plain = frame.select(pl.col("actor_type").str.to_lowercase() == "customer")
     assert fast == plain["actor_type"].to_list()
+
+
+def test_a_source_seen_only_before_the_window_still_counts_as_present():
+    from playbooks.signals import build_signals
+
+    rows = [_event("A", d, "login") for d in range(0, 200, 2)]
+    rows += [_event("B", 3, "review"), _event("B", 5, "event_attended", person="p2")]
+    result = compute_signals(ACCOUNTS, _activity(rows), as_of=dt.date(2026, 7, 20))
+    missing = set(result["sources_missing"][0].to_list())
+    assert "advocacy" not in missing and "participation" not in missing
+    assert {"questions", "breadth"} <= missing
+    lazy = build_signals(ACCOUNTS.lazy(), _activity(rows).lazy(),
+                         as_of=dt.date(2026, 7, 20)).collect()
+    assert lazy.equals(result)

@@ -74,8 +74,8 @@ from playbooks.signals.stages import (
     continuity_gap_frame,
     gap_counts,
     history_frame,
-    kind_history,
     presence_frame,
+    presence_in_blocks,
     staff_frame,
     window_frame,
     window_values,
@@ -102,9 +102,12 @@ def build_signals(accounts: pl.LazyFrame, activity: pl.LazyFrame, *, as_of: dt.d
     """Compose the whole signals pipeline as one LazyFrame (nothing is collected)."""
     acc, plan = _inputs(accounts, as_of, recent_weeks, baseline_weeks, gap_days, health,
                         settings)
-    kinds, window = _passes(activity, plan)
-    # Each pass over the activity table runs once; the stages below share its result.
-    return finish(assemble(acc, kinds.cache(), window.cache(), plan), plan)
+    act = prepare_activity(activity)
+    # The window is read once; the stages below share its result.
+    window = window_frame(act, plan).cache()
+    blocks = block_frame(window, plan).cache()
+    return finish(assemble(acc, history_frame(act, plan), blocks, presence_frame(act, plan),
+                           window, plan), plan)
 
 
 def compute_signals(accounts: pl.LazyFrame | pl.DataFrame, activity: pl.LazyFrame | pl.DataFrame,
@@ -114,16 +117,25 @@ def compute_signals(accounts: pl.LazyFrame | pl.DataFrame, activity: pl.LazyFram
                     settings: SignalSettings | None = None) -> pl.DataFrame:
     """Compute one row of signals per account as of a date (default: the latest event's date).
 
-    The same plan as `build_signals`, collected in steps: the two passes over the activity
-    table and the per-account values and scores in the streaming engine, then the reasons
-    (string work on one row per account) in the in-memory engine.
+    The same stages as `build_signals`, collected step by step: the history pass and the
+    window pass over the activity table, the block aggregates, then the per-account values
+    and scores (streaming engine), then the reasons (in-memory engine: string work on one row
+    per account). Which sources exist is read from the block aggregates when every signal
+    shows up in the window; only otherwise is the history read a third time for it.
     """
     acc, act = accounts.lazy(), activity.lazy()
     day = resolve_as_of(act, as_of)
     acc, plan = _inputs(acc, day, recent_weeks, baseline_weeks, gap_days,
                         health.lazy() if health is not None else None, settings)
-    kinds, window = (p.collect(engine=ENGINE) for p in _passes(act, plan))
-    scored = assemble(acc, kinds.lazy(), window.lazy(), plan).collect(engine=ENGINE)
+    act = prepare_activity(act)
+    history = history_frame(act, plan).collect(engine=ENGINE)
+    window = window_frame(act, plan).collect(engine=ENGINE)
+    blocks = block_frame(window.lazy(), plan).collect(engine=ENGINE)
+    present = presence_in_blocks(blocks.lazy(), plan).collect()
+    if not all(present.row(0)):
+        present = presence_frame(act, plan).collect(engine=ENGINE)
+    scored = assemble(acc, history.lazy(), blocks.lazy(), present.lazy(), window.lazy(),
+                      plan).collect(engine=ENGINE)
     # The in-memory engine here: the streaming one intermittently panicked in a string
     # kernel on this step (polars 2.1, "binview ... i < self.len()").
     return finish(scored.lazy(), plan).collect(engine="in-memory")
@@ -142,20 +154,14 @@ def _inputs(accounts: pl.LazyFrame, as_of: dt.date, recent_weeks: int, baseline_
     return acc, plan
 
 
-def _passes(activity: pl.LazyFrame, plan: _Plan) -> list[pl.LazyFrame]:
-    """The only two reads of the activity table: all history by kind, and the window."""
-    act = prepare_activity(activity)
-    return [kind_history(act, plan.end), window_frame(act, plan)]
-
-
-def assemble(accounts: pl.LazyFrame, kinds: pl.LazyFrame, window: pl.LazyFrame,
-             plan: _Plan) -> pl.LazyFrame:
-    """Everything after the two passes up to the reasons: values, cohorts, gaps, scores, flags."""
+def assemble(accounts: pl.LazyFrame, history: pl.LazyFrame, blocks: pl.LazyFrame,
+             present: pl.LazyFrame, window: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+    """Everything after the passes up to the reasons: values, cohorts, gaps, scores, flags."""
     s = plan.settings
-    frame = account_frame(accounts, history_frame(kinds, plan), plan).cache()
-    values = window_values(block_frame(window, plan), frame, plan)
+    frame = account_frame(accounts, history, plan).cache()
+    values = window_values(blocks, frame, plan)
     values = values.join(cohort_baselines(values, plan), on="cohort", how="left")
-    out = (values.join(presence_frame(kinds, plan), how="cross")
+    out = (values.join(present, how="cross")
            .join(gap_counts(window, plan), on="account_id", how="left")
            .join(staff_frame(window, plan), on="account_id", how="left")
            .with_columns(pl.col("continuity_gap_count").fill_null(0),

@@ -1,13 +1,15 @@
 """The passes over the activity table, and what is derived per account from their results.
 
-The activity table is read by two passes only:
+`compute_signals` reads the activity table in two passes (a third only when a source is
+missing from the window):
 
-- `kind_history`: every customer event up to the as-of date, grouped by account and kind
-  (first and last time, whether a person or a feature was named). First and last activity,
-  the last contact and which sources exist at all are all read from this small table.
+- `history_frame`: every customer event up to the as-of date, grouped by account: first and
+  last activity and the last contact.
 - `window_frame`: the events of the analysis window (plus `gap_days` before it for the
   continuity gaps), projected to the columns used. The block aggregates, the dashboard counts
-  and the continuity gaps all read it; the streaming engine shares it between them.
+  and the continuity gaps all read it.
+- Which sources exist at all (`presence_frame`) is read from the block aggregates when every
+  signal shows up in the window, which is the usual case; otherwise from the full history.
 """
 
 from __future__ import annotations
@@ -30,42 +32,47 @@ WINDOW_COLUMNS = ("account_id", "person_id", "actor_type", "occurred_at", "kind"
                   "automated")
 
 
-def kind_history(activity: pl.LazyFrame, end: dt.datetime) -> pl.LazyFrame:
-    """Per account and kind, over all customer events before `end`: first, last, named whom."""
-    return (activity
-            .filter(pl.col("occurred_at") < end, is_customer())
-            .group_by("account_id", "kind")
-            .agg(pl.col("occurred_at").min().alias("first_at"),
-                 pl.col("occurred_at").max().alias("last_at"),
-                 pl.col("person_id").is_not_null().any().alias("has_person"),
-                 pl.col("feature").is_not_null().any().alias("has_feature")))
-
-
-def history_frame(kinds: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
-    """Per account: first and last customer action, and the last question, event or advocacy."""
+def history_frame(activity: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+    """Per account, over all history up to the as-of date: first and last customer actions,
+    and the last question, event or advocacy."""
     contact = [k for s in plan.settings.signals if s.name in RELATIONSHIP_CONTACT
                for k in s.kinds]
-    return (kinds.group_by("account_id")
-            .agg(pl.col("first_at").min().alias("first_activity"),
-                 pl.col("last_at").max().alias("last_activity"),
-                 pl.col("last_at").filter(pl.col("kind").is_in(contact)).max()
-                 .alias("last_contact")))
+    return (activity
+            .filter(pl.col("occurred_at") < plan.end, is_customer())
+            .select("account_id", "occurred_at",
+                    pl.when(pl.col("kind").is_in(contact)).then(pl.col("occurred_at"))
+                    .alias("_contact_at"))
+            .group_by("account_id")
+            .agg(pl.col("occurred_at").min().alias("first_activity"),
+                 pl.col("occurred_at").max().alias("last_activity"),
+                 pl.col("_contact_at").max().alias("last_contact")))
 
 
 def source_present(signal: Signal) -> pl.Expr:
-    """Whether the data holds anything this signal could be measured from (over `kind_history`)."""
+    """Whether the data holds anything this signal could be measured from."""
     if signal.measure == "people":
-        expr = pl.col("has_person").any()
+        expr = pl.col("person_id").is_not_null().any()
     elif signal.measure == "features":
-        expr = (pl.col("kind").is_in(signal.kinds) & pl.col("has_feature")).any()
+        expr = (pl.col("kind").is_in(signal.kinds) & pl.col("feature").is_not_null()).any()
     else:
         expr = pl.col("kind").is_in(signal.kinds).any()
     return expr.alias(f"{signal.name}_present")
 
 
-def presence_frame(kinds: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
-    """One row: which signals' sources exist in the data at all."""
-    return kinds.select(*[source_present(x) for x in plan.settings.signals])
+def presence_frame(activity: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+    """One row: which signals' sources exist at all in the customer history before the end."""
+    return (activity.filter(pl.col("occurred_at") < plan.end, is_customer())
+            .select(*[source_present(x) for x in plan.settings.signals]))
+
+
+def presence_in_blocks(blocks: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+    """One row: which signals were measured above zero in some block of the window.
+
+    True here means true in `presence_frame` too (the window is part of the history); only
+    a signal absent from the window needs the full history to be decided.
+    """
+    return blocks.select(*[(pl.col(x.name) > 0).any().alias(f"{x.name}_present")
+                           for x in plan.settings.signals])
 
 
 def window_frame(activity: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
