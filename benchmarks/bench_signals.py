@@ -23,8 +23,9 @@ import time
 from pathlib import Path
 
 AS_OF = dt.date(2026, 11, 23)
+# The activity columns the signals pipeline reads (the bare scan reads exactly these).
 COLUMNS = ["account_id", "person_id", "actor_type", "occurred_at", "kind", "feature",
-           "automated", "event_id"]
+           "automated"]
 
 
 def _demo(data: Path, accounts: int) -> Path:
