@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -176,3 +178,40 @@ def repair(stamp: tuple[str, tuple[float, ...]], window_days: int):
 
     accounts, activity = tables(stamp)
     return repair_after_incidents(activity.lazy(), accounts.lazy(), window_days=window_days)
+
+
+# --- warming the caches ------------------------------------------------------------------------
+
+_WARMING: set[tuple[str, tuple[float, ...]]] = set()
+_WARMING_LOCK = threading.Lock()
+
+
+def warm_up() -> None:
+    """Start computing the workspace's heavy results in the background, once per workspace
+    version, so that the pages a leader opens next are ready when they get there. Each cached
+    loader computes once: a page asking for a result still being computed waits for it."""
+    from playbooks.trap import DEFAULT_WINDOW_DAYS
+    from playbooks.workspace import workspace_status
+
+    if not workspace_status(workspace_path()).has_data:
+        return
+    stamp = workspace_stamp()
+    with _WARMING_LOCK:
+        if stamp in _WARMING:
+            return
+        _WARMING.add(stamp)
+
+    # Cached loaders called outside a page run log a harmless "missing ScriptRunContext" warning.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR)
+
+    def work() -> None:
+        for job in (lambda: signals(stamp), lambda: continuity_gaps(stamp),
+                    lambda: themes(stamp), lambda: classified_questions(stamp),
+                    lambda: repair(stamp, DEFAULT_WINDOW_DAYS), lambda: trap_view(stamp)):
+            try:
+                job()
+            except Exception:  # noqa: BLE001 - a page computing it later shows the error
+                return
+
+    threading.Thread(target=work, name="playbooks-warm-up", daemon=True).start()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.common import ensure_workspace, friendly_errors, store, workspace_path
+from app_pages.common import ensure_workspace, friendly_errors, store, warm_up, workspace_path
 from playbooks.workspace import workspace_status
 
 st.title("CX Playbooks")
@@ -34,6 +34,7 @@ st.page_link("app_pages/journey.py", label="Check your journey map for anti-patt
 st.subheader("Your workspace")
 with friendly_errors("read the workspace"):
     ensure_workspace()
+    warm_up()
     status = workspace_status(workspace_path())
     accounts = status.tables.get("accounts")
     activity = status.tables.get("activity")

@@ -24,7 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [("", "CX Playbooks"), ("assessment", "Self-assessment"), ("advisor", "Best fit"),
-         ("journey", "Findings"), ("signals", "Drifting accounts"), ("data", "Your data")]
+         ("journey", "Findings"), ("signals", "Drifting accounts"),
+         ("trap", "After something went wrong"), ("data", "Your data"),
+         ("review", "Download it as one file")]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]

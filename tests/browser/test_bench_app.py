@@ -13,6 +13,7 @@ def test_bench_app_runs_at_tiny_scale(browser_type_launch_args: dict) -> None:
     done = subprocess.run([sys.executable, str(SCRIPT), "--accounts", "80", "--weeks", "16"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    for page in ("start", "assessment", "advisor", "journey", "signals", "data"):
+    for page in ("start", "assessment", "advisor", "journey", "signals", "trap", "data",
+                 "review"):
         assert page in done.stdout
     assert "filter change" in done.stdout
