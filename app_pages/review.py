@@ -10,14 +10,17 @@ import polars as pl
 import streamlit as st
 
 from app_pages.common import (
+    classified_questions,
     continuity_gaps,
     ensure_workspace,
     friendly_errors,
     plain,
+    repair,
     signals,
     store,
     tables,
     themes,
+    trap_view,
     workspace_stamp,
 )
 from playbooks.report import ReviewData, build_review
@@ -30,6 +33,17 @@ from playbooks.report_text import (
     gaps_line,
     overall_line,
     themes_line,
+)
+from playbooks.report_trap import (
+    alone_line,
+    alone_sentences,
+    finding_sentences,
+    method_line,
+    repair_line,
+    repair_rows,
+    trap_line,
+    trap_of,
+    trap_part,
 )
 
 KEY = "review_"
@@ -54,16 +68,21 @@ def pack_html(team: str, quarter: str, stamp: tuple, content_key: str) -> str:
 
 
 def _review(team: str, quarter: str, stamp: tuple):  # noqa: ANN202 - a Review
+    from playbooks.trap import DEFAULT_WINDOW_DAYS
+
     accounts, _ = tables(stamp)
+    trap = trap_part(trap_view(stamp), classified_questions(stamp),
+                     repair(stamp, DEFAULT_WINDOW_DAYS))
     data = ReviewData(accounts, signals(stamp), continuity_gaps(stamp), themes(stamp),
-                      source=stamp[0])
+                      source=stamp[0], trap=trap)
     return build_review(team, quarter, store=store(), data=data)
 
 
 st.title("Quarterly review")
 st.caption("Everything a planning session needs about one team's quarter: the self-assessment "
            "and how it moved, the journey-map findings, the accounts drifting while they look "
-           "fine, the continuity gaps, the questions customers keep asking and the action plan. "
+           "fine, the continuity gaps, the questions customers keep asking, efficiency beside the "
+           "relationship, and the action plan. "
            "Download it as one file that opens anywhere, even offline.")
 
 with friendly_errors("prepare the quarterly review"):
@@ -160,7 +179,30 @@ with friendly_errors("prepare the quarterly review"):
     if "themes" in charts:
         st.altair_chart(charts["themes"], width="stretch")
 
-    st.header("6. Action plan")
+    st.header("6. Efficiency beside relationship")
+    trap = trap_of(review)
+    st.markdown(plain(trap_line(trap)))
+    for sentence in finding_sentences(trap):
+        st.warning(plain(sentence), icon=":material/balance:")
+    if trap.available:
+        st.caption(plain(method_line(trap)))
+    for function in trap.charted_functions():
+        st.altair_chart(charts[f"trap:{function}"], width="content")
+    st.subheader("Personal needs answered by automation alone")
+    st.markdown(plain(alone_line(trap)))
+    for sentence in alone_sentences(trap):
+        st.warning(plain(sentence), icon=":material/smart_toy:")
+    st.subheader("After something went wrong")
+    st.markdown(plain(repair_line(trap)))
+    if "repair" in charts:
+        st.altair_chart(charts["repair"], width="stretch")
+    if repair_rows(trap):
+        st.dataframe(pl.DataFrame([{
+            "Segment": r["segment"], "Episodes": r["episodes"], "Came back": r["came_back"],
+            "Went quiet": r["went_quiet"]} for r in repair_rows(trap)]),
+            hide_index=True, width="stretch")
+
+    st.header("7. Action plan")
     st.markdown(plain(actions_line(review)))
     if review.actions:
         st.dataframe(pl.DataFrame([{

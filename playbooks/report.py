@@ -4,8 +4,10 @@
 since the team's previous quarter and the evidence from the account data beside each level;
 the findings of the team's saved journey maps (or of the shipped example map, saying so); the
 accounts that look healthy while drifting, with their reasons; the continuity gaps; the
-repeated-question themes; and the action plan. A missing piece (no assessment, no store, no
-account data) becomes a plain note in its section, never an error.
+repeated-question themes; efficiency beside relationship (the trap findings, personal needs
+answered by automation alone, repair after incidents); and the action plan. A missing piece
+(no assessment, no store, no account data) becomes a plain note in its section, never an
+error.
 
 Renderers live beside it: `render_html` (one self-contained file, charts inlined as SVG),
 `render_markdown` and `actions_csv` (formula-safe). All three read only the `Review`.
@@ -43,9 +45,10 @@ from playbooks.journey import (
 )
 from playbooks.report_html import render_html
 from playbooks.report_text import actions_csv, neutralise_cell, render_markdown
+from playbooks.report_trap import TrapPart, gather_trap
 from playbooks.store import ActionItemRecord, AssessmentRecord, Store
 
-__all__ = ["Review", "ReviewData", "actions_csv", "build_review", "load_review_data",
+__all__ = ["Review", "ReviewData", "TrapPart", "actions_csv", "build_review", "load_review_data",
            "neutralise_cell", "render_html", "render_markdown", "write_review"]
 
 DRIFTING_COLUMNS = ("account_id", "name", "owner", "segment", "renewal_date", "annual_value",
@@ -61,6 +64,7 @@ class ReviewData:
     continuity_gaps: pl.DataFrame
     themes: pl.DataFrame | None
     source: str = ""
+    trap: TrapPart | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,8 @@ class JourneyPart:
 
 @dataclass(frozen=True)
 class DataPart:
-    """The account data: signals, drifting accounts, continuity gaps and themes (or why not)."""
+    """The account data: signals, drifting accounts, continuity gaps, themes and the
+    efficiency-beside-relationship view (or why not)."""
 
     source: str
     accounts: int = 0
@@ -100,6 +105,7 @@ class DataPart:
     themes: pl.DataFrame | None = None
     note: str = ""
     themes_note: str = ""
+    trap: TrapPart | None = None
 
     @property
     def available(self) -> bool:
@@ -245,7 +251,8 @@ def _journey_parts(store: Store | None, team: str) -> tuple[tuple[JourneyPart, .
 
 def load_review_data(workspace: str | os.PathLike[str] | None = None, *,
                      as_of: dt.date | None = None) -> DataPart:
-    """Compute the account signals, continuity gaps and themes of a workspace (or say why not)."""
+    """Compute the account signals, continuity gaps, themes and trap view of a workspace (or
+    say why not)."""
     from playbooks.signals import compute_signals, list_continuity_gaps
     from playbooks.workspace import resolve_workspace
 
@@ -261,16 +268,19 @@ def load_review_data(workspace: str | os.PathLike[str] | None = None, *,
     activity = pl.scan_parquet(files["activity"])
     health_file = folder / "health_snapshots.parquet"
     health = pl.scan_parquet(health_file) if health_file.exists() else None
-    # The themes (scikit-learn, mostly Python) and the chart imports (Altair, mostly Python)
-    # run in threads beside the signals, whose polars work runs without holding the GIL.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="review") as pool:
+    # The themes (scikit-learn, mostly Python), the trap view (polars, and the classifier's
+    # training) and the chart imports (Altair, mostly Python) run in threads beside the
+    # signals, whose polars work runs without holding the GIL.
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="review") as pool:
+        trap = pool.submit(gather_trap, activity, accounts, as_of=as_of)
         found = pool.submit(_find_themes, activity, as_of)
         warm = pool.submit(importlib.import_module, "playbooks.charts")
         signals = compute_signals(accounts.lazy(), activity, as_of=as_of, health=health)
         gaps = list_continuity_gaps(activity, as_of=as_of)
         themes, themes_note = found.result()
         warm.result()
-    return _data_from(ReviewData(accounts, signals, gaps, themes, str(folder)),
+        trap_part = trap.result()
+    return _data_from(ReviewData(accounts, signals, gaps, themes, str(folder), trap_part),
                       themes_note=themes_note)
 
 
@@ -300,7 +310,7 @@ def _data_from(data: ReviewData, *, themes_note: str = "") -> DataPart:
     if themes is not None and themes.is_empty() and not themes_note:
         themes_note = "No customer question texts in the data to group into themes."
     return DataPart(data.source, data.accounts.height, data.signals, portfolio, drifting, gaps,
-                    themes, themes_note=themes_note)
+                    themes, themes_note=themes_note, trap=data.trap)
 
 
 def default_out(out: str | os.PathLike[str]) -> dict[str, Path]:

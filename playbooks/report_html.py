@@ -27,6 +27,16 @@ from playbooks.report_text import (
     reasons_text,
     themes_line,
 )
+from playbooks.report_trap import (
+    alone_line,
+    alone_sentences,
+    finding_sentences,
+    method_line,
+    repair_line,
+    repair_rows,
+    trap_line,
+    trap_of,
+)
 
 if TYPE_CHECKING:
     import altair as alt
@@ -81,8 +91,15 @@ def esc(value: object) -> str:
 
 
 def review_charts(review: Review) -> dict[str, alt.TopLevelMixin]:
-    """The charts of a review, by section, from the shared chart functions."""
-    from playbooks.charts import assessment_profile_chart, portfolio_chart, themes_chart
+    """The charts of a review, by section, from the shared chart functions: `trap:FUNCTION`
+    for each signature chart (the company's, then each function with a finding)."""
+    from playbooks.charts import (
+        assessment_profile_chart,
+        portfolio_chart,
+        repair_chart,
+        themes_chart,
+        trap_signature_chart,
+    )
 
     charts: dict[str, Any] = {}
     part = review.assessment
@@ -94,6 +111,13 @@ def review_charts(review: Review) -> dict[str, alt.TopLevelMixin]:
         charts["drifting"] = portfolio_chart(review.data.portfolio)
     if review.data.themes is not None and review.data.themes.height:
         charts["themes"] = themes_chart(review.data.themes)
+    trap = trap_of(review)
+    for function in trap.charted_functions():
+        assert trap.series is not None  # charted_functions() is empty without a series
+        charts[f"trap:{function}"] = trap_signature_chart(trap.series, trap.findings,
+                                                          function=function, width=620)
+    if trap.repair is not None and trap.repair.by_quarter.height:
+        charts["repair"] = repair_chart(trap.repair.by_quarter)
     return charts
 
 
@@ -141,6 +165,7 @@ def render_html(review: Review, *, charts: bool = True) -> str:
         _drifting(review, drawn.get("drifting")),
         _gaps(review),
         _themes(review, drawn.get("themes")),
+        _trap(review, drawn),
         _actions(review),
     ]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -279,6 +304,37 @@ def _themes(review: Review, svg: str | None) -> str:
     return _section("themes", 5, inner)
 
 
+def _trap(review: Review, drawn: dict[str, str]) -> str:
+    from playbooks.trap import function_label
+
+    part = trap_of(review)
+    inner = [f'<p class="lead">{esc(trap_line(part))}</p>']
+    sentences = finding_sentences(part)
+    if sentences:
+        inner.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences) + "</ul>")
+    if part.available:
+        inner.append(f'<p class="meta">{esc(method_line(part))}</p>')
+    for function in part.charted_functions():
+        inner.append(_figure(drawn.get(f"trap:{function}"), (
+            f"{function_label(function)}: efficiency (top) and relationship (bottom) measures, "
+            "each indexed to 100 at the start; shaded weeks are trap periods.")))
+    inner.append("<h3>Personal needs answered by automation alone</h3>")
+    inner.append(f"<p>{esc(alone_line(part))}</p>")
+    shown = alone_sentences(part)
+    if shown:
+        inner.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in shown) + "</ul>")
+    inner.append("<h3>After something went wrong</h3>")
+    inner.append(f"<p>{esc(repair_line(part))}</p>")
+    inner.append(_figure(drawn.get("repair"), "Per quarter of the escalation or incident: "
+                         "the share of accounts that came back within the window."))
+    rows = repair_rows(part)
+    if rows:
+        inner.append(_table(["Segment", "Episodes", "Came back", "Went quiet"],
+                            ([esc(r["segment"]), r["episodes"], r["came_back"], r["went_quiet"]]
+                             for r in rows), frozenset({1, 2, 3})))
+    return _section("trap", 6, inner)
+
+
 def _actions(review: Review) -> str:
     inner = [f'<p class="lead">{esc(actions_line(review))}</p>']
     if review.actions:
@@ -288,4 +344,4 @@ def _actions(review: Review) -> str:
               (f'<span class="overdue">{esc(r["status"])}, overdue</span>'
                if r["overdue"] == "yes" else esc(r["status"])),
               esc(r["dimension"] or r["finding"])] for r in action_rows(review))))
-    return _section("actions", 6, inner)
+    return _section("actions", 7, inner)

@@ -25,6 +25,7 @@ SECTION_TITLES = {
     "drifting": "Accounts that look healthy but are drifting",
     "gaps": "Continuity gaps",
     "themes": "Repeated-question themes",
+    "trap": "Efficiency beside relationship",
     "actions": "Action plan",
 }
 
@@ -225,7 +226,8 @@ def render_markdown(review: Review) -> str:
                       [[r["label"], r["account_count"], r["question_count"], r["first_seen"],
                         r["last_seen"], "yes" if r["recurring"] else "no", r["example"]]
                        for r in themes.iter_rows(named=True)])
-    out += [f"## 6. {SECTION_TITLES['actions']}", "", md(actions_line(review)), ""]
+    out += _md_trap(review)
+    out += [f"## 7. {SECTION_TITLES['actions']}", "", md(actions_line(review)), ""]
     if review.actions:
         out += _table(["Action", "Owner", "Due", "Status"],
                       [[r["title"], r["owner"], r["due_quarter"],
@@ -256,4 +258,36 @@ def _md_assessment(review: Review) -> list[str]:
         out += ["Plays to run first:", ""]
         out += [f"- {md(p.title)}: {md(p.reason)}" for p in part.result.plays_first]
         out += [""]
+    return out
+
+
+def _md_trap(review: Review) -> list[str]:
+    from playbooks.report_trap import (
+        alone_line,
+        alone_sentences,
+        finding_sentences,
+        method_line,
+        repair_line,
+        repair_rows,
+        trap_line,
+        trap_of,
+    )
+
+    part = trap_of(review)
+    out = [f"## 6. {SECTION_TITLES['trap']}", "", md(trap_line(part)), ""]
+    sentences = finding_sentences(part)
+    if sentences:
+        out += [f"- {md(s)}" for s in sentences] + [""]
+    if part.available:
+        out += [md(method_line(part)), ""]
+    out += ["### Personal needs answered by automation alone", "", md(alone_line(part)), ""]
+    shown = alone_sentences(part)
+    if shown:
+        out += [f"- {md(s)}" for s in shown] + [""]
+    out += ["### After something went wrong", "", md(repair_line(part)), ""]
+    rows = repair_rows(part)
+    if rows:
+        out += _table(["Segment", "Episodes", "Came back", "Went quiet"],
+                      [[r["segment"], r["episodes"], r["came_back"], r["went_quiet"]]
+                       for r in rows])
     return out

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import datetime as dt
 import io
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import polars as pl
 import pytest
 from review_setup import MARKUP_ACTION, MARKUP_NAME, TEAM, make_review_workspace
 
@@ -22,7 +25,9 @@ from playbooks.report import (
 )
 from playbooks.report_html import sanitise_svg
 from playbooks.report_text import SECTION_TITLES
+from playbooks.report_trap import TrapPart, trap_part
 from playbooks.store import Store
+from playbooks.trap import TrapSettings, TrapView, automation_alone, find_traps
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +70,10 @@ class _Tags(HTMLParser):
 
 
 def test_the_html_refers_to_no_other_host(html_page: str) -> None:
+    _assert_offline(html_page)
+
+
+def _assert_offline(html_page: str) -> None:
     assert not re.search(r"(?i)https?:", html_page), "no http(s) URL anywhere, even in text"
     assert not re.search(r"(?i)url\(|@import", html_page)
     tags = _Tags(html_page).tags
@@ -79,9 +88,11 @@ def test_the_html_refers_to_no_other_host(html_page: str) -> None:
 
 
 def test_charts_are_inline_svg_from_the_shared_chart_functions(html_page: str) -> None:
-    assert html_page.count("<svg") == 3
+    assert html_page.count("<svg") == 5
     for title in ("Self-assessment profile", "Portfolio: what dashboards say",
-                  "Questions customers keep asking"):
+                  "Questions customers keep asking",
+                  "Efficiency beside relationship: The company as a whole",
+                  "After something went wrong: came back or went quiet"):
         assert title in html_page
 
 
@@ -221,7 +232,9 @@ def test_no_data_and_no_store_give_notes_not_errors(tmp_path: Path, monkeypatch)
     assert "<svg" not in html_page
     assert "No account data" in html_page and "there is no store at" in html_page
     assert not (tmp_path / "playbooks.db").exists(), "a review never creates a store"
-    assert render_markdown(review).count("No account data") >= 3
+    assert render_markdown(review).count("No account data") >= 4
+    trap = html_page[html_page.index('<section id="trap">'):html_page.index('id="actions"')]
+    assert "No account data" in trap, "the trap section says why it is empty"
 
 
 @pytest.mark.parametrize("quarter", ["2026Q5", "Q4 2026", "2026-10", ""])
@@ -233,3 +246,96 @@ def test_an_unknown_quarter_is_an_input_error(setup: tuple[Path, str], quarter: 
 def test_an_empty_team_is_an_input_error(setup: tuple[Path, str]) -> None:
     with pytest.raises(InputError, match="team"):
         build_review("  ", "2026Q4", workspace=setup[0], store=setup[1])
+
+
+# --- efficiency beside relationship -------------------------------------------------------------
+
+MARKUP_FUNCTION = "<i>ops</i> desk"
+MARKUP_CHANNEL = "<script>bot()</script>"
+
+
+def _trap_series(function: str, eff: list[float], rel: list[float]) -> pl.DataFrame:
+    weeks = [dt.date(2025, 1, 6) + dt.timedelta(weeks=i) for i in range(len(eff))]
+    return pl.DataFrame({
+        "week": weeks * 2, "function": [function] * (2 * len(weeks)),
+        "measure": ["automation_share"] * len(weeks) + ["questions_per_account"] * len(weeks),
+        "kind": ["efficiency"] * len(weeks) + ["relationship"] * len(weeks),
+        "value": eff + rel})
+
+
+@pytest.fixture(scope="module")
+def trapped(review: Review) -> Review:
+    """The review with a constructed trap: a function whose automation share rose from 20% to
+    50% while its questions per account fell 30%, and the company flat."""
+    settings = TrapSettings(window_weeks=4, lag_weeks=12, min_weeks=2, noise_z=0)
+    series = pl.concat([_trap_series("all", [0.3] * 40, [1.0] * 40),
+                        _trap_series(MARKUP_FUNCTION, [0.2] * 20 + [0.5] * 20,
+                                     [1.0] * 20 + [0.7] * 20)])
+    view = TrapView(series, find_traps(series, settings), settings)
+    questions = pl.DataFrame({
+        "function": ["support"] * 3, "channel": [MARKUP_CHANNEL] * 3, "automated": [True] * 3,
+        "need": ["judgment"] * 3, "week": [dt.date(2026, 1, 5)] * 3})
+    part = trap_part(view, questions, review.data.trap.repair if review.data.trap else None)
+    return dataclasses.replace(review, data=dataclasses.replace(review.data, trap=part))
+
+
+def test_the_trap_section_holds_each_finding_with_its_function_period_and_moves(
+        trapped: Review) -> None:
+    part = trapped.data.trap
+    assert part is not None and part.findings is not None and part.findings.height == 1
+    sentence = part.findings["sentence"][0]
+    moves = r"automation alone rose from \d+% to 50% \(\+\d+ points\)"
+    falls = r"questions per active account fell from [\d.]+ to 0\.700 \(-\d+%\)"
+    assert re.search(moves, sentence) and re.search(falls, sentence), sentence
+    assert re.search(r"for \d+ weeks, from the week of 2025-\d\d-\d\d to the week of", sentence)
+    page = render_html(trapped)
+    section = page[page.index('<section id="trap">'):page.index('<section id="actions">')]
+    assert "<h2>6. Efficiency beside relationship</h2>" in section
+    assert "1 period in which efficiency improved while the relationship weakened" in section
+    assert "&lt;i&gt;ops&lt;/i&gt; desk: for " in section and "<i>ops</i>" not in page
+    assert re.search(moves, section) and re.search(falls, section)
+    assert section.count("<svg") == 3, "the company, the function with a finding, repair"
+    assert "Efficiency beside relationship: &lt;i&gt;ops&lt;/i&gt; desk" in section
+    text = render_markdown(trapped)
+    md_section = text[text.index("## 6. Efficiency"):text.index("## 7. Action plan")]
+    assert "&lt;i&gt;ops&lt;/i&gt; desk: for " in md_section and re.search(moves, md_section)
+    _assert_offline(page)
+
+
+def test_personal_needs_met_by_automation_alone_are_named_and_escaped(trapped: Review) -> None:
+    part = trapped.data.trap
+    assert part is not None and part.alone is not None and part.alone.height == 1
+    page = render_html(trapped, charts=False)
+    assert "3 judgment, reassurance or peer-experience questions got only an automated" in page
+    assert "&lt;script&gt;bot()&lt;/script&gt;" in page and "<script" not in page
+    text = render_markdown(trapped)
+    assert "&lt;script&gt;bot()&lt;/script&gt;" in text and "<script" not in text
+
+
+def test_the_trap_section_on_a_year_of_data_says_it_needs_more_history(
+        review: Review, html_page: str) -> None:
+    part = review.data.trap
+    assert part is not None and part.available and part.findings is not None
+    assert part.findings.is_empty() and part.settings.lag_weeks == 52
+    assert "Too little history to find the trap" in html_page
+    assert "needs more than 64 weeks of activity; the data has 52" in render_markdown(review)
+
+
+def test_repair_after_incidents_gives_the_share_per_segment(review: Review, html_page: str
+                                                            ) -> None:
+    part = review.data.trap
+    assert part is not None and part.repair is not None
+    segments = part.repair.by_segment
+    assert segments.height >= 2
+    first = segments.row(0, named=True)
+    assert f"{first['share_came_back']:.0%}" in html_page
+    assert "escalation or incident episodes" in html_page
+    text = render_markdown(review)
+    assert "| Segment | Episodes | Came back | Went quiet |" in text
+
+
+def test_a_review_given_data_without_the_trap_view_says_so(review: Review) -> None:
+    bare = dataclasses.replace(review, data=dataclasses.replace(review.data, trap=None))
+    page = render_html(bare, charts=False)
+    assert "was not computed for this review" in page
+    assert TrapPart().charted_functions() == []

@@ -41,11 +41,23 @@ def test_the_review_shows_every_section_and_offers_three_downloads(workspace: Pa
     headers = [h.value for h in at.header]
     assert headers == ["1. Self-assessment", "2. Journey-map findings",
                        "3. Accounts that look healthy but are drifting", "4. Continuity gaps",
-                       "5. Repeated-question themes", "6. Action plan"]
+                       "5. Repeated-question themes", "6. Efficiency beside relationship",
+                       "7. Action plan"]
     specs = [json.dumps(json.loads(c.proto.spec)) for c in at.get("vega_lite_chart")]
     assert any("Self-assessment profile" in s for s in specs)
     assert any("Portfolio" in s for s in specs)
     assert any("In 2026Q3 it was 2" in m.value.replace("\\", "") for m in at.markdown)
+    assert any("Efficiency beside relationship: The company as a whole" in s for s in specs)
+    assert any("came back or went quiet" in s for s in specs)
+    subheaders = [h.value for h in at.subheader]
+    assert "Personal needs answered by automation alone" in subheaders
+    assert "After something went wrong" in subheaders
+    lines = [m.value.replace("\\", "") for m in at.markdown]
+    assert any("escalation or incident episodes" in line for line in lines)
+    assert any("efficiency improved while the relationship weakened" in line
+               or "No period in which efficiency improved" in line for line in lines)
+    assert any("got only an automated answer" in w.value.replace("\\", "") for w in at.warning)
+    assert any("Came back" in d.value.columns for d in at.dataframe)
     downloads = at.get("download_button")
     assert len(downloads) == 3
     labels = " ".join(d.proto.label for d in downloads)

@@ -46,8 +46,10 @@ def test_the_pack_renders_offline_with_its_charts(page: Page, pack: Path, screen
     page.goto(pack.as_uri(), wait_until="load")
     page.wait_for_timeout(300)
     assert attempted == [], f"the report tried to reach: {attempted}"
-    assert page.locator("section").count() == 6
-    assert page.locator("svg").count() == 3
+    assert page.locator("section").count() == 7
+    assert page.locator("svg").count() == 5  # + efficiency beside relationship, repair
+    trap = page.locator("#trap svg").first.bounding_box()
+    assert trap and trap["width"] > 300 and trap["height"] > 200, "the signature chart is drawn"
     box = page.locator("#assessment svg").bounding_box()
     assert box and box["width"] > 200 and box["height"] > 100, "the profile chart is drawn"
     assert page.evaluate("() => window.pwned") is None, "markup in user text never ran"
