@@ -31,8 +31,8 @@ def test_report_writes_html_markdown_and_csv(setup, tmp_path: Path, capsys) -> N
                        "--database-url", url)
     assert code == 0, out
     html = (tmp_path / "review.html").read_text(encoding="utf-8")
-    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 3
-    assert "## 6. Action plan" in (tmp_path / "review.md").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 5
+    assert "## 7. Action plan" in (tmp_path / "review.md").read_text(encoding="utf-8")
     with open(tmp_path / "review-actions.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 2 and {r["owner"] for r in rows} == {"Ana", "Bo"}
