@@ -74,6 +74,8 @@ from playbooks.signals.stages import (
     continuity_gap_frame,
     gap_counts,
     history_frame,
+    history_needs,
+    history_of,
     presence_frame,
     presence_in_blocks,
     staff_frame,
@@ -128,8 +130,8 @@ def compute_signals(accounts: pl.LazyFrame | pl.DataFrame, activity: pl.LazyFram
     acc, plan = _inputs(acc, day, recent_weeks, baseline_weeks, gap_days,
                         health.lazy() if health is not None else None, settings)
     act = prepare_activity(act)
-    history = history_frame(act, plan).collect(engine=ENGINE)
     window = window_frame(act, plan).collect(engine=ENGINE)
+    history = _history(acc, act, window, plan)
     blocks = block_frame(window.lazy(), plan).collect(engine=ENGINE)
     present = presence_in_blocks(blocks.lazy(), plan).collect()
     if not all(present.row(0)):
@@ -139,6 +141,20 @@ def compute_signals(accounts: pl.LazyFrame | pl.DataFrame, activity: pl.LazyFram
     # The in-memory engine here: the streaming one intermittently panicked in a string
     # kernel on this step (polars 2.1, "binview ... i < self.len()").
     return finish(scored.lazy(), plan).collect(engine="in-memory")
+
+
+def _history(accounts: pl.LazyFrame, activity: pl.LazyFrame, window: pl.DataFrame,
+             plan: _Plan) -> pl.DataFrame:
+    """`history_frame`, reading the full history only for the accounts that need it."""
+    in_window = history_of(window.lazy().filter(pl.col("_customer")), plan)
+    settled = history_needs(accounts, in_window).collect(engine=ENGINE)
+    need = settled.filter("_need")["account_id"]
+    if need.len() > settled.height // 2:
+        return history_frame(activity, plan).collect(engine=ENGINE)
+    full = (history_frame(activity.filter(pl.col("account_id").is_in(need.implode())), plan)
+            .collect(engine=ENGINE) if need.len() else None)
+    settled = settled.filter(~pl.col("_need")).drop("_need")
+    return settled if full is None else pl.concat([settled, full.select(settled.columns)])
 
 
 def _inputs(accounts: pl.LazyFrame, as_of: dt.date, recent_weeks: int, baseline_weeks: int,

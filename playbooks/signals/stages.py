@@ -35,10 +35,14 @@ WINDOW_COLUMNS = ("account_id", "person_id", "actor_type", "occurred_at", "kind"
 def history_frame(activity: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
     """Per account, over all history up to the as-of date: first and last customer actions,
     and the last question, event or advocacy."""
+    return history_of(activity.filter(pl.col("occurred_at") < plan.end, is_customer()), plan)
+
+
+def history_of(customer_rows: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+    """First and last action and last contact per account, over the customer rows given."""
     contact = [k for s in plan.settings.signals if s.name in RELATIONSHIP_CONTACT
                for k in s.kinds]
-    return (activity
-            .filter(pl.col("occurred_at") < plan.end, is_customer())
+    return (customer_rows
             .select("account_id", "occurred_at",
                     pl.when(pl.col("kind").is_in(contact)).then(pl.col("occurred_at"))
                     .alias("_contact_at"))
@@ -46,6 +50,24 @@ def history_frame(activity: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
             .agg(pl.col("occurred_at").min().alias("first_activity"),
                  pl.col("occurred_at").max().alias("last_activity"),
                  pl.col("_contact_at").max().alias("last_contact")))
+
+
+def history_needs(accounts: pl.LazyFrame, in_window: pl.LazyFrame) -> pl.LazyFrame:
+    """The accounts whose history the window cannot settle, with `in_window` for the rest.
+
+    The window holds the latest events, so an account with a customer action and a contact
+    in it has its last activity and last contact there. Its first activity is only read
+    when it has no contract start or no contact; those accounts, and the ones without any
+    customer action in the window, need the full history (`_need`). For the others the
+    first activity is left empty: it is not read.
+    """
+    need = (pl.col("last_activity").is_null() | pl.col("last_contact").is_null()
+            | pl.col("contract_start").is_null())
+    return (accounts.select("account_id", "contract_start")
+            .join(in_window, on="account_id", how="left")
+            .select("account_id", need.alias("_need"),
+                    pl.lit(None, dtype=pl.Datetime("us")).alias("first_activity"),
+                    "last_activity", "last_contact"))
 
 
 def source_present(signal: Signal) -> pl.Expr:
