@@ -114,12 +114,16 @@ def _customer_flags(prepared: pl.LazyFrame) -> pl.LazyFrame:
         .alias("feature"))
 
 
-def _account_week(flags: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+def _week_sums(flags: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    """Sum the flags per group, with the distinct (account, feature) and (account, person)
+    pairs: the same as distinct features and people per account, summed over the accounts,
+    without grouping by account first (about twice as fast). Pairs are the XOR of the two
+    64-bit hashes."""
     return flags.group_by(keys).agg(
         pl.col("questions", "automated", "participation", "advocacy", "peer_answers").sum(),
-        pl.col("feature").drop_nulls().n_unique().alias("features"),
+        pl.col("account_id").xor(pl.col("feature")).drop_nulls().n_unique().alias("features"),
         pl.col("feature").is_not_null().any().alias("has_features"),
-        pl.col("person_id").n_unique().alias("people"),
+        pl.col("account_id").xor(pl.col("person_id")).n_unique().alias("people"),
     )
 
 
@@ -151,15 +155,11 @@ def weekly_series(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | str
     """
     prepared, _ = prepare_weekly(activity, as_of)
     customer = _customer_flags(prepared)
-    per_function = _account_week(customer, ["week", "source_function", "account_id"])
-    company = _account_week(customer, ["week", "account_id"]).with_columns(
-        pl.lit(ALL).alias("source_function"))
-    stacked = pl.concat([per_function, company.select(per_function.collect_schema().names())])
-    sums = stacked.group_by("week", "source_function").agg(
-        pl.col("questions", "automated", "participation", "advocacy", "peer_answers", "features",
-               "people").sum(),
-        pl.col("has_features").any())
-    active = company.group_by("week").agg(pl.len().alias("active_accounts"))
+    per_function = _week_sums(customer, ["week", "source_function"])
+    company = _week_sums(customer, ["week"]).with_columns(pl.lit(ALL).alias("source_function"))
+    sums = pl.concat([per_function, company.select(per_function.collect_schema().names())])
+    active = customer.group_by("week").agg(
+        pl.col("account_id").n_unique().alias("active_accounts"))
     sums_df, active_df, hours_df = pl.collect_all([sums, active, _ticket_hours(prepared)])
     if active_df.is_empty():
         return pl.DataFrame(schema=_SERIES_SCHEMA)
