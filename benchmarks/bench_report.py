@@ -5,9 +5,9 @@
 Steps: generate a demo workspace and a store (two quarters of answers, three action items) in
 a temporary folder (not timed); then time `playbooks report` end to end in a fresh process
 (imports included, what a scheduled run pays), and, in this process (first call, so the
-libraries that are imported lazily count too), each stage: gathering
-the review (signals, continuity gaps, themes, store), the HTML with its SVG charts, the same
-HTML without charts (the baseline: what the charts cost), the Markdown and the CSV.
+libraries that are imported lazily count too), each stage: gathering the review (signals,
+continuity gaps, themes, trap view, store), the HTML with its SVG charts, the same HTML
+without charts (the baseline: what the charts cost), the Markdown and the CSV.
 """
 
 from __future__ import annotations
