@@ -17,7 +17,10 @@ from playbooks.framework import Knowledge, load_knowledge
 
 @st.cache_resource(show_spinner=False)
 def knowledge() -> Knowledge:
-    """The decision framework, loaded once per server."""
+    """The decision framework, loaded once per server (with the company's plugins)."""
+    from playbooks.plugins import load_plugins
+
+    load_plugins()
     return load_knowledge()
 
 
@@ -114,8 +117,12 @@ def tables(stamp: tuple[str, tuple[float, ...]]):
 
 @st.cache_resource(show_spinner="Computing account signals ...", max_entries=4)
 def signals(stamp: tuple[str, tuple[float, ...]], as_of=None):
-    """Per-account signals of a workspace as of a date (cached per workspace version)."""
+    """Per-account signals of a workspace as of a date (cached per workspace version), with
+    the company's custom signals from PLAYBOOKS_PLUGINS."""
+    from playbooks.plugins import load_plugins
     from playbooks.signals import compute_signals
+
+    load_plugins()
 
     accounts, activity = tables(stamp)
     return compute_signals(accounts.lazy(), activity.lazy(), as_of=as_of)
@@ -155,12 +162,14 @@ DRIFTING_EVERY_WEEKS = 8  # one signals run per point, so the page samples every
 
 
 @st.cache_resource(show_spinner="Measuring efficiency beside relationship ...", max_entries=2)
-def trap_view(stamp: tuple[str, tuple[float, ...]]):
-    """Weekly series and trap periods of a workspace (with the drifting share every few weeks)."""
+def trap_view(stamp: tuple[str, tuple[float, ...]],
+              drifting_every_weeks: int | None = DRIFTING_EVERY_WEEKS):
+    """Weekly series and trap periods of a workspace, with the drifting share every few weeks
+    (`None` leaves that series out: it costs one signals run per point)."""
     from playbooks.trap import trap_view as compute
 
     accounts, activity = tables(stamp)
-    return compute(activity.lazy(), accounts.lazy(), drifting_every_weeks=DRIFTING_EVERY_WEEKS)
+    return compute(activity.lazy(), accounts.lazy(), drifting_every_weeks=drifting_every_weeks)
 
 
 @st.cache_resource(show_spinner="Reading the need behind each question ...", max_entries=2)

@@ -71,7 +71,8 @@ def _review(team: str, quarter: str, stamp: tuple):  # noqa: ANN202 - a Review
     from playbooks.trap import DEFAULT_WINDOW_DAYS
 
     accounts, _ = tables(stamp)
-    trap = trap_part(trap_view(stamp), classified_questions(stamp),
+    # Without the drifting-share series, like `playbooks report`: it costs a signals run a point.
+    trap = trap_part(trap_view(stamp, None), classified_questions(stamp),
                      repair(stamp, DEFAULT_WINDOW_DAYS))
     data = ReviewData(accounts, signals(stamp), continuity_gaps(stamp), themes(stamp),
                       source=stamp[0], trap=trap)
