@@ -106,6 +106,10 @@ with friendly_errors("read the account data"):
     if row["sources_missing"]:
         st.caption("Not in the data, so left out of the score: "
                    + ", ".join(row["sources_missing"]))
+    from playbooks.signals.custom import CUSTOM_SIGNALS
+
+    shown = SIGNALS + [(s.name, s.label) for s in CUSTOM_SIGNALS.values()
+                       if f"{s.name}_recent" in row]
     table = pl.DataFrame([{
         "Signal": label,
         "Recent (per 4 weeks)": row.get(f"{key}_recent"),
@@ -113,7 +117,7 @@ with friendly_errors("read the account data"):
         "Change": (f"{row[f'{key}_change']:+.0%}" if row.get(f"{key}_change") is not None
                    else "n/a"),
         "Counts against": "yes" if row.get(f"{key}_against") else "no",
-    } for key, label in SIGNALS])
+    } for key, label in shown])
     st.dataframe(table, hide_index=True, width="stretch")
     mine = activity.filter(pl.col("account_id") == account_id)
     left, right = st.columns(2)

@@ -33,6 +33,9 @@ for _name in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; print known errors as messages and exit with their code."""
     try:
+        from playbooks.plugins import load_plugins
+
+        load_plugins()
         app(args=argv if argv is not None else sys.argv[1:], prog_name="playbooks",
             standalone_mode=True)
     except PlaybooksError as error:

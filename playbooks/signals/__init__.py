@@ -45,6 +45,14 @@ from playbooks.signals.inputs import (
     prepare_activity,
     resolve_as_of,
 )
+from playbooks.signals.custom import (
+    CUSTOM_SIGNALS,
+    SignalWindow,
+    apply_custom_signals,
+    custom_columns,
+    register_signal,
+    unregister_signal,
+)
 from playbooks.signals.model import (
     OUTREACH_KINDS,
     RELATIONSHIP_CONTACT,
@@ -87,7 +95,8 @@ __all__ = [
     "ACCOUNT_COLUMNS", "ACTIVITY_COLUMNS", "OUTREACH_KINDS", "RELATIONSHIP_CONTACT",
     "SIGNALS", "SIGNAL_NAMES", "TRIGGER_KINDS", "Signal", "SignalSettings", "_as_datetime",
     "_require", "block_index", "build_signals", "compute_signals", "days_before", "is_customer",
-    "list_continuity_gaps", "output_columns", "prepare_accounts", "prepare_activity",
+    "list_continuity_gaps", "output_columns", "register_signal", "unregister_signal",
+    "custom_columns", "SignalWindow", "prepare_accounts", "prepare_activity",
     "resolve_as_of",
 ]
 
@@ -140,7 +149,23 @@ def compute_signals(accounts: pl.LazyFrame | pl.DataFrame, activity: pl.LazyFram
                       plan).collect(engine=ENGINE)
     # The in-memory engine here: the streaming one intermittently panicked in a string
     # kernel on this step (polars 2.1, "binview ... i < self.len()").
-    return finish(scored.lazy(), plan).collect(engine="in-memory")
+    result = finish(scored.lazy(), plan).collect(engine="in-memory")
+    if CUSTOM_SIGNALS:
+        result = _with_custom(result, act, plan)
+    return result
+
+
+def _with_custom(result: pl.DataFrame, activity: pl.LazyFrame, plan: _Plan) -> pl.DataFrame:
+    """Add the registered custom signals, then restate the status from the updated score."""
+    s = plan.settings
+    window = SignalWindow(plan.start, plan.recent_start, plan.end, plan.block_days,
+                          plan.recent_blocks, plan.baseline_blocks)
+    out = apply_custom_signals(result, activity, window)
+    return out.with_columns(
+        pl.when(pl.col("status") == "no_data").then(pl.lit("no_data"))
+        .when(pl.col("disengagement_score") >= s.disengaging_score).then(pl.lit("disengaging"))
+        .when(pl.col("disengagement_score") >= s.watch_score).then(pl.lit("watch"))
+        .otherwise(pl.lit("ok")).alias("status"))
 
 
 def _history(accounts: pl.LazyFrame, activity: pl.LazyFrame, window: pl.DataFrame,
