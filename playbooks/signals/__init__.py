@@ -32,6 +32,14 @@ import datetime as dt
 import polars as pl
 
 from playbooks.errors import InputError
+from playbooks.signals.custom import (
+    CUSTOM_SIGNALS,
+    SignalWindow,
+    apply_custom_signals,
+    custom_columns,
+    register_signal,
+    unregister_signal,
+)
 from playbooks.signals.inputs import (
     ACCOUNT_COLUMNS,
     ACTIVITY_COLUMNS,
@@ -44,14 +52,6 @@ from playbooks.signals.inputs import (
     prepare_accounts,
     prepare_activity,
     resolve_as_of,
-)
-from playbooks.signals.custom import (
-    CUSTOM_SIGNALS,
-    SignalWindow,
-    apply_custom_signals,
-    custom_columns,
-    register_signal,
-    unregister_signal,
 )
 from playbooks.signals.model import (
     OUTREACH_KINDS,
