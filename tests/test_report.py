@@ -27,7 +27,7 @@ from playbooks.report_html import sanitise_svg
 from playbooks.report_text import SECTION_TITLES
 from playbooks.report_trap import TrapPart, trap_part
 from playbooks.store import Store
-from playbooks.trap import TrapSettings, TrapView, automation_alone, find_traps
+from playbooks.trap import TrapSettings, TrapView, find_traps
 
 
 @pytest.fixture(scope="module")
@@ -339,3 +339,23 @@ def test_a_review_given_data_without_the_trap_view_says_so(review: Review) -> No
     page = render_html(bare, charts=False)
     assert "was not computed for this review" in page
     assert TrapPart().charted_functions() == []
+
+
+def test_on_two_years_of_demo_data_the_pack_states_the_support_trap(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from playbooks.demo import generate_demo
+
+    monkeypatch.delenv("PLAYBOOKS_DATABASE_URL", raising=False)
+    generate_demo(tmp_path, accounts=600, weeks=104, seed=7, as_of=dt.date(2026, 11, 23))
+    review = build_review("Support", "2026Q4", workspace=tmp_path)
+    part = review.data.trap
+    assert part is not None and part.findings is not None
+    assert set(part.findings["function"]) == {"support"}, "the trap the demo was built with"
+    assert part.charted_functions() == ["all", "support"]
+    page = render_html(review)
+    section = page[page.index('<section id="trap">'):page.index('<section id="actions">')]
+    assert re.search(r"<li>Support: for \d+ weeks, from the week of 2026-", section)
+    assert re.search(r"automation alone rose from \d+% to \d+% \(\+\d+ points\)", section)
+    assert section.count("<svg") == 3 and "Efficiency beside relationship: Support" in section
+    assert "- Support: for " in render_markdown(review)
+    _assert_offline(page)
