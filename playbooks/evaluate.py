@@ -136,3 +136,64 @@ def evaluate_workspace(workspace: str | os.PathLike[str], *,
         tables[name] = pl.scan_parquet(file)
     signals = compute_signals(tables["accounts"], tables["activity"], as_of=as_of)
     return evaluate_flags(signals, labels)
+
+
+@dataclass(frozen=True)
+class QuietPrediction:
+    """How well the disengagement score, and days since the last activity alone, predict that
+    an account does nothing at all in the period after a cut-off date (ROC AUC)."""
+
+    cutoff: dt.date
+    horizon_weeks: int
+    accounts: int
+    went_quiet: int
+    score_auc: float | None
+    days_since_auc: float | None
+
+    def to_text(self) -> str:
+        """A short plain report."""
+        if self.score_auc is None or self.days_since_auc is None:
+            return (f"As of {self.cutoff}: {self.went_quiet} of {self.accounts} accounts went "
+                    f"quiet in the next {self.horizon_weeks} weeks; both outcomes are needed to "
+                    "measure a prediction.")
+        better = "better than" if self.score_auc > self.days_since_auc else "no better than"
+        return (f"As of {self.cutoff}, {self.went_quiet} of {self.accounts} accounts did nothing "
+                f"in the next {self.horizon_weeks} weeks. ROC AUC: disengagement score "
+                f"{self.score_auc:.3f}, days since last activity {self.days_since_auc:.3f} "
+                f"(the score predicts going quiet {better} recency alone).")
+
+
+def evaluate_quiet_prediction(accounts: pl.LazyFrame | pl.DataFrame,
+                              activity: pl.LazyFrame | pl.DataFrame, *, cutoff: dt.date | str,
+                              horizon_weeks: int = 12) -> QuietPrediction:
+    """Score accounts with only the activity before `cutoff`, then check who did nothing at all
+    (no customer action) in the `horizon_weeks` after it. Accounts with no activity before the
+    cut-off are left out."""
+    from sklearn.metrics import roc_auc_score
+
+    from playbooks.signals import compute_signals
+
+    if isinstance(cutoff, str):
+        try:
+            cutoff = dt.date.fromisoformat(cutoff)
+        except ValueError:
+            raise InputError(f"cut-off {cutoff!r} is not a date (YYYY-MM-DD)") from None
+    if horizon_weeks < 1:
+        raise InputError("the horizon must be at least one week")
+    start = dt.datetime.combine(cutoff, dt.time())
+    end = start + dt.timedelta(weeks=horizon_weeks)
+    act = activity.lazy().with_columns(pl.col("occurred_at").cast(pl.Datetime("us")))
+    before = act.filter(pl.col("occurred_at") < start)
+    after = (act.filter((pl.col("occurred_at") >= start) & (pl.col("occurred_at") < end)
+                        & (pl.col("actor_type").str.to_lowercase() == "customer"))
+             .select("account_id").unique().collect())
+    scored = (compute_signals(accounts, before, as_of=cutoff - dt.timedelta(days=1))
+              .filter(pl.col("status") != "no_data")
+              .with_columns(quiet=~pl.col("account_id").is_in(after["account_id"].implode())))
+    truth = scored["quiet"].to_list()
+    went_quiet = sum(truth)
+    both = 0 < went_quiet < len(truth)
+    return QuietPrediction(
+        cutoff, horizon_weeks, len(truth), went_quiet,
+        float(roc_auc_score(truth, scored["disengagement_score"])) if both else None,
+        float(roc_auc_score(truth, scored["days_since_activity"])) if both else None)

@@ -265,7 +265,7 @@ def _digest(frame: pl.DataFrame) -> str:
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:16]
 
 
-FROZEN = {"default": "02ef43b4c458e56a", "settings": "8d534e03e0a9a7f5", "gaps": "3051fc99a07e02f6"}
+FROZEN = {"default": "70e405544c087c4e", "settings": "65f9983e3fb55a73", "gaps": "3051fc99a07e02f6"}
 
 
 @pytest.mark.parametrize("case", ["default", "settings", "gaps"])

@@ -172,6 +172,8 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             typer.echo(f"Wrote {themes.height} themes to {out}")
 
+    _register_quiet(app)
+
     @app.command("evaluate")
     def evaluate_command(
         workspace: str = typer.Option(None, "--workspace", "-w",
@@ -187,6 +189,33 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps({"by_archetype": result.by_archetype.to_dicts(),
                                    "metrics": result.metrics.to_dicts()}, indent=2))
+        else:
+            typer.echo(result.to_text())
+
+
+def _register_quiet(app: typer.Typer) -> None:
+    @app.command("predict-quiet")
+    def predict_quiet_command(
+        cutoff: str = typer.Option(..., "--cutoff", help="Score with the data before this date "
+                                   "(YYYY-MM-DD), then check who did nothing after it."),
+        horizon_weeks: int = typer.Option(12, "--horizon-weeks",
+                                          help="How long after the cut-off to look."),
+        workspace: str = typer.Option(None, "--workspace", "-w", help="Workspace folder."),
+        accounts: Path = typer.Option(None, "--accounts", help="Accounts file (CSV/Parquet)."),
+        activity: Path = typer.Option(None, "--activity", help="Activity file (CSV/Parquet)."),
+        as_json: bool = typer.Option(False, "--json", help="Print the numbers as JSON."),
+    ) -> None:
+        """Check the disengagement score against days since the last activity at predicting
+        which accounts go quiet (ROC AUC), using only the accounts and activity tables."""
+        from dataclasses import asdict
+
+        from playbooks.evaluate import evaluate_quiet_prediction
+
+        tables = _tables(workspace, accounts, activity)
+        result = evaluate_quiet_prediction(tables["accounts"], tables["activity"],
+                                           cutoff=cutoff, horizon_weeks=horizon_weeks)
+        if as_json:
+            typer.echo(json.dumps({**asdict(result), "cutoff": str(result.cutoff)}, indent=2))
         else:
             typer.echo(result.to_text())
 

@@ -60,8 +60,14 @@ class SignalSettings:
     contact_recency_weight: float = 1.5  # days since a question, event or advocacy
     recency_half_life_days: float = 30.0
     contact_half_life_days: float = 60.0
-    watch_score: float = 15.0
-    disengaging_score: float = 35.0
+    # The chance the account does nothing over the next `quiet_horizon_days`, given its own
+    # pace (active days per block) and how long it has been silent; `quiet_stop_prior` is the
+    # prior share of accounts that have stopped altogether.
+    quiet_weight: float = 15.0
+    quiet_horizon_days: float = 28.0
+    quiet_stop_prior: float = 0.1
+    watch_score: float = 20.0
+    disengaging_score: float = 38.0
     drift_index: float = 0.12  # weighted mean fall (log scale) across relationship signals
     drift_key_signal: str = "people"  # this signal must count against (people leaving)...
     drift_min_against: int = 2  # ...or, when its source is missing, this many signals must

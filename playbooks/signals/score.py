@@ -63,6 +63,10 @@ def _components(plan: _Plan) -> list[tuple[str, float, pl.Expr, pl.Expr]]:
     parts.append(("contact_recency", s.contact_recency_weight,
                   half_life_score(since_contact, s.contact_half_life_days),
                   pl.format("No question, event or advocacy for {} days", since_contact)))
+    parts.append(("quiet_risk", s.quiet_weight, quiet_risk(since_any, plan),
+                  pl.format("Silent for {} days against its own pace of about {} active days "
+                            "per {} weeks", since_any, _pace(plan).round(1).cast(pl.String),
+                            pl.lit(plan.block_days // 7))))
     per_block = f"per {plan.block_days // 7} weeks"
     for sig in s.signals:
         n = sig.name
@@ -78,6 +82,36 @@ def _components(plan: _Plan) -> list[tuple[str, float, pl.Expr, pl.Expr]]:
                                 + per_block + ")", pl.lit(sig.label), below, pl.col("cohort"),
                                 recent, pl.col(f"{n}_cohort").round(1).cast(pl.String))))
     return parts
+
+
+def _pace(plan: _Plan) -> pl.Expr:
+    """How many days per block the account usually does something: the larger of its recent
+    and baseline days of product use, or of its questions, events and advocacy for accounts
+    whose contact is not product use."""
+    contact = [pl.col(f"{n}_{w}").fill_null(0.0) for n in ("questions", "participation",
+                                                           "advocacy")
+               if n in _names(plan.settings) for w in ("recent",)]
+    return pl.max_horizontal(pl.col("active_days_recent").fill_null(0.0),
+                             pl.col("active_days_baseline").fill_null(0.0),
+                             pl.sum_horizontal(contact) if contact else pl.lit(0.0))
+
+
+def quiet_risk(since_any: pl.Expr, plan: _Plan) -> pl.Expr:
+    """The chance the account shows no activity over the coming horizon, given its own pace
+    and its current silence (0..1).
+
+    With a daily rate r (active days per block over the block's days) and d silent days, an
+    account still going would have been silent that long with probability exp(-r d); with a
+    prior share p of accounts that stopped, the chance it has stopped is p / (p + (1-p)e^(-rd)),
+    and a still-active account stays silent over the horizon H with probability exp(-r H).
+    A fast account gone silent, and a slow account, both score high; a fast, recent one low.
+    """
+    s = plan.settings
+    rate = (_pace(plan) / plan.block_days).clip(lower_bound=1e-3)
+    days = since_any.cast(pl.Float64)
+    prior = s.quiet_stop_prior
+    still = (1 - prior) * (-(rate * days)).exp()
+    return (prior + still * (-(rate * s.quiet_horizon_days)).exp()) / (prior + still)
 
 
 def _pct(x: pl.Expr) -> pl.Expr:
