@@ -20,7 +20,9 @@ How the numbers are made (all per account, customer actions only; staff and bots
 - `<signal>_change` is the relative change, recent against baseline (-0.4 is a 40% fall).
   `<signal>_against` is true when the fall is larger than the signal's threshold.
 - The disengagement score (0 to 100) mixes recency (days since the customer last did
-  anything, and since they last asked, joined or advocated), level (recent value against the
+  anything, and since they last asked, joined or advocated), quiet risk (the chance of no
+  activity over the next weeks given the account's own pace and its current silence), level
+  (recent value against the
   median of similar accounts: same segment and lifecycle stage) and trend. Signals whose
   source is absent from the data are dropped and the rest re-weighted (`sources_missing`).
 """
