@@ -209,6 +209,11 @@ def warm_up() -> None:
         if stamp in _WARMING:
             return
         _WARMING.add(stamp)
+    # Import the libraries here, in the page's thread, before the background work starts:
+    # two threads importing scikit-learn and Altair at once can deadlock on a shared module.
+    from playbooks.report import _import_heavy
+
+    _import_heavy()
 
     # Cached loaders called outside a page run log a harmless "missing ScriptRunContext" warning.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(

@@ -18,9 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -271,17 +273,33 @@ def load_review_data(workspace: str | os.PathLike[str] | None = None, *,
     # The themes (scikit-learn, mostly Python), the trap view (polars, and the classifier's
     # training) and the chart imports (Altair, mostly Python) run in threads beside the
     # signals, whose polars work runs without holding the GIL.
+    # The libraries are imported by one thread, in order, before the others use them: two
+    # threads importing scikit-learn and Altair at once can deadlock on a shared dependency.
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="review") as pool:
-        trap = pool.submit(gather_trap, activity, accounts, as_of=as_of)
-        found = pool.submit(_find_themes, activity, as_of)
-        warm = pool.submit(importlib.import_module, "playbooks.charts")
+        imported = pool.submit(_import_heavy)
+        trap = pool.submit(_after, imported, gather_trap, activity, accounts, as_of=as_of)
+        found = pool.submit(_after, imported, _find_themes, activity, as_of)
         signals = compute_signals(accounts.lazy(), activity, as_of=as_of, health=health)
         gaps = list_continuity_gaps(activity, as_of=as_of)
         themes, themes_note = found.result()
-        warm.result()
         trap_part = trap.result()
     return _data_from(ReviewData(accounts, signals, gaps, themes, str(folder), trap_part),
                       themes_note=themes_note)
+
+
+HEAVY_MODULES = ("playbooks.themes", "playbooks.trap", "playbooks.charts")
+
+
+def _import_heavy() -> None:
+    for name in HEAVY_MODULES:
+        importlib.import_module(name)
+
+
+def _after(imported: Future[None], function: Callable[..., Any], *args: Any,
+           **kwargs: Any) -> Any:
+    """Run `function` once the heavy imports are done."""
+    imported.result()
+    return function(*args, **kwargs)
 
 
 def _find_themes(activity: pl.LazyFrame, as_of: dt.date | None
