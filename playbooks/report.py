@@ -287,7 +287,11 @@ def load_review_data(workspace: str | os.PathLike[str] | None = None, *,
                       themes_note=themes_note)
 
 
-HEAVY_MODULES = ("playbooks.themes", "playbooks.trap", "playbooks.charts")
+# Libraries imported lazily further down, some of them sharing dependencies (narwhals).
+HEAVY_MODULES = ("sklearn.feature_extraction.text", "sklearn.linear_model",
+                 "sklearn.decomposition", "sklearn.cluster", "sklearn.metrics",
+                 "sklearn.metrics.pairwise", "playbooks.themes", "playbooks.trap",
+                 "playbooks.charts")
 
 
 def _import_heavy() -> None:
