@@ -158,7 +158,7 @@ def plain(text: object) -> str:
 
 # --- efficiency beside relationship ------------------------------------------------------------
 
-DRIFTING_EVERY_WEEKS = 8  # one signals run per point, so the page samples every eight weeks
+DRIFTING_EVERY_WEEKS = 13  # one signals run per point, so the page samples once a quarter
 
 
 @st.cache_resource(show_spinner="Measuring efficiency beside relationship ...", max_entries=2)
@@ -221,8 +221,8 @@ def warm_up() -> None:
 
     def work() -> None:
         for job in (lambda: signals(stamp), lambda: continuity_gaps(stamp),
-                    lambda: themes(stamp), lambda: classified_questions(stamp),
-                    lambda: repair(stamp, DEFAULT_WINDOW_DAYS), lambda: trap_view(stamp)):
+                    lambda: trap_view(stamp), lambda: classified_questions(stamp),
+                    lambda: repair(stamp, DEFAULT_WINDOW_DAYS), lambda: themes(stamp)):
             try:
                 job()
             except Exception:  # noqa: BLE001 - a page computing it later shows the error
