@@ -3,26 +3,14 @@ after something goes wrong."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from playbooks.commands.signals import _AS_OF_HELP, _WORKSPACE_HELP, _date
 from playbooks.errors import InputError
-
-_WORKSPACE_HELP = "Workspace folder (default: $PLAYBOOKS_WORKSPACE, else ./workspace)."
-_AS_OF_HELP = "Date to compute as of (YYYY-MM-DD; default: the date of the latest event)."
-
-
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as error:
-        raise InputError(f"--as-of must be a date like 2026-03-31, not '{value}'.") from error
 
 
 def _write(frame: Any, out: Path) -> None:
