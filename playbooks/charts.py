@@ -3,6 +3,8 @@ Altair chart built from package data; nothing here draws or imports a UI."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import altair as alt
 import polars as pl
 
@@ -41,8 +43,8 @@ def fit_heatmap(kb: Knowledge | None = None) -> alt.Chart:
         y=alt.Y("need_label:N", sort=need_order, title="What the customer needs"),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("fit:N", title="Fit",
-                        scale=alt.Scale(domain=list(FIT_COLOURS), range=list(FIT_COLOURS.values()))),
+        color=alt.Color("fit:N", title="Fit", scale=alt.Scale(
+            domain=list(FIT_COLOURS), range=list(FIT_COLOURS.values()))),
         tooltip=[
             alt.Tooltip("need_label:N", title="Need"),
             alt.Tooltip("channel_label:N", title="Channel"),
@@ -101,8 +103,9 @@ def assessment_profile_chart(result: AssessmentResult, earlier: AssessmentResult
         layers.append(alt.Chart(frame).mark_tick(color="#c8553d", thickness=3, size=22).encode(
             x="earlier:Q", y=y,
             tooltip=[alt.Tooltip("earlier:Q", title=earlier_label, format=".2f")]))
-    return alt.layer(*layers).properties(title="Self-assessment profile",
-                                         height=36 * len(rows))
+    chart = alt.layer(*layers).properties(title="Self-assessment profile",
+                                          height=36 * len(rows))
+    return cast(alt.LayerChart, chart)
 
 
 STATUS_COLOURS = {"drifting while it looks healthy": "#c8553d", "at risk or watch": "#e0b54a",
@@ -259,8 +262,8 @@ def trap_signature_chart(series: pl.DataFrame, findings: pl.DataFrame | None = N
                      alt.Tooltip("value:Q", title="This week", format=".3g")])
         rule = alt.Chart(pl.DataFrame({"y": [100]})).mark_rule(
             color="#9e9e9e", strokeDash=[4, 4]).encode(y="y:Q")
-        return alt.layer(band, rule, line).properties(height=200, width=width,
-                                                      title=title)
+        return cast(alt.LayerChart, alt.layer(band, rule, line).properties(
+            height=200, width=width, title=title))
 
     panels = [panel("efficiency", "Efficiency"), panel("relationship", "Relationship")]
     drifting = frame.filter(pl.col("measure") == "drifting_share")

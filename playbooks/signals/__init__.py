@@ -30,6 +30,7 @@ How the numbers are made (all per account, customer actions only; staff and bots
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import polars as pl
 
@@ -105,7 +106,7 @@ __all__ = [
 # The streaming engine runs the two passes over the activity table in parallel morsels and
 # shares the window pass between the stages that read it; the in-memory engine would hold
 # every intermediate table at once.
-ENGINE = "streaming"
+ENGINE: Literal["streaming"] = "streaming"
 
 
 def build_signals(accounts: pl.LazyFrame, activity: pl.LazyFrame, *, as_of: dt.date,
