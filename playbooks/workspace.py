@@ -403,6 +403,9 @@ def import_files(files: Mapping[str, str | os.PathLike[str]] | Sequence[str | os
     """
     folder = resolve_workspace(workspace)
     known = load_contracts()
+    for given in (files.values() if isinstance(files, Mapping) else files):
+        if not Path(given).exists():
+            raise InputError(f"{given}: no such file.")
     if isinstance(files, Mapping):
         jobs = [(known[_checked_table(t, known)], Path(p)) for t, p in files.items()]
     else:

@@ -95,8 +95,15 @@ def register(app: typer.Typer) -> None:
         if view.series.is_empty():
             typer.echo("No activity to measure.")
             return
-        typer.echo(f"{view.series['week'].n_unique()} weeks, functions: {', '.join(known)}")
-        if findings.is_empty():
+        weeks = view.series["week"].n_unique()
+        typer.echo(f"{weeks} weeks, functions: {', '.join(known)}")
+        needed = view.settings.window_weeks + view.settings.lag_weeks
+        if findings.is_empty() and weeks <= needed:
+            typer.echo(f"Too little history to look for the trap: each "
+                       f"{view.settings.window_weeks}-week window is compared with the same "
+                       f"weeks {view.settings.lag_weeks} weeks earlier, so it needs more than "
+                       f"{needed} weeks of activity; the data has {weeks}.")
+        elif findings.is_empty():
             typer.echo("No period where efficiency improved while the relationship weakened.")
         for row in findings.iter_rows(named=True):
             typer.echo(f"- {row['sentence']}")
