@@ -12,22 +12,24 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 
 from playbooks.errors import InputError, KnowledgeError
-from playbooks.framework import Knowledge, load_knowledge
+from playbooks.framework import Knowledge, default_overlays, load_knowledge, overlay_files
 from playbooks.knowledge_io import (
     KNOWLEDGE_DIR,
     Record,
     check_reference,
     check_unique_ids,
-    parse_file,
+    parse_data,
+    read_yaml,
 )
 
 BANK_FILE = KNOWLEDGE_DIR / "assessment.yaml"
@@ -124,48 +126,103 @@ class QuestionBank:
 
 
 def load_question_bank(path: Path | str | None = None,
-                       knowledge: Knowledge | None = None) -> QuestionBank:
-    """Load and check the question bank (the shipped one by default).
+                       knowledge: Knowledge | None = None,
+                       overlays: Sequence[Path | str] | None = None) -> QuestionBank:
+    """Load and check the question bank (the shipped one by default), with the `assessment`
+    part of any company overlay laid over it (PLAYBOOKS_KNOWLEDGE_OVERLAY by default).
 
-    Play and anti-pattern ids are checked against `knowledge` (the shipped framework by
-    default). Raises KnowledgeError naming the file and key of the first problem.
+    An overlay's `assessment: {dimensions: [...]}` changes the fields it gives of a dimension
+    with an existing id (statements merge by id: change a text or add a statement) and adds
+    dimensions with new ids. Play and anti-pattern ids are checked against `knowledge` (the
+    framework with the same overlays by default). Raises KnowledgeError naming the file and key
+    of the first problem.
     """
+    if overlays is None:
+        overlays = default_overlays()
+    key = tuple(str(Path(o).resolve()) for o in overlays)
     if path is None and knowledge is None:
-        return _load_default_bank()
-    return _load_bank(Path(path) if path is not None else BANK_FILE, knowledge or load_knowledge())
+        return _load_default_bank(key)
+    return _load_bank(Path(path) if path is not None else BANK_FILE,
+                      knowledge or load_knowledge(overlays=list(key)), list(key))
 
 
-@lru_cache(maxsize=1)
-def _load_default_bank() -> QuestionBank:
-    return _load_bank(BANK_FILE, load_knowledge())
+@lru_cache(maxsize=4)
+def _load_default_bank(overlays: tuple[str, ...]) -> QuestionBank:
+    return _load_bank(BANK_FILE, load_knowledge(overlays=list(overlays)), list(overlays))
 
 
-def _load_bank(path: Path, knowledge: Knowledge) -> QuestionBank:
-    bank = parse_file(path, BankFile)
+def _merge_bank_overlay(raw: dict[str, Any], file: Path) -> bool:
+    """Lay the `assessment` part of one overlay file over the raw bank; True if it had one."""
+    data = read_yaml(file)
+    if not isinstance(data, dict) or "assessment" not in data:
+        return False
+    part = data["assessment"]
+    if not isinstance(part, dict) or set(part) - {"dimensions"}:
+        raise KnowledgeError(f"{file}: assessment: expected a mapping with `dimensions`")
+    dims = raw.setdefault("dimensions", [])
+    index = {d.get("id"): i for i, d in enumerate(dims)}
+    for i, record in enumerate(part.get("dimensions") or []):
+        if not isinstance(record, dict) or "id" not in record:
+            raise KnowledgeError(f"{file}: assessment.dimensions[{i}]: each dimension needs an "
+                                 "`id`")
+        if record["id"] not in index:
+            index[record["id"]] = len(dims)
+            dims.append(dict(record))
+            continue
+        base = dict(dims[index[record["id"]]])
+        for field_name, value in record.items():
+            if field_name != "statements":
+                base[field_name] = value
+                continue
+            statements = list(base.get("statements", []))
+            by_id = {s.get("id"): j for j, s in enumerate(statements)}
+            for j, statement in enumerate(value or []):
+                if not isinstance(statement, dict) or "id" not in statement:
+                    raise KnowledgeError(f"{file}: assessment.dimensions[{i}].statements[{j}]: "
+                                         "each statement needs an `id`")
+                if statement["id"] in by_id:
+                    k = by_id[statement["id"]]
+                    statements[k] = {**statements[k], **statement}
+                else:
+                    statements.append(dict(statement))
+            base["statements"] = statements
+        dims[index[record["id"]]] = base
+    return True
+
+
+def _load_bank(path: Path, knowledge: Knowledge,
+               overlays: Sequence[Path | str] = ()) -> QuestionBank:
+    raw = read_yaml(path)
+    shown = str(path)
+    for file in overlay_files(overlays):
+        if isinstance(raw, dict) and _merge_bank_overlay(raw, file):
+            shown += f" + {file}"
+    bank = parse_data(raw, BankFile, shown)
     levels = [step.level for step in bank.scale]
     if levels != list(range(1, len(levels) + 1)):
-        raise KnowledgeError(f"{path}: scale: levels must run 1, 2, 3, ... in order (got {levels})")
+        raise KnowledgeError(
+            f"{shown}: scale: levels must run 1, 2, 3, ... in order (got {levels})")
     if sorted(bank.level_names) != levels:
-        raise KnowledgeError(f"{path}: level_names: give one name for each scale level {levels}")
+        raise KnowledgeError(f"{shown}: level_names: give one name for each scale level {levels}")
     if bank.evidence_thresholds.claimed_level not in levels:
-        raise KnowledgeError(f"{path}: evidence_thresholds.claimed_level: not a scale level")
-    check_unique_ids(path, "dimensions", bank.dimensions)
+        raise KnowledgeError(f"{shown}: evidence_thresholds.claimed_level: not a scale level")
+    check_unique_ids(shown, "dimensions", bank.dimensions)
     statement_dimension: dict[str, str] = {}
     for i, dim in enumerate(bank.dimensions):
         key = f"dimensions[{i}]"
         for j, statement in enumerate(dim.statements):
             if statement.id in statement_dimension:
                 raise KnowledgeError(
-                    f"{path}: {key}.statements[{j}].id: duplicate statement id {statement.id!r} "
+                    f"{shown}: {key}.statements[{j}].id: duplicate statement id {statement.id!r} "
                     f"(already used in dimension {statement_dimension[statement.id]!r})")
             statement_dimension[statement.id] = dim.id
         if sorted(dim.levels) != levels:
-            raise KnowledgeError(f"{path}: {key}.levels: give one descriptor for each scale "
+            raise KnowledgeError(f"{shown}: {key}.levels: give one descriptor for each scale "
                                  f"level {levels} (got {sorted(dim.levels)})")
         for j, play in enumerate(dim.plays):
-            check_reference(path, f"{key}.plays[{j}]", play, knowledge.plays, "play")
+            check_reference(shown, f"{key}.plays[{j}]", play, knowledge.plays, "play")
         for j, anti in enumerate(dim.anti_patterns):
-            check_reference(path, f"{key}.anti_patterns[{j}]", anti, knowledge.anti_patterns,
+            check_reference(shown, f"{key}.anti_patterns[{j}]", anti, knowledge.anti_patterns,
                             "anti-pattern")
     return QuestionBank(
         version=bank.version,

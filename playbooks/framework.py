@@ -250,11 +250,21 @@ def load_knowledge(directory: Path | str | None = None,
     and key. Raises KnowledgeError.
     """
     if overlays is None:
-        spec = os.environ.get(OVERLAY_ENV, "")
-        overlays = [p for p in spec.split(os.pathsep) if p.strip()]
+        overlays = default_overlays()
     if directory is None:
         return _load_default(tuple(str(Path(p).resolve()) for p in overlays))
     return _load(Path(directory), [Path(p) for p in overlays])
+
+
+def default_overlays() -> list[str]:
+    """The overlay paths named in PLAYBOOKS_KNOWLEDGE_OVERLAY."""
+    spec = os.environ.get(OVERLAY_ENV, "")
+    return [p for p in spec.split(os.pathsep) if p.strip()]
+
+
+def overlay_files(overlays: Sequence[Path | str]) -> list[Path]:
+    """Every YAML file of the given overlays (files, or folders of them), in order."""
+    return [file for overlay in overlays for file in _overlay_files(Path(overlay))]
 
 
 @lru_cache(maxsize=4)
@@ -280,9 +290,11 @@ def _merge_overlay(raw: dict[str, Any], file: Path) -> set[str]:
                              f"{', '.join(OVERLAY_KEYS)}")
     touched = set()
     for key, value in data.items():
+        if key == "assessment":
+            continue  # the question bank's part, merged by playbooks.assessment
         if key not in OVERLAY_KEYS:
             raise KnowledgeError(f"{file}: {key}: unknown key; an overlay may hold "
-                                 f"{', '.join(OVERLAY_KEYS)}")
+                                 f"{', '.join(OVERLAY_KEYS)}, assessment")
         group, inner = OVERLAY_KEYS[key]
         touched.add(group)
         target = raw[group].setdefault(inner, {} if key == "fit" else [])

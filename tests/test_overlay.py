@@ -124,3 +124,37 @@ def load_journey_map_records() -> list[dict]:
     from playbooks.journey import load_journey_map
 
     return load_journey_map(EXAMPLE_JOURNEY).to_records()
+
+
+def test_overlay_changes_and_adds_assessment_statements(tmp_path: Path) -> None:
+    from playbooks.assessment import load_question_bank
+
+    shipped = load_question_bank()
+    first = next(iter(shipped.dimensions.values()))
+    statement = first.statements[0]
+    path = _overlay(tmp_path, {"assessment": {"dimensions": [{
+        "id": first.id,
+        "statements": [
+            {"id": statement.id, "text": "Our key accounts each have a named adviser who "
+                                         "knows their history."},
+            {"id": f"{first.id}.acme_slack", "text": "Key accounts can reach their team in a "
+                                                     "shared channel within a working day."},
+        ]}]}})
+    bank = load_question_bank(overlays=[path])
+    dim = bank.dimensions[first.id]
+    texts = {s.id: s.text for s in dim.statements}
+    assert texts[statement.id].startswith("Our key accounts each have a named adviser")
+    assert f"{first.id}.acme_slack" in texts
+    assert len(dim.statements) == len(first.statements) + 1
+    assert bank.fingerprint != shipped.fingerprint
+    assert load_question_bank().fingerprint == shipped.fingerprint
+
+
+def test_broken_assessment_overlay_names_the_file(tmp_path: Path) -> None:
+    from playbooks.assessment import load_question_bank
+
+    path = _overlay(tmp_path, {"assessment": {"dimensions": [{
+        "id": "brand_new", "title": "A new dimension", "summary": "Only a title."}]}})
+    with pytest.raises(KnowledgeError) as caught:
+        load_question_bank(overlays=[path])
+    assert "acme.yaml" in str(caught.value) and "dimensions[" in str(caught.value)
