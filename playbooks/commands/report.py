@@ -6,7 +6,6 @@ an output file that cannot be written).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -17,18 +16,6 @@ from playbooks.errors import InputError
 _WORKSPACE_HELP = "Workspace folder (default: $PLAYBOOKS_WORKSPACE, else ./workspace)."
 _DB_HELP = ("Database URL of the saved assessments and plans (default: PLAYBOOKS_DATABASE_URL, "
             "else the workspace's playbooks.db).")
-
-
-def _skip_iri_grammar() -> None:
-    """Spare a one-shot run the 1.5 s jsonschema spends building an IRI grammar at import.
-
-    jsonschema imports `rfc3987_syntax`, when installed, only to check the "iri" string format;
-    the Vega-Lite schema Altair validates against never uses that format. Marking the module
-    as absent (before jsonschema is first imported, in this process only) makes jsonschema skip
-    that one checker, as it does on machines without the package.
-    """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:
@@ -51,7 +38,6 @@ def register(app: typer.Typer) -> None:
         """Write the quarterly review pack for one team: self-assessment and its change since
         the last quarter, journey-map findings, drifting accounts, continuity gaps, repeated
         questions and the action plan."""
-        _skip_iri_grammar()
         from playbooks.report import build_review, write_review
 
         review = build_review(team, quarter, workspace=workspace, store=database_url)
