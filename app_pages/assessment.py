@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages.common import (
     ensure_workspace,
     friendly_errors,
+    plain,
     question_bank,
     signals,
     store,
@@ -67,7 +68,7 @@ with friendly_errors("open the saved assessments"):
 
     record = s.find_assessment(team, quarter)
     if record is None:
-        st.write(f"{team} has no assessment for {quarter} yet.")
+        st.write(f"{plain(team)} has no assessment for {quarter} yet.")
         if st.button(f"Start the {quarter} assessment for {team}", type="primary",
                      key=KEY + "start"):
             s.new_assessment(team, quarter, by=author)
@@ -109,7 +110,7 @@ def forget_widgets() -> None:
 if version_key not in st.session_state:
     st.session_state[version_key] = record.version
 elif st.session_state[version_key] < record.version:
-    st.info(f"{record.updated_by or 'Someone'} changed this assessment since you opened it; "
+    st.info(f"{plain(record.updated_by or 'Someone')} changed this assessment since you opened it; "
             "the page now shows the newest answers.", icon=":material/sync:")
     forget_widgets()
     st.session_state[version_key] = record.version
@@ -167,7 +168,7 @@ if step < len(dimensions):
     st.stop()
 
 # --- results ---------------------------------------------------------------------------------
-st.subheader(f"Results for {team}, {quarter}")
+st.subheader(f"Results for {plain(team)}, {quarter}")
 if result.unanswered:
     st.info(f"{len(result.unanswered)} statement(s) are not answered yet; they are left out of "
             "the scores rather than counted as zero.", icon=":material/pending:")
@@ -193,7 +194,7 @@ if earlier and previous:
     if not comparison.moved_up and not comparison.moved_down:
         st.text("No dimension moved.")
 else:
-    st.caption(f"{team} has no earlier assessment to compare with.")
+    st.caption(f"{plain(team)} has no earlier assessment to compare with.")
 
 st.markdown("**What the account data says beside each answer**")
 with friendly_errors("gather evidence from the account data"):
@@ -239,7 +240,7 @@ with play_col:
                             store().add_action(team, pick.title, owner=owner, due_quarter=due,
                                                dimension=pick.dimensions[0]
                                                if pick.dimensions else None)
-                            st.success(f"Added for {owner}, due {due}.")
+                            st.success(f"Added for {plain(owner)}, due {due}.")
 
 st.markdown("**Action plan**")
 with friendly_errors("show the action plan"):

@@ -30,7 +30,7 @@ def friendly_errors(action: str) -> Iterator[None]:
     try:
         yield
     except PlaybooksError as error:
-        st.error(f"Could not {action}: {error.message}", icon=":material/error:")
+        st.error(f"Could not {action}: {plain(error.message)}", icon=":material/error:")
         for problem in error.problems:
             st.text(f"• {problem}")
     except Exception as error:  # noqa: BLE001 - the last guard before a user sees a traceback

@@ -9,7 +9,13 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from app_pages.common import demo_size, ensure_workspace, friendly_errors, workspace_path
+from app_pages.common import (
+    demo_size,
+    ensure_workspace,
+    friendly_errors,
+    plain,
+    workspace_path,
+)
 from playbooks.contracts import load_contracts
 from playbooks.workspace import (
     TABLES,
@@ -88,7 +94,7 @@ else:
             continue
         suggested = {target: source for source, target in
                      suggest_mapping(columns, contract).items()}
-        with st.expander(f"{upload.name} → {LABELS[table]}", expanded=True):
+        with st.expander(f"{plain(upload.name)} → {LABELS[table]}", expanded=True):
             mapping = {}
             grid = st.columns(3)
             for i, field in enumerate(contract.fields):
@@ -130,17 +136,17 @@ else:
             if report is None:
                 continue
             if report.valid:
-                st.success(f"{report.source}: passes every check of the {table} contract "
+                st.success(f"{plain(report.source)}: passes every check of the {table} contract "
                            f"({report.rows:,} rows).")
             else:
-                st.error(f"{report.source}: {len(report.failed)} check(s) failed. Fix them "
+                st.error(f"{plain(report.source)}: {len(report.failed)} check(s) failed. Fix them "
                          "in your export (or the column matches above) before importing.")
                 for result in report.failed:
                     st.text(f"✗ {result.message}")
                     if result.examples:
                         st.text("   e.g. " + "; ".join(
                             f"row {e['row']}: {e['value']!r}" for e in result.examples[:5]))
-            with st.expander(f"Every check for {report.source}"):
+            with st.expander(f"Every check for {plain(report.source)}"):
                 st.dataframe(pl.DataFrame([{
                     "Check": r.rule_id, "Result": r.status, "Failing rows": r.failing_rows,
                     "Share": f"{r.share:.1%}", "What it means": r.message,

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import friendly_errors, knowledge, store
+from app_pages.common import friendly_errors, knowledge, plain, store
 from playbooks.charts import fit_heatmap
 from playbooks.journey import (
     COLUMNS,
@@ -111,14 +111,14 @@ with st.form(KEY + "save_form", border=False):
                                              knowledge=kb)
             existing = {m.name for m in store().list_journey_maps()}
             if name.strip() in existing and (not loaded or loaded[0] != name.strip()):
-                st.error(f"A journey map called {name.strip()!r} already exists. Open it "
-                         "first to change it, or save under another name.")
+                st.error(f"A journey map called {plain(repr(name.strip()))} already exists. "
+                         "Open it first to change it, or save under another name.")
             else:
                 record = store().save_journey_map(
                     name, valid.to_records(), team=team or None,
                     expected_version=loaded[1] if loaded and loaded[0] == name.strip() else None)
                 st.session_state[LOADED] = (record.name, record.version)
-                st.success(f"Saved {record.name!r} (version {record.version}).")
+                st.success(f"Saved {plain(repr(record.name))} (version {record.version}).")
 
 st.download_button("Download this journey map (CSV)",
                    edited.assign(**{c: edited[c].map({True: "yes", False: "no"}) for c in BOOLS})
@@ -141,7 +141,7 @@ with friendly_errors("check the journey map"):
         icon = {"high": ":material/error:", "medium": ":material/warning:",
                 "low": ":material/info:"}[finding.severity]
         with st.expander(f"{finding.severity.upper()} · {finding.name} · row {finding.row}: "
-                         f"{finding.touchpoint}", icon=icon):
+                         f"{plain(finding.touchpoint)}", icon=icon):
             st.text(finding.reason)
             st.markdown(f"**Play: {finding.play_title}**")
             st.text(finding.play_description)

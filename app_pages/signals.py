@@ -94,7 +94,8 @@ with friendly_errors("read the account data"):
                               key=KEY + "account")
     row = frame.filter(pl.col("account_id") == account_id).row(0, named=True)
     st.markdown(f"#### {plain(row['name'])}")
-    st.caption(f"Owner {row['owner']} · {row['segment']} · renewal {row['renewal_date']} · "
+    st.caption(f"Owner {plain(row['owner'])} · {plain(row['segment'])} · "
+               f"renewal {row['renewal_date']} · "
                f"internal view: {row['internal_view']} · disengagement score "
                f"{row['disengagement_score']}")
     if row["looks_healthy_drifting"]:
