@@ -13,26 +13,11 @@ from playbooks.errors import InputError
 
 
 def read_question_file(path: Path, column: str):
-    """Read a CSV of questions as text columns; name the file and column on any problem."""
-    import polars as pl
+    """Read a CSV (or Parquet) file of questions with the workspace's reader, which names the
+    file, row and column of anything unreadable; then check the question column is there."""
+    from playbooks.workspace import read_file
 
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InputError(f"{path}: the file is empty; expected a CSV with a header row")
-    if b"\x00" in raw[:4096]:
-        raise InputError(f"{path}: this is not a text CSV file (it contains binary data)")
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text (invalid byte at position {error.start}); "
-                         "save the file as UTF-8 CSV") from None
-    try:
-        frame = pl.read_csv(raw, infer_schema=False)
-    except pl.exceptions.PolarsError as error:
-        first = str(error).strip().splitlines()[0]
-        raise InputError(f"{path}: could not read it as CSV ({first})") from None
+    frame = read_file(path)
     if column not in frame.columns:
         raise InputError(f"{path}: no column {column!r}; the columns are: "
                          f"{', '.join(frame.columns)}")
