@@ -171,7 +171,7 @@ def evaluate_quiet_prediction(accounts: pl.LazyFrame | pl.DataFrame,
     cut-off are left out."""
     from sklearn.metrics import roc_auc_score
 
-    from playbooks.signals import compute_signals
+    from playbooks.signals import compute_signals, is_customer
 
     if isinstance(cutoff, str):
         try:
@@ -185,7 +185,7 @@ def evaluate_quiet_prediction(accounts: pl.LazyFrame | pl.DataFrame,
     act = activity.lazy().with_columns(pl.col("occurred_at").cast(pl.Datetime("us")))
     before = act.filter(pl.col("occurred_at") < start)
     after = (act.filter((pl.col("occurred_at") >= start) & (pl.col("occurred_at") < end)
-                        & (pl.col("actor_type").str.to_lowercase() == "customer"))
+                        & is_customer())
              .select("account_id").unique().collect())
     scored = (compute_signals(accounts, before, as_of=cutoff - dt.timedelta(days=1))
               .filter(pl.col("status") != "no_data")

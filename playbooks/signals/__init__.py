@@ -164,11 +164,16 @@ def _with_custom(result: pl.DataFrame, activity: pl.LazyFrame, plan: _Plan) -> p
     window = SignalWindow(plan.start, plan.recent_start, plan.end, plan.block_days,
                           plan.recent_blocks, plan.baseline_blocks)
     out = apply_custom_signals(result, activity, window)
-    return out.with_columns(
-        pl.when(pl.col("status") == "no_data").then(pl.lit("no_data"))
-        .when(pl.col("disengagement_score") >= s.disengaging_score).then(pl.lit("disengaging"))
-        .when(pl.col("disengagement_score") >= s.watch_score).then(pl.lit("watch"))
-        .otherwise(pl.lit("ok")).alias("status"))
+    return out.with_columns(status_expr(pl.col("status") == "no_data", s))
+
+
+def status_expr(no_data: pl.Expr, s: SignalSettings) -> pl.Expr:
+    """The status read from the disengagement score: no_data, disengaging, watch or ok."""
+    return (pl.when(no_data).then(pl.lit("no_data"))
+            .when(pl.col("disengagement_score") >= s.disengaging_score)
+            .then(pl.lit("disengaging"))
+            .when(pl.col("disengagement_score") >= s.watch_score).then(pl.lit("watch"))
+            .otherwise(pl.lit("ok")).alias("status"))
 
 
 def _history(accounts: pl.LazyFrame, activity: pl.LazyFrame, window: pl.DataFrame,
@@ -229,10 +234,7 @@ def assemble(accounts: pl.LazyFrame, history: pl.LazyFrame, blocks: pl.LazyFrame
         pl.when(no_data).then(False).otherwise(pl.col("looks_healthy_drifting"))
         .alias("looks_healthy_drifting"),
         pl.when(no_data).then(None).otherwise(pl.col("silence")).alias("silence"),
-        pl.when(no_data).then(pl.lit("no_data"))
-        .when(pl.col("disengagement_score") >= s.disengaging_score).then(pl.lit("disengaging"))
-        .when(pl.col("disengagement_score") >= s.watch_score).then(pl.lit("watch"))
-        .otherwise(pl.lit("ok")).alias("status"),
+        status_expr(no_data, s),
         (pl.col("baseline_blocks_seen") > 0).alias("has_baseline"),
         pl.lit([x.name for x in s.signals], dtype=pl.List(pl.String))
         .list.gather(pl.concat_list([pl.when(~pl.col(f"{x.name}_present")).then(pl.lit(i))

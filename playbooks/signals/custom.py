@@ -115,7 +115,9 @@ def apply_custom_signals(signals: pl.DataFrame, activity: pl.LazyFrame,
     and a plain reason where it counts against the account."""
     if not CUSTOM_SIGNALS:
         return signals
-    customer = activity.filter(pl.col("actor_type").str.to_lowercase() == "customer")
+    from playbooks.signals.inputs import is_customer
+
+    customer = activity.filter(is_customer())
     out = signals
     for signal in CUSTOM_SIGNALS.values():
         values = _values(signal, customer, window).collect()
