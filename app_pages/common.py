@@ -211,9 +211,9 @@ def warm_up() -> None:
         _WARMING.add(stamp)
     # Import the libraries here, in the page's thread, before the background work starts:
     # two threads importing scikit-learn and Altair at once can deadlock on a shared module.
-    from playbooks.report import _import_heavy
+    from playbooks.report import import_heavy_libraries
 
-    _import_heavy()
+    import_heavy_libraries()
 
     # Cached loaders called outside a page run log a harmless "missing ScriptRunContext" warning.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(

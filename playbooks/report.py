@@ -276,7 +276,7 @@ def load_review_data(workspace: str | os.PathLike[str] | None = None, *,
     # The libraries are imported by one thread, in order, before the others use them: two
     # threads importing scikit-learn and Altair at once can deadlock on a shared dependency.
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="review") as pool:
-        imported = pool.submit(_import_heavy)
+        imported = pool.submit(import_heavy_libraries)
         trap = pool.submit(_after, imported, gather_trap, activity, accounts, as_of=as_of)
         found = pool.submit(_after, imported, _find_themes, activity, as_of)
         signals = compute_signals(accounts.lazy(), activity, as_of=as_of, health=health)
@@ -294,7 +294,9 @@ HEAVY_MODULES = ("sklearn.feature_extraction.text", "sklearn.linear_model",
                  "playbooks.charts")
 
 
-def _import_heavy() -> None:
+def import_heavy_libraries() -> None:
+    """Import the lazily loaded libraries, in order, in the calling thread, before other
+    threads use them (two threads importing them at once can deadlock)."""
     for name in HEAVY_MODULES:
         importlib.import_module(name)
 
