@@ -49,7 +49,11 @@ def main() -> None:
     parser.add_argument("--baseline-sample", type=int, default=2_000)
     args = parser.parse_args()
 
-    from playbooks.classify import classify_question, classify_questions, default_classifier
+    from playbooks.questions.classify import (
+        classify_question,
+        classify_questions,
+        default_classifier,
+    )
 
     questions = make_questions(args.rows)
     unique = len(set(questions))

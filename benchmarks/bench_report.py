@@ -39,7 +39,7 @@ def _timed(fn, *args, **kwargs):  # noqa: ANN001, ANN202 - any callable
 
 
 def _seed_store(url: str) -> None:
-    from playbooks.assessment import load_question_bank
+    from playbooks.assessment.bank import load_question_bank
     from playbooks.store import Store, answers_from_levels
 
     ids = list(load_question_bank().statement_dimension)
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--no-cold", action="store_true", help="skip the fresh-process run")
     args = parser.parse_args(argv)
 
-    from playbooks.demo import generate_demo
+    from playbooks.data.demo import generate_demo
 
     folder = Path(tempfile.mkdtemp(prefix="bench-report-"))
     try:
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             if done.returncode != 0:
                 raise SystemExit(f"playbooks report failed: {done.stderr}")
 
-        from playbooks.report import actions_csv, build_review, render_html, render_markdown
+        from playbooks.review.gather import actions_csv, build_review, render_html, render_markdown
 
         review, figures["build_review_seconds"] = _timed(
             build_review, TEAM, "2026Q4", workspace=workspace, store=url)

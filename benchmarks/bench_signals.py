@@ -29,7 +29,7 @@ COLUMNS = ["account_id", "person_id", "actor_type", "occurred_at", "kind", "feat
 
 
 def _demo(data: Path, accounts: int) -> Path:
-    from playbooks.demo import generate_demo
+    from playbooks.data.demo import generate_demo
 
     folder = data / f"demo-{accounts}"
     if not (folder / "activity.parquet").exists():
@@ -215,7 +215,7 @@ def _pandas_rest(result, acc, act, everyone, end, w_start, r_start, seen, signal
 def measure_themes(folder: Path, texts: int) -> dict:
     import polars as pl
 
-    from playbooks.themes import find_themes
+    from playbooks.questions.themes import find_themes
 
     questions = (pl.scan_parquet(folder / "activity.parquet")
                  .filter(pl.col("question_text").is_not_null()).head(texts).collect())

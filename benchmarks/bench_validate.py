@@ -35,7 +35,7 @@ def _worker(mode: str, file: Path, accounts: Path) -> dict[str, float]:
     import polars as pl
 
     if mode == "chunked-warm":
-        from playbooks.workspace import validate_file
+        from playbooks.data.workspace import validate_file
 
         small = pl.read_parquet(file, n_rows=1_000)
         warm = file.with_name("warm-" + file.name)
@@ -46,8 +46,8 @@ def _worker(mode: str, file: Path, accounts: Path) -> dict[str, float]:
 
     related = {"accounts": pl.read_parquet(accounts, columns=["account_id"])}
     if mode == "gx-full-frame":
-        from playbooks.contracts import load_contract
-        from playbooks.validation import related_keys, run_gx
+        from playbooks.data.contracts import load_contract
+        from playbooks.data.validation import related_keys, run_gx
 
         contract = load_contract("activity")
         frame = pl.read_parquet(file)
@@ -55,7 +55,7 @@ def _worker(mode: str, file: Path, accounts: Path) -> dict[str, float]:
         rows = frame.height
         valid = all(r["success"] for r in results.values())
     else:
-        from playbooks.workspace import validate_file
+        from playbooks.data.workspace import validate_file
 
         report = validate_file(file, "activity", related=related,
                                gx="off" if mode == "chunked-no-gx" else "sample")

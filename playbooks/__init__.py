@@ -13,11 +13,11 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_knowledge": "playbooks.framework",
-    "Situation": "playbooks.advisor",
-    "recommend": "playbooks.advisor",
-    "load_journey_map": "playbooks.journey",
-    "diagnose": "playbooks.journey",
+    "load_knowledge": "playbooks.framework.model",
+    "Situation": "playbooks.advice.advisor",
+    "recommend": "playbooks.advice.advisor",
+    "load_journey_map": "playbooks.advice.journey",
+    "diagnose": "playbooks.advice.rules",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -8,9 +8,9 @@ from typing import cast
 import altair as alt
 import polars as pl
 
-from playbooks.advisor import Recommendation
-from playbooks.assessment import AssessmentResult
-from playbooks.framework import Knowledge, load_knowledge
+from playbooks.advice.advisor import Recommendation
+from playbooks.assessment.bank import AssessmentResult
+from playbooks.framework.model import Knowledge, load_knowledge
 
 FIT_COLOURS = {"strong": "#1b7f5f", "partial": "#e0b54a", "poor": "#c8553d"}
 

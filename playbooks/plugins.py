@@ -1,6 +1,6 @@
 """Company code loaded at start-up: files or modules named in PLAYBOOKS_PLUGINS register
 custom signals (`playbooks.signals.register_signal`), contract rules
-(`playbooks.contracts.custom_rule`) and journey rules (`playbooks.journey_rules.rule`), so
+(`playbooks.data.contracts.custom_rule`) and journey rules (`playbooks.advice.rules.rule`), so
 the command line, the app and the reports all use them without any change to the package."""
 
 from __future__ import annotations

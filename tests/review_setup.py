@@ -7,9 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
-from playbooks.assessment import load_question_bank
-from playbooks.demo import generate_demo
-from playbooks.journey import EXAMPLE_JOURNEY, load_journey_map
+from playbooks.advice.journey import EXAMPLE_JOURNEY, load_journey_map
+from playbooks.assessment.bank import load_question_bank
+from playbooks.data.demo import generate_demo
 from playbooks.store import Store, answers_from_levels
 
 TEAM = "Success <script>alert('team')</script>"

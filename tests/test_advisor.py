@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from playbooks.advisor import Situation, recommend
-from playbooks.framework import load_knowledge
+from playbooks.advice.advisor import Situation, recommend
+from playbooks.framework.model import load_knowledge
 
 KB = load_knowledge()
 

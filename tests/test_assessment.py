@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playbooks.assessment import (
+from playbooks.assessment.bank import (
     BANK_FILE,
     compare_assessments,
     load_question_bank,
@@ -18,9 +18,9 @@ from playbooks.assessment import (
     render_question_bank_markdown,
     score_assessment,
 )
+from playbooks.assessment.evidence import RULES, gather_evidence
 from playbooks.errors import InputError, KnowledgeError
-from playbooks.evidence import RULES, gather_evidence
-from playbooks.framework import load_knowledge
+from playbooks.framework.model import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 BANK = load_question_bank()

@@ -10,7 +10,7 @@ import sys
 import polars as pl
 import pytest
 
-from playbooks.assessment import load_question_bank
+from playbooks.assessment.bank import load_question_bank
 from playbooks.cli import main
 
 BANK = load_question_bank()

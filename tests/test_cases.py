@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from playbooks.advisor import Recommendation, recommend
-from playbooks.framework import load_knowledge
-from playbooks.journey import diagnose, journey_map_from_records
+from playbooks.advice.advisor import Recommendation, recommend
+from playbooks.advice.journey import journey_map_from_records
+from playbooks.advice.rules import diagnose
+from playbooks.framework.model import load_knowledge
 
 CASES = Path(__file__).parent / "cases"
 RECOMMEND = sorted((CASES / "recommend").glob("*.yaml"))

@@ -12,8 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playbooks.classify import UNKNOWN, classify_question, classify_questions
-from playbooks.knowledge_io import KNOWLEDGE_DIR
+from playbooks.framework.parsing import KNOWLEDGE_DIR
+from playbooks.questions.classify import UNKNOWN, classify_question, classify_questions
 
 TEST_QUESTIONS = yaml.safe_load(
     (Path(__file__).parent / "cases" / "classify_questions.yaml").read_text(encoding="utf-8"))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from playbooks.journey import EXAMPLE_JOURNEY
-from playbooks.knowledge_io import KNOWLEDGE_DIR
+from playbooks.advice.journey import EXAMPLE_JOURNEY
+from playbooks.framework.parsing import KNOWLEDGE_DIR
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from playbooks.contracts import (
+from playbooks.data.contracts import (
     ContractError,
     compile_suite,
     contract_rules,
@@ -55,7 +55,7 @@ def test_every_kind_is_described_for_a_business_reader():
 
 
 def test_demo_vocabularies_are_the_contract_vocabularies():
-    from playbooks import demo
+    from playbooks.data import demo
 
     activity = load_contract("activity")
     assert set(demo.KINDS) == set(activity.field("kind").valid_values)
@@ -133,7 +133,7 @@ def test_committed_contract_docs_match_the_contracts():
     committed = (ROOT / "docs" / "contracts.md").read_text(encoding="utf-8")
     assert committed == render_contracts_markdown(), (
         "docs/contracts.md is stale: regenerate it with "
-        "python -c 'from playbooks.contracts import render_contracts_markdown as r; "
+        "python -c 'from playbooks.data.contracts import render_contracts_markdown as r; "
         "open(\"docs/contracts.md\",\"w\").write(r())'")
 
 
@@ -147,7 +147,7 @@ def test_docs_list_every_table_field_and_kind():
 
 
 def test_vocabularies_use_the_knowledge_ids():
-    from playbooks.framework import load_knowledge
+    from playbooks.framework.model import load_knowledge
 
     knowledge = load_knowledge()
     activity = load_contract("activity")

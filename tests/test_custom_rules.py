@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import polars as pl
 import pytest
 
-from playbooks.contracts import CUSTOM_RULES, ContractError, custom_rule, load_contract
-from playbooks.validation import validate
+from playbooks.data.contracts import CUSTOM_RULES, ContractError, custom_rule, load_contract
+from playbooks.data.validation import validate
 
 
 @pytest.fixture

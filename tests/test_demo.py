@@ -10,9 +10,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from playbooks.demo import ARCHETYPES, default_as_of, ensure_demo_workspace, generate_demo
+from playbooks.data.demo import ARCHETYPES, default_as_of, ensure_demo_workspace, generate_demo
+from playbooks.data.workspace import validate_file, workspace_status
 from playbooks.errors import InputError
-from playbooks.workspace import validate_file, workspace_status
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 6, 1)

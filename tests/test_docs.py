@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from playbooks.docs import render_knowledge_markdown
-from playbooks.framework import load_knowledge
+from playbooks.framework.model import load_knowledge
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

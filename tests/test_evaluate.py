@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from playbooks.errors import InputError
-from playbooks.evaluate import evaluate_flags, read_labels
+from playbooks.signals.evaluate import evaluate_flags, read_labels
 
 
 def _signals(rows):

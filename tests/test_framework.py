@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from playbooks.errors import KnowledgeError
-from playbooks.framework import FIT_LEVELS, load_knowledge
-from playbooks.knowledge_io import KNOWLEDGE_DIR
+from playbooks.framework.model import FIT_LEVELS, load_knowledge
+from playbooks.framework.parsing import KNOWLEDGE_DIR
 
 REQUIRED_CHANNELS = {
     "help_center", "ai_assistant", "in_product_guidance", "support_agent",

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from playbooks.errors import InputError
-from playbooks.journey import (
+from playbooks.advice.journey import (
     COLUMN_NAMES,
     EXAMPLE_JOURNEY,
-    diagnose,
     load_journey_map,
     write_journey_map_csv,
 )
+from playbooks.advice.rules import diagnose
+from playbooks.errors import InputError
 
 
 def _rows() -> list[dict[str, str]]:

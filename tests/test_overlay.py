@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from playbooks.advisor import recommend
+from playbooks.advice.advisor import recommend
+from playbooks.advice.journey import EXAMPLE_JOURNEY
+from playbooks.advice.rules import diagnose
 from playbooks.errors import KnowledgeError
-from playbooks.framework import OVERLAY_ENV, load_knowledge
-from playbooks.journey import EXAMPLE_JOURNEY, diagnose
+from playbooks.framework.model import OVERLAY_ENV, load_knowledge
 
 OVERLAY = Path(__file__).parent / "data" / "company_overlay.yaml"
 
@@ -90,7 +91,7 @@ def test_knowledge_check_accepts_an_overlay() -> None:
 
 def test_a_company_anti_pattern_with_its_own_rule(tmp_path: Path) -> None:
     """An analyst adds an anti-pattern in an overlay and its detection rule in their own code."""
-    from playbooks.journey_rules import RULES, rule
+    from playbooks.advice.rules import RULES, rule
 
     path = _overlay(tmp_path, {"anti_patterns": [{
         "id": "renewal_by_email_only", "name": "Renewal handled by email alone",
@@ -107,7 +108,7 @@ def test_a_company_anti_pattern_with_its_own_rule(tmp_path: Path) -> None:
     try:
         records = [r for r in load_journey_map_records()]
         records[12]["automated"] = "yes"
-        from playbooks.journey import journey_map_from_records
+        from playbooks.advice.journey import journey_map_from_records
 
         findings = diagnose(journey_map_from_records(records, knowledge=kb), kb)
         hits = [f for f in findings if f.anti_pattern == "renewal_by_email_only"]
@@ -121,13 +122,13 @@ def test_a_company_anti_pattern_with_its_own_rule(tmp_path: Path) -> None:
 
 
 def load_journey_map_records() -> list[dict]:
-    from playbooks.journey import load_journey_map
+    from playbooks.advice.journey import load_journey_map
 
     return load_journey_map(EXAMPLE_JOURNEY).to_records()
 
 
 def test_overlay_changes_and_adds_assessment_statements(tmp_path: Path) -> None:
-    from playbooks.assessment import load_question_bank
+    from playbooks.assessment.bank import load_question_bank
 
     shipped = load_question_bank()
     first = next(iter(shipped.dimensions.values()))
@@ -151,7 +152,7 @@ def test_overlay_changes_and_adds_assessment_statements(tmp_path: Path) -> None:
 
 
 def test_broken_assessment_overlay_names_the_file(tmp_path: Path) -> None:
-    from playbooks.assessment import load_question_bank
+    from playbooks.assessment.bank import load_question_bank
 
     path = _overlay(tmp_path, {"assessment": {"dimensions": [{
         "id": "brand_new", "title": "A new dimension", "summary": "Only a title."}]}})

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from playbooks.errors import InputError
-from playbooks.evaluate import evaluate_quiet_prediction
+from playbooks.signals.evaluate import evaluate_quiet_prediction
 
 START = dt.datetime(2024, 1, 1)
 KINDS = np.array(["login", "feature_used", "question_asked", "event_attended",

@@ -15,7 +15,7 @@ import pytest
 from review_setup import MARKUP_ACTION, MARKUP_NAME, TEAM, make_review_workspace
 
 from playbooks.errors import InputError
-from playbooks.report import (
+from playbooks.review.gather import (
     Review,
     actions_csv,
     build_review,
@@ -23,9 +23,9 @@ from playbooks.report import (
     render_html,
     render_markdown,
 )
-from playbooks.report_html import sanitise_svg
-from playbooks.report_text import SECTION_TITLES
-from playbooks.report_trap import TrapPart, trap_part
+from playbooks.review.html import sanitise_svg
+from playbooks.review.markdown import SECTION_TITLES
+from playbooks.review.trap import TrapPart, trap_part
 from playbooks.store import Store
 from playbooks.trap import TrapSettings, TrapView, find_traps
 
@@ -343,7 +343,7 @@ def test_a_review_given_data_without_the_trap_view_says_so(review: Review) -> No
 
 def test_on_two_years_of_demo_data_the_pack_states_the_support_trap(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from playbooks.demo import generate_demo
+    from playbooks.data.demo import generate_demo
 
     monkeypatch.delenv("PLAYBOOKS_DATABASE_URL", raising=False)
     generate_demo(tmp_path, accounts=600, weeks=104, seed=7, as_of=dt.date(2026, 11, 23))

@@ -20,7 +20,7 @@ HELD_OUT_SEED = 5150
 @pytest.fixture(scope="module")
 def held_out_demo(tmp_path_factory):
     """2,000 accounts (about 1.3 M events, ~3 s): fewer makes recall swing by +-0.03."""
-    from playbooks.demo import generate_demo
+    from playbooks.data.demo import generate_demo
 
     folder = tmp_path_factory.mktemp("demo")
     generate_demo(folder, accounts=2000, seed=HELD_OUT_SEED, as_of=AS_OF)
@@ -29,7 +29,7 @@ def held_out_demo(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def evaluation(held_out_demo):
-    from playbooks.evaluate import evaluate_workspace
+    from playbooks.signals.evaluate import evaluate_workspace
 
     return evaluate_workspace(held_out_demo)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from playbooks.assessment import load_question_bank
+from playbooks.assessment.bank import load_question_bank
 from playbooks.errors import InputError
 from playbooks.store import NotFoundError, StaleVersionError, Store, resolve_database_url
 from playbooks.store.exchange import export_assessment, import_assessment

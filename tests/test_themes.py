@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from playbooks.errors import InputError
-from playbooks.themes import assign_themes, find_themes, weekly_theme_counts
+from playbooks.questions.themes import assign_themes, find_themes, weekly_theme_counts
 
 
 def _questions(texts_by_week: dict[int, list[str]], accounts: int = 12) -> pl.DataFrame:
@@ -22,14 +22,14 @@ def _questions(texts_by_week: dict[int, list[str]], accounts: int = 12) -> pl.Da
 
 
 def _demo_questions(weeks: int = 20) -> pl.DataFrame:
-    from playbooks.demo import THEMES
+    from playbooks.data.demo import THEMES
 
     texts = [t for _, _, variants in THEMES for t in variants]
     return _questions({w: texts for w in range(weeks)})
 
 
 def test_demo_questions_group_into_pure_themes():
-    from playbooks.demo import THEMES
+    from playbooks.data.demo import THEMES
 
     truth = pl.DataFrame([(t, tid) for tid, _, v in THEMES for t in v],
                          schema=["question_text", "truth"], orient="row")

@@ -14,7 +14,7 @@ from playbooks.cli import app
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from playbooks.demo import generate_demo
+    from playbooks.data.demo import generate_demo
 
     folder = tmp_path_factory.mktemp("trap-cli-demo")
     generate_demo(folder, accounts=1000, seed=11, as_of=dt.date(2026, 11, 23))

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playbooks.contracts import load_contract
+from playbooks.data.contracts import load_contract
+from playbooks.data.validation import compare_with_gx, conform, related_keys, validate
 from playbooks.errors import InputError
-from playbooks.validation import compare_with_gx, conform, related_keys, validate
 
 NOW = dt.datetime(2026, 6, 1, 12, 0)
 

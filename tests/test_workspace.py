@@ -7,8 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from playbooks.errors import InputError, PlaybooksError
-from playbooks.workspace import (
+from playbooks.data.workspace import (
     ImportRejected,
     import_files,
     load_mapping,
@@ -16,6 +15,7 @@ from playbooks.workspace import (
     suggest_mapping,
     workspace_status,
 )
+from playbooks.errors import InputError, PlaybooksError
 
 ACCOUNTS = """account_id,name,segment,owner,annual_value,contract_start,renewal_date,lifecycle_stage
 A1,Acme,smb,Jo Berg,1200,2022-01-01,2027-01-01,adoption
@@ -183,7 +183,7 @@ def test_workspace_resolution_order(tmp_path, monkeypatch):
 
 
 def test_demo_workspace_is_protected_unless_replaced(tmp_path):
-    from playbooks.demo import generate_demo
+    from playbooks.data.demo import generate_demo
 
     folder = tmp_path / "demo"
     generate_demo(folder, accounts=20, weeks=4, seed=1)

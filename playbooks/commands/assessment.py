@@ -15,7 +15,7 @@ import typer
 from playbooks.errors import InputError
 
 if TYPE_CHECKING:
-    from playbooks.assessment import AssessmentResult, Comparison
+    from playbooks.assessment.bank import AssessmentResult, Comparison
     from playbooks.store import AssessmentRecord, Store
 
 DB_HELP = "Database URL (default: PLAYBOOKS_DATABASE_URL, else workspace/playbooks.db)."
@@ -168,7 +168,7 @@ def register(app: typer.Typer) -> None:
              as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
              database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
         """Show levels, gaps, plays to run first, and what moved since last time."""
-        from playbooks.assessment import compare_assessments, score_assessment
+        from playbooks.assessment.bank import compare_assessments, score_assessment
 
         with _open(database_url) as store:
             record = _pick(store, assessment_id, team, quarter)
@@ -181,7 +181,7 @@ def register(app: typer.Typer) -> None:
                     result, score_assessment(_fitting(previous.levels, store), store.bank))
             evidence = None
             if signals is not None or themes is not None:
-                from playbooks.evidence import gather_evidence
+                from playbooks.assessment.evidence import gather_evidence
 
                 evidence = gather_evidence(result, _read_frame(signals), _read_frame(themes),
                                            store.bank)
@@ -239,7 +239,7 @@ def register(app: typer.Typer) -> None:
     @assessment.command("docs")
     def docs(output: OutputOption = None) -> None:
         """Write the question bank reference page (docs/assessment.md)."""
-        from playbooks.assessment import render_question_bank_markdown
+        from playbooks.assessment.bank import render_question_bank_markdown
 
         text = render_question_bank_markdown()
         if output is None:

@@ -15,7 +15,7 @@ from playbooks.errors import InputError
 def read_question_file(path: Path, column: str):
     """Read a CSV (or Parquet) file of questions with the workspace's reader, which names the
     file, row and column of anything unreadable; then check the question column is there."""
-    from playbooks.workspace import read_file
+    from playbooks.data.workspace import read_file
 
     frame = read_file(path)
     if column not in frame.columns:
@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         proof or peer experience (or unknown), with a confidence and the cues."""
         import polars as pl
 
-        from playbooks.classify import classify_questions
+        from playbooks.questions.classify import classify_questions
 
         if (text is None) == (file is None):
             raise typer.BadParameter("give either --text or a FILE", param_hint="'FILE'")

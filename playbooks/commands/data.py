@@ -51,8 +51,8 @@ def register(app: typer.Typer) -> None:
         """Check a file against its data contract: exit 0 valid, 1 invalid, 2 unreadable."""
         import polars as pl
 
-        from playbooks.contracts import load_contract
-        from playbooks.workspace import (
+        from playbooks.data.contracts import load_contract
+        from playbooks.data.workspace import (
             _normalise,
             load_mapping,
             read_file,
@@ -108,7 +108,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Check files against their contracts and swap them into the workspace, all or none."""
-        from playbooks.workspace import (
+        from playbooks.data.workspace import (
             _normalise,
             import_files,
             load_mapping,
@@ -165,8 +165,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Generate a complete demo workspace of a believable B2B software company."""
-        from playbooks.demo import generate_demo
-        from playbooks.workspace import resolve_workspace
+        from playbooks.data.demo import generate_demo
+        from playbooks.data.workspace import resolve_workspace
 
         day = None
         if as_of:

@@ -34,8 +34,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:
         """Rank every channel for a customer moment, best first, with the reasons."""
-        from playbooks.advisor import Situation, recommend
-        from playbooks.framework import load_knowledge
+        from playbooks.advice.advisor import Situation, recommend
+        from playbooks.framework.model import load_knowledge
 
         kb = load_knowledge()
         _choice("need", need, list(kb.needs))
@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2))
             return
-        from playbooks.render import print_recommendation
+        from playbooks.commands.output import print_recommendation
 
         print_recommendation(result, kb)
 
@@ -58,8 +58,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:
         """Find the anti-patterns in a journey map, with reasons and the play for each."""
-        from playbooks.framework import load_knowledge
-        from playbooks.journey import diagnose, load_journey_map
+        from playbooks.advice.journey import load_journey_map
+        from playbooks.advice.rules import diagnose
+        from playbooks.framework.model import load_knowledge
 
         kb = load_knowledge()
         journey_map = load_journey_map(file, knowledge=kb)
@@ -73,7 +74,7 @@ def register(app: typer.Typer) -> None:
                 "findings": [f.to_dict() for f in findings],
             }, indent=2))
             return
-        from playbooks.render import print_findings
+        from playbooks.commands.output import print_findings
 
         print_findings(journey_map, findings)
 
@@ -89,7 +90,7 @@ def register(app: typer.Typer) -> None:
                                                   "PLAYBOOKS_KNOWLEDGE_OVERLAY)."),
     ) -> None:
         """Load and check every knowledge file; name the file and key of any problem."""
-        from playbooks.framework import load_knowledge
+        from playbooks.framework.model import load_knowledge
 
         kb = load_knowledge(directory, overlays=overlay or None)
         typer.echo(f"{kb.source}: {len(kb.needs)} needs, {len(kb.channels)} channels, "

@@ -29,7 +29,7 @@ def _tables(workspace: str | None, accounts: Path | None, activity: Path | None,
     """Lazy accounts, activity and (when present) health snapshots, from files or a workspace."""
     import polars as pl
 
-    from playbooks.workspace import read_file, resolve_workspace
+    from playbooks.data.workspace import read_file, resolve_workspace
 
     if (accounts is None) != (activity is None) and need_accounts:
         raise InputError("Give both --accounts and --activity, or neither to use the workspace.")
@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the themes as JSON."),
     ) -> None:
         """Group customers' questions into repeated themes and show how widely each recurs."""
-        from playbooks.themes import ThemeSettings, find_themes
+        from playbooks.questions.themes import ThemeSettings, find_themes
 
         if max_themes < 1:
             raise InputError("--max-themes must be at least 1.")
@@ -182,8 +182,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the numbers as JSON."),
     ) -> None:
         """Score the flags against a demo's labels, side by side with the health score alone."""
-        from playbooks.evaluate import evaluate_workspace
-        from playbooks.workspace import resolve_workspace
+        from playbooks.data.workspace import resolve_workspace
+        from playbooks.signals.evaluate import evaluate_workspace
 
         result = evaluate_workspace(resolve_workspace(workspace), as_of=_date(as_of))
         if as_json:
@@ -209,7 +209,7 @@ def _register_quiet(app: typer.Typer) -> None:
         which accounts go quiet (ROC AUC), using only the accounts and activity tables."""
         from dataclasses import asdict
 
-        from playbooks.evaluate import evaluate_quiet_prediction
+        from playbooks.signals.evaluate import evaluate_quiet_prediction
 
         tables = _tables(workspace, accounts, activity)
         result = evaluate_quiet_prediction(tables["accounts"], tables["activity"],

@@ -54,13 +54,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Name the periods where a function got more efficient while the relationship weakened,
         and where judgment, reassurance or peer-experience questions meet automation alone."""
+        from playbooks.data.workspace import resolve_workspace, scan_table
         from playbooks.trap import (
             TrapSettings,
             automation_alone,
             classified_questions,
             trap_view,
         )
-        from playbooks.workspace import resolve_workspace, scan_table
 
         if drifting_every < 0:
             raise InputError("--drifting-every must be 0 or more.")
@@ -130,8 +130,8 @@ def register(app: typer.Typer) -> None:
         """After an escalation or incident, did the account come back or go quiet?"""
         import polars as pl
 
+        from playbooks.data.workspace import resolve_workspace, scan_table
         from playbooks.trap import repair_after_incidents
-        from playbooks.workspace import resolve_workspace, scan_table
 
         if window_days < 1:
             raise InputError(f"--window-days must be at least 1, not {window_days}.")

@@ -1,8 +1,8 @@
 """The need behind each customer question, per function and channel, and where judgment,
 reassurance or peer-experience questions now meet automation alone.
 
-Each distinct question text is classified once (`playbooks.classify`), then joined back, so
-the cost grows with the number of different texts, not with the number of questions.
+Each distinct question text is classified once (`playbooks.questions.classify`), then joined
+back, so the cost grows with the number of different texts, not with the number of questions.
 Whether a channel fits a need comes from the framework's fit table, not from this module.
 """
 
@@ -12,8 +12,8 @@ import datetime as dt
 
 import polars as pl
 
-from playbooks.classify import UNKNOWN, classify_questions
-from playbooks.framework import Knowledge, load_knowledge
+from playbooks.framework.model import Knowledge, load_knowledge
+from playbooks.questions.classify import UNKNOWN, classify_questions
 from playbooks.trap.findings import function_label
 from playbooks.trap.measures import QUESTION_KINDS, prepare_weekly
 

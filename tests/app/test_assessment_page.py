@@ -7,7 +7,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from playbooks.assessment import load_question_bank
+from playbooks.app.main import page_path
+from playbooks.assessment.bank import load_question_bank
 from playbooks.store import Store
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -18,7 +19,7 @@ DIMS = list(BANK.dimensions.values())
 def open_assessment(team: str, new: bool) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("app_pages/assessment.py")
+    at.switch_page(page_path("assessment"))
     at.run()
     assert not at.exception
     if new:

@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from playbooks.app.main import page_path
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def open_page(page: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    if page != "app_pages/start.py":
+    if page != page_path("start"):
         at.switch_page(page)
         at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -22,12 +24,12 @@ def open_page(page: str) -> AppTest:
 
 
 def test_start_page() -> None:
-    at = open_page("app_pages/start.py")
+    at = open_page(page_path("start"))
     assert at.title[0].value == "CX Playbooks"
 
 
 def test_advisor_defaults_and_interaction() -> None:
-    at = open_page("app_pages/advisor.py")
+    at = open_page(page_path("advisor"))
     assert any("Best fit" in s.value for s in at.subheader)
     at.selectbox(key="advisor_need").set_value("judgment")
     at.radio(key="advisor_stakes").set_value("consequential")
@@ -39,7 +41,7 @@ def test_advisor_defaults_and_interaction() -> None:
 
 
 def test_advisor_off_hours_information() -> None:
-    at = open_page("app_pages/advisor.py")
+    at = open_page(page_path("advisor"))
     at.checkbox(key="advisor_off_hours").check()
     at.run()
     assert any(s.value == "Best fit: AI assistant" for s in at.subheader)
@@ -47,7 +49,7 @@ def test_advisor_off_hours_information() -> None:
 
 
 def test_journey_page_shows_findings_and_heatmap() -> None:
-    at = open_page("app_pages/journey.py")
+    at = open_page(page_path("journey"))
     titles = [e.label for e in at.expander]
     assert any("Automation alone where a person or peer is needed" in t for t in titles)
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
@@ -55,20 +57,20 @@ def test_journey_page_shows_findings_and_heatmap() -> None:
     assert at.get("download_button")
 
 
-@pytest.mark.parametrize("page", ["app_pages/start.py", "app_pages/advisor.py",
-                                  "app_pages/assessment.py", "app_pages/signals.py",
-                                  "app_pages/journey.py"])
+@pytest.mark.parametrize("page", [page_path("start"), page_path("advisor"),
+                                  page_path("assessment"), page_path("signals"),
+                                  page_path("journey")])
 def test_no_page_raises(page: str) -> None:
     open_page(page)
 
 
 def test_journey_map_is_saved_and_reopened(workspace) -> None:
-    at = open_page("app_pages/journey.py")
+    at = open_page(page_path("journey"))
     at.text_input(key="journey_save_name").input("Acme journey")
     at.button(key="FormSubmitter:journey_save_form-Save").click().run()
     assert not at.exception
     assert any("Saved 'Acme journey' (version 1)" in s.value for s in at.success)
-    again = open_page("app_pages/journey.py")
+    again = open_page(page_path("journey"))
     assert "Acme journey" in again.selectbox(key="journey_pick").options
     again.selectbox(key="journey_pick").set_value("Acme journey")
     again.button(key="journey_open").click().run()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from playbooks.assessment import load_question_bank
+from playbooks.app.main import page_path
+from playbooks.assessment.bank import load_question_bank
 from playbooks.store import Store, answers_from_levels
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -17,7 +18,7 @@ TEAM = "Support <b>EMEA</b>"
 def open_review() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("app_pages/review.py")
+    at.switch_page(page_path("review"))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

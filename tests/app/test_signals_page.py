@@ -7,13 +7,15 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from playbooks.app.main import page_path
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def open_signals() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("app_pages/signals.py")
+    at.switch_page(page_path("signals"))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

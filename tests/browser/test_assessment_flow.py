@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from playbooks.assessment import load_question_bank
+from playbooks.assessment.bank import load_question_bank
 
 TIMEOUT = 30_000
 BANK = load_question_bank()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from playbooks.assessment import load_question_bank
-from playbooks.demo import generate_demo
-from playbooks.report import build_review, write_review
+from playbooks.assessment.bank import load_question_bank
+from playbooks.data.demo import generate_demo
+from playbooks.review.gather import build_review, write_review
 from playbooks.store import Store, answers_from_levels
 
 TEAM = "Support <img src=x onerror=\"window.pwned=1\">"

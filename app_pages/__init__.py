@@ -1,1 +1,0 @@
-"""The app's pages: thin layers of widgets over the `playbooks` package."""

@@ -1,0 +1,277 @@
+"""Journey maps: a table of touchpoints, loaded from CSV or YAML with row-and-column
+validation, and diagnosed for the framework's anti-patterns."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from playbooks.errors import InputError
+from playbooks.framework.model import Knowledge, load_knowledge
+from playbooks.framework.parsing import parse_yaml_text
+
+TRUE_WORDS = {"yes", "y", "true", "t", "1"}
+FALSE_WORDS = {"no", "n", "false", "f", "0"}
+PERSONALISATION = ("none", "persona", "context")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a journey map: its name, whether it is required, and what it holds."""
+
+    name: str
+    required: bool
+    kind: str  # text | choice | bool | list
+    help: str
+    choices_from: str | None = None  # a Knowledge attribute, or "personalisation"
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("touchpoint", True, "text", "a short name for the moment"),
+    Column("stage", True, "choice", "the journey stage", "stages"),
+    Column("function", True, "choice", "the function that owns it", "functions"),
+    Column("decision", True, "text", "what the customer is trying to decide"),
+    Column("need", True, "choice", "the need behind the moment", "needs"),
+    Column("stakes", True, "choice", "routine or consequential", "stakes"),
+    Column("familiarity", True, "choice", "familiar or unfamiliar", "familiarity"),
+    Column("org_risk", True, "bool", "whether internal politics or buy-in are in play"),
+    Column("channel", True, "choice", "the channel that serves it", "channels"),
+    Column("automated", True, "bool", "whether software answers rather than a person"),
+    Column("person_reachable", True, "bool", "whether a person or peer can be reached from it"),
+    Column("shares_context_with", False, "list", "functions that see what happens here",
+           "functions"),
+    Column("community_connected", True, "bool", "whether the community is linked to it"),
+    Column("measured_by", False, "list", "metrics the touchpoint is judged on", "metrics"),
+    Column("personalisation", False, "choice", "none, persona or context", "personalisation"),
+    Column("fallback", False, "choice", "where unanswered questions go", "channels"),
+)
+COLUMN_NAMES = tuple(c.name for c in COLUMNS)
+
+
+@dataclass(frozen=True)
+class Touchpoint:
+    """One validated row of a journey map."""
+
+    row: int
+    touchpoint: str
+    stage: str
+    function: str
+    decision: str
+    need: str
+    stakes: str
+    familiarity: str
+    org_risk: bool
+    channel: str
+    automated: bool
+    person_reachable: bool
+    shares_context_with: tuple[str, ...]
+    community_connected: bool
+    measured_by: tuple[str, ...]
+    personalisation: str
+    fallback: str | None
+
+    def to_record(self) -> dict[str, Any]:
+        """The row as plain values, lists joined with `;` (the CSV form)."""
+        record = asdict(self)
+        record.pop("row")
+        for key in ("shares_context_with", "measured_by"):
+            record[key] = ";".join(record[key])
+        for key in ("org_risk", "automated", "person_reachable", "community_connected"):
+            record[key] = "yes" if record[key] else "no"
+        record["fallback"] = record["fallback"] or ""
+        return record
+
+
+@dataclass(frozen=True)
+class JourneyMap:
+    """A named, validated list of touchpoints."""
+
+    name: str
+    touchpoints: tuple[Touchpoint, ...]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Every touchpoint as a plain record, in file order."""
+        return [t.to_record() for t in self.touchpoints]
+
+
+def _choices(column: Column, kb: Knowledge) -> list[str]:
+    if column.choices_from == "personalisation":
+        return list(PERSONALISATION)
+    if column.choices_from in ("stakes", "familiarity"):
+        return [v.id for v in kb.modifiers[column.choices_from].values]
+    return list(getattr(kb, column.choices_from or ""))
+
+
+def _parse_bool(text: str) -> bool | None:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
+
+
+def journey_map_from_records(records: Iterable[Mapping[str, Any]], *, name: str = "journey map",
+                             source: str = "journey map", first_line: int | None = None,
+                             knowledge: Knowledge | None = None) -> JourneyMap:
+    """Validate rows of a journey map; raise InputError listing every problem by row and column.
+
+    `first_line` is the file line of the first row (CSV), so messages can point at it.
+    """
+    kb = knowledge or load_knowledge()
+    rows = list(records)
+    if not rows:
+        raise InputError(f"{source}: no touchpoints; expected at least one row with the columns "
+                         f"{', '.join(COLUMN_NAMES)}")
+    problems: list[str] = []
+    present = set().union(*(set(r) for r in rows))
+    unknown = sorted(str(c) for c in present - set(COLUMN_NAMES))
+    if unknown:
+        problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}; the columns are: "
+                        f"{', '.join(COLUMN_NAMES)}")
+    missing = [c.name for c in COLUMNS if c.required and c.name not in present]
+    if missing:
+        problems.append(f"missing required column(s): {', '.join(map(repr, missing))}")
+    if problems:
+        raise InputError(f"{source}: the columns do not match a journey map", problems=problems)
+
+    touchpoints = []
+    for index, raw in enumerate(rows, start=1):
+        where = f"row {index}" + (f" (line {first_line + index - 1})" if first_line else "")
+        values: dict[str, Any] = {"row": index}
+        for column in COLUMNS:
+            cell = raw.get(column.name)
+            text = "" if cell is None else str(cell).strip()
+            if isinstance(cell, bool):
+                text = "yes" if cell else "no"
+            if isinstance(cell, list | tuple):
+                text = ";".join(str(x) for x in cell)
+            if not text:
+                if column.required:
+                    problems.append(f"{where}, column '{column.name}': empty; expected "
+                                    f"{column.help}")
+                values[column.name] = {"list": (), "bool": False}.get(column.kind)
+                continue
+            if column.kind == "bool":
+                parsed = _parse_bool(text)
+                if parsed is None:
+                    problems.append(f"{where}, column '{column.name}': expected yes or no, "
+                                    f"got {text!r}")
+                values[column.name] = parsed
+            elif column.kind == "choice":
+                valid = _choices(column, kb)
+                if text not in valid:
+                    problems.append(f"{where}, column '{column.name}': expected one of "
+                                    f"{', '.join(valid)}; got {text!r}")
+                values[column.name] = text
+            elif column.kind == "list":
+                items = tuple(x.strip() for x in text.replace(",", ";").split(";") if x.strip())
+                valid = _choices(column, kb)
+                bad = [x for x in items if x not in valid]
+                if bad:
+                    problems.append(f"{where}, column '{column.name}': unknown "
+                                    f"{', '.join(map(repr, bad))}; expected a ';'-separated list "
+                                    f"from {', '.join(valid)}")
+                values[column.name] = items
+            else:
+                values[column.name] = text
+        values["personalisation"] = values.get("personalisation") or "none"
+        touchpoints.append(values)
+    if problems:
+        shown = problems[:50]
+        if len(problems) > 50:
+            shown.append(f"... and {len(problems) - 50} more")
+        raise InputError(f"{source}: {len(problems)} problem(s) in the journey map",
+                         problems=shown)
+    return JourneyMap(name=name, touchpoints=tuple(Touchpoint(**t) for t in touchpoints))
+
+
+def load_journey_map(path: Path | str, knowledge: Knowledge | None = None) -> JourneyMap:
+    """Load a journey map from a CSV or YAML file, validating every row."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    return parse_journey_map(path.read_bytes(), path.name, knowledge=knowledge,
+                             source=str(path))
+
+
+def parse_journey_map(raw: bytes, filename: str, *, knowledge: Knowledge | None = None,
+                      source: str | None = None) -> JourneyMap:
+    """Parse the bytes of a CSV or YAML journey map (an upload, say), validating every row."""
+    source = source or filename
+    stem, _, suffix = filename.rpartition(".")
+    suffix = "." + suffix.lower() if stem else ""
+    if suffix not in (".csv", ".yaml", ".yml"):
+        raise InputError(f"{source}: expected a .csv, .yaml or .yml file")
+    if b"\x00" in raw[:4096]:
+        raise InputError(f"{source}: this is not a text file (it contains binary data)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{source}: not UTF-8 text (invalid byte at position {error.start}); "
+                         "save the file as UTF-8") from None
+    if suffix in (".yaml", ".yml"):
+        data = parse_yaml_text(text, source)
+        rows = data.get("touchpoints") if isinstance(data, dict) else data
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise InputError(f"{source}: expected a list of touchpoints (or a mapping with a "
+                             "'touchpoints' list), one mapping per touchpoint")
+        name = data.get("name", stem) if isinstance(data, dict) else stem
+        return journey_map_from_records(rows, name=str(name), source=source,
+                                        knowledge=knowledge)
+    lines = list(csv.reader(io.StringIO(text)))
+    if not lines or not any(cell.strip() for cell in lines[0]):
+        raise InputError(f"{source}: the file is empty; expected a header row with the columns "
+                         f"{', '.join(COLUMN_NAMES)}")
+    header = [h.strip() for h in lines[0]]
+    records = []
+    ragged = []
+    for number, cells in enumerate(lines[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            ragged.append(f"line {number}: {len(cells)} values, but the header has "
+                          f"{len(header)} columns")
+            continue
+        records.append(dict(zip(header, cells, strict=True)))
+    if ragged:
+        raise InputError(f"{source}: rows do not match the header", problems=ragged)
+    return journey_map_from_records(records, name=stem, source=source, first_line=2,
+                                    knowledge=knowledge)
+
+
+def write_journey_map_csv(journey_map: JourneyMap, path: Path | str) -> None:
+    """Write a journey map as CSV in the column order of COLUMNS."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(COLUMN_NAMES))
+        writer.writeheader()
+        writer.writerows(journey_map.to_records())
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An anti-pattern seen at one touchpoint, with the reason and the suggested play."""
+
+    anti_pattern: str
+    name: str
+    severity: str
+    row: int
+    touchpoint: str
+    stage: str
+    function: str
+    reason: str
+    play: str
+    play_title: str
+    play_description: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form printed by `playbooks diagnose --json`."""
+        return asdict(self)
+
+
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+EXAMPLE_JOURNEY = EXAMPLES_DIR / "journey_b2b_software.csv"

@@ -1,0 +1,231 @@
+"""What every page shares: cached loaders and readable error messages."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from playbooks.errors import PlaybooksError
+from playbooks.framework.model import Knowledge, load_knowledge
+
+
+@st.cache_resource(show_spinner=False)
+def knowledge() -> Knowledge:
+    """The decision framework, loaded once per server (with the company's plugins)."""
+    from playbooks.plugins import load_plugins
+
+    load_plugins()
+    return load_knowledge()
+
+
+@contextmanager
+def friendly_errors(action: str) -> Iterator[None]:
+    """Show a readable message instead of a traceback; details only on request."""
+    try:
+        yield
+    except PlaybooksError as error:
+        st.error(f"Could not {action}: {plain(error.message)}", icon=":material/error:")
+        for problem in error.problems:
+            st.text(f"• {problem}")
+    except Exception as error:  # noqa: BLE001 - the last guard before a user sees a traceback
+        st.error(f"Something went wrong while trying to {action}. Your data is unchanged.",
+                 icon=":material/error:")
+        with st.expander("Technical details"):
+            st.code("".join(traceback.format_exception(error)), language=None)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str):
+    from playbooks.store import Store
+
+    return Store(url)
+
+
+def store():
+    """The store for saved assessments, journey maps and plans (one per database URL)."""
+    from playbooks.store.settings import resolve_database_url
+
+    return _store(resolve_database_url(None))
+
+
+@st.cache_resource(show_spinner=False)
+def question_bank():
+    """The self-assessment question bank, loaded once per server."""
+    from playbooks.assessment.bank import load_question_bank
+
+    return load_question_bank()
+
+
+# --- the workspace -----------------------------------------------------------------------------
+
+
+def workspace_path():
+    """The workspace folder: PLAYBOOKS_WORKSPACE, else ./workspace."""
+    from playbooks.data.workspace import resolve_workspace
+
+    return resolve_workspace(None)
+
+
+def demo_size() -> int:
+    """How many accounts a first-run demo workspace gets (PLAYBOOKS_DEMO_ACCOUNTS)."""
+    import os
+
+    try:
+        return max(50, int(os.environ.get("PLAYBOOKS_DEMO_ACCOUNTS", "2000")))
+    except ValueError:
+        return 2000
+
+
+def ensure_workspace() -> None:
+    """Give a first run a working demo workspace, with a spinner while it is generated."""
+    from playbooks.data.demo import ensure_demo_workspace
+    from playbooks.data.workspace import workspace_status
+
+    folder = workspace_path()
+    if workspace_status(folder).has_data:
+        return
+    with st.spinner("Preparing a demo workspace so you can explore with realistic data ..."):
+        ensure_demo_workspace(folder, accounts=demo_size())
+
+
+def workspace_stamp() -> tuple[str, tuple[float, ...]]:
+    """The workspace folder and its tables' modification times: a cache key that changes
+    whenever an import or a new demo replaces a table."""
+    from playbooks.data.workspace import TABLES
+
+    folder = workspace_path()
+    times = tuple((folder / f"{t}.parquet").stat().st_mtime
+                  if (folder / f"{t}.parquet").exists() else 0.0 for t in TABLES)
+    return str(folder), times
+
+
+@st.cache_resource(show_spinner="Reading the workspace ...", max_entries=2)
+def tables(stamp: tuple[str, tuple[float, ...]]):
+    """The accounts and activity tables of a workspace (cached until a table changes)."""
+
+    from playbooks.data.workspace import scan_table
+
+    folder = stamp[0]
+    return scan_table("accounts", folder).collect(), scan_table("activity", folder).collect()
+
+
+@st.cache_resource(show_spinner="Computing account signals ...", max_entries=4)
+def signals(stamp: tuple[str, tuple[float, ...]], as_of=None):
+    """Per-account signals of a workspace as of a date (cached per workspace version), with
+    the company's custom signals from PLAYBOOKS_PLUGINS."""
+    from playbooks.plugins import load_plugins
+    from playbooks.signals import compute_signals
+
+    load_plugins()
+
+    accounts, activity = tables(stamp)
+    return compute_signals(accounts.lazy(), activity.lazy(), as_of=as_of)
+
+
+@st.cache_resource(show_spinner="Grouping repeated questions ...", max_entries=2)
+def themes(stamp: tuple[str, tuple[float, ...]]):
+    """Repeated-question themes of a workspace."""
+    from playbooks.questions.themes import find_themes
+
+    return find_themes(tables(stamp)[1].lazy())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def continuity_gaps(stamp: tuple[str, tuple[float, ...]]):
+    """Continuity gaps of a workspace, one row per gap."""
+    from playbooks.signals import list_continuity_gaps
+
+    return list_continuity_gaps(tables(stamp)[1].lazy())
+
+
+_MARKDOWN_SPECIAL = "\\`*_{}[]()<>#+-.!|~$:"
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www|mailto)|@")
+
+
+def plain(text: object) -> str:
+    """Make user-provided text safe for places that render Markdown (titles, captions): escape
+    every Markdown character and break the words that would turn into automatic links (with a
+    zero-width space), so an account name or a question never becomes a link, image or markup."""
+    escaped = "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
+    return _AUTOLINK.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], escaped)
+
+
+# --- efficiency beside relationship ------------------------------------------------------------
+
+DRIFTING_EVERY_WEEKS = 13  # one signals run per point, so the page samples once a quarter
+
+
+@st.cache_resource(show_spinner="Measuring efficiency beside relationship ...", max_entries=2)
+def trap_view(stamp: tuple[str, tuple[float, ...]],
+              drifting_every_weeks: int | None = DRIFTING_EVERY_WEEKS):
+    """Weekly series and trap periods of a workspace, with the drifting share every few weeks
+    (`None` leaves that series out: it costs one signals run per point)."""
+    from playbooks.trap import trap_view as compute
+
+    accounts, activity = tables(stamp)
+    return compute(activity.lazy(), accounts.lazy(), drifting_every_weeks=drifting_every_weeks)
+
+
+@st.cache_resource(show_spinner="Reading the need behind each question ...", max_entries=2)
+def classified_questions(stamp: tuple[str, tuple[float, ...]]):
+    """Every customer question of a workspace with the need behind it."""
+    from playbooks.trap import classified_questions as classify
+
+    return classify(tables(stamp)[1].lazy())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def repair(stamp: tuple[str, tuple[float, ...]], window_days: int):
+    """Repair after incidents for a workspace and a window in days."""
+    from playbooks.trap import repair_after_incidents
+
+    accounts, activity = tables(stamp)
+    return repair_after_incidents(activity.lazy(), accounts.lazy(), window_days=window_days)
+
+
+# --- warming the caches ------------------------------------------------------------------------
+
+_WARMING: set[tuple[str, tuple[float, ...]]] = set()
+_WARMING_LOCK = threading.Lock()
+
+
+def warm_up() -> None:
+    """Start computing the workspace's heavy results in the background, once per workspace
+    version, so that the pages a leader opens next are ready when they get there. Each cached
+    loader computes once: a page asking for a result still being computed waits for it."""
+    from playbooks.data.workspace import workspace_status
+    from playbooks.trap import DEFAULT_WINDOW_DAYS
+
+    if not workspace_status(workspace_path()).has_data:
+        return
+    stamp = workspace_stamp()
+    with _WARMING_LOCK:
+        if stamp in _WARMING:
+            return
+        _WARMING.add(stamp)
+    # Import the libraries here, in the page's thread, before the background work starts:
+    # two threads importing scikit-learn and Altair at once can deadlock on a shared module.
+    from playbooks.review.gather import import_heavy_libraries
+
+    import_heavy_libraries()
+
+    # Cached loaders called outside a page run log a harmless "missing ScriptRunContext" warning.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR)
+
+    def work() -> None:
+        for job in (lambda: signals(stamp), lambda: continuity_gaps(stamp),
+                    lambda: trap_view(stamp), lambda: classified_questions(stamp),
+                    lambda: repair(stamp, DEFAULT_WINDOW_DAYS), lambda: themes(stamp)):
+            try:
+                job()
+            except Exception:  # noqa: BLE001 - a page computing it later shows the error
+                return
+
+    threading.Thread(target=work, name="playbooks-warm-up", daemon=True).start()

@@ -1,0 +1,165 @@
+"""Data: bring in your own exports (CSV or Parquet), map their columns, check them against the
+data contracts, and import them; or go back to the demo workspace."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from playbooks.app.common import (
+    demo_size,
+    ensure_workspace,
+    friendly_errors,
+    plain,
+    workspace_path,
+)
+from playbooks.data.contracts import load_contracts
+from playbooks.data.workspace import (
+    TABLES,
+    ImportRejected,
+    file_chunks,
+    import_files,
+    suggest_mapping,
+    validate_file,
+    workspace_status,
+)
+
+KEY = "data_"
+NONE = "— not in my file —"
+LABELS = {"accounts": "Accounts", "activity": "Activity (one row per event)",
+          "health_snapshots": "Health score history (optional)"}
+
+st.title("Your data")
+st.caption("Bring exports from your CRM, help desk, product analytics, community and event "
+           "tools. Nothing is imported until every file passes its checks, and a failed import "
+           "leaves your current data exactly as it was.")
+
+contracts = load_contracts()
+ensure_workspace()
+status = workspace_status(workspace_path())
+with st.container(border=True):
+    kind = "demo data (a generated example company)" if status.is_demo else "your own data"
+    st.markdown(f"**The workspace holds {kind}.**")
+    st.dataframe(pl.DataFrame([{
+        "Table": LABELS.get(t.name, t.name), "Rows": t.rows if t.exists else None,
+        "Last changed (UTC)": t.last_import.strftime("%Y-%m-%d %H:%M") if t.last_import else "",
+    } for t in status.tables.values()]), hide_index=True, width="stretch")
+
+
+def _stash(upload) -> Path:
+    """Keep an uploaded file in this session's private folder (never in the workspace)."""
+    folder = st.session_state.setdefault(KEY + "tmp", tempfile.mkdtemp(prefix="playbooks-up-"))
+    suffix = Path(upload.name).suffix.lower() or ".csv"
+    path = Path(folder) / f"{Path(upload.name).stem}-{upload.file_id}{suffix}"
+    if not path.exists():
+        path.write_bytes(upload.getvalue())
+    return path
+
+
+def _columns(path: Path) -> list[str]:
+    first = next(iter(file_chunks(path, chunk_rows=50)()))
+    return list(first.columns)
+
+
+st.subheader("1. Upload your exports")
+st.caption("CSV (UTF-8, with a header row) or Parquet; up to 200 MB each. Upload accounts and "
+           "activity together the first time, since activity is checked against accounts.")
+uploads = {}
+cols = st.columns(len(TABLES))
+for col, table in zip(cols, TABLES, strict=True):
+    uploads[table] = col.file_uploader(LABELS[table], type=["csv", "parquet"],
+                                       key=f"{KEY}upload_{table}")
+
+chosen = {t: u for t, u in uploads.items() if u is not None}
+if not chosen:
+    st.info("Upload at least one file to continue.")
+else:
+    st.subheader("2. Match your columns to ours")
+    st.caption("We suggest a match for each column by its name; change any that are wrong.")
+    paths: dict[str, Path] = {}
+    mappings: dict[str, dict[str, str]] = {}
+    readable = True
+    for table, upload in chosen.items():
+        contract = contracts[table]
+        columns: list[str] | None = None
+        with friendly_errors(f"read {upload.name}"):
+            paths[table] = _stash(upload)
+            columns = _columns(paths[table])
+        if columns is None:
+            paths.pop(table, None)
+            readable = False
+            continue
+        suggested = {target: source for source, target in
+                     suggest_mapping(columns, contract).items()}
+        with st.expander(f"{plain(upload.name)} → {LABELS[table]}", expanded=True):
+            mapping = {}
+            grid = st.columns(3)
+            for i, field in enumerate(contract.fields):
+                options = [NONE, *columns]
+                default = suggested.get(field.name)
+                picked = grid[i % 3].selectbox(
+                    f"{field.business_name}{' (required)' if field.required else ''}",
+                    options, index=options.index(default) if default in options else 0,
+                    help=field.description, key=f"{KEY}map_{table}_{field.name}")
+                if picked != NONE and picked != field.name:
+                    mapping[picked] = field.name
+            mappings[table] = mapping
+
+    if readable and paths:
+        st.subheader("3. Check and import")
+        check, do_import = st.columns(2)
+        if check.button("Check the files", key=KEY + "check"):
+            for table, path in paths.items():
+                with friendly_errors(f"check {chosen[table].name}"):
+                    report = validate_file(path, contracts[table], mapping=mappings.get(table))
+                    st.session_state[f"{KEY}report_{table}"] = report
+        if do_import.button("Import into the workspace", type="primary", key=KEY + "import"):
+            with friendly_errors("import the files"):
+                try:
+                    reports = import_files(paths, workspace_path(), mappings=mappings,
+                                           replace_demo=True)
+                    for report in reports:
+                        st.session_state[f"{KEY}report_{report.contract}"] = report
+                    st.success("Imported. Every page now uses your data.",
+                               icon=":material/check_circle:")
+                    st.cache_resource.clear()
+                except ImportRejected as rejected:
+                    for report in rejected.reports:
+                        st.session_state[f"{KEY}report_{report.contract}"] = report
+                    st.error(rejected.message, icon=":material/block:")
+
+        for table in paths:
+            report = st.session_state.get(f"{KEY}report_{table}")
+            if report is None:
+                continue
+            if report.valid:
+                st.success(f"{plain(report.source)}: passes every check of the {table} contract "
+                           f"({report.rows:,} rows).")
+            else:
+                st.error(f"{plain(report.source)}: {len(report.failed)} check(s) failed. Fix them "
+                         "in your export (or the column matches above) before importing.")
+                for result in report.failed:
+                    st.text(f"✗ {result.message}")
+                    if result.examples:
+                        st.text("   e.g. " + "; ".join(
+                            f"row {e['row']}: {e['value']!r}" for e in result.examples[:5]))
+            with st.expander(f"Every check for {plain(report.source)}"):
+                st.dataframe(pl.DataFrame([{
+                    "Check": r.rule_id, "Result": r.status, "Failing rows": r.failing_rows,
+                    "Share": f"{r.share:.1%}", "What it means": r.message,
+                } for r in report.results]), hide_index=True, width="stretch")
+
+st.subheader("Go back to the demo workspace")
+st.caption("Replaces whatever the workspace holds with a freshly generated example company.")
+sure = st.checkbox("I understand this replaces the data in the workspace",
+                   key=KEY + "confirm_demo", disabled=status.is_demo)
+if st.button("Use the demo workspace", disabled=status.is_demo or not sure, key=KEY + "demo"):
+    with friendly_errors("create the demo workspace"), st.spinner("Generating the demo ..."):
+        from playbooks.data.demo import generate_demo
+
+        generate_demo(workspace_path(), accounts=demo_size())
+        st.cache_resource.clear()
+        st.rerun()

@@ -1,0 +1,156 @@
+"""Journey map: edit the touchpoints, see the findings and the need-by-channel fit."""
+
+import pandas as pd
+import streamlit as st
+
+from playbooks.advice.journey import (
+    COLUMNS,
+    EXAMPLE_JOURNEY,
+    PERSONALISATION,
+    journey_map_from_records,
+    load_journey_map,
+    parse_journey_map,
+)
+from playbooks.advice.rules import diagnose
+from playbooks.app.common import friendly_errors, knowledge, plain, store
+from playbooks.charts import fit_heatmap
+
+KEY = "journey_"
+MAP = KEY + "records"
+BOOLS = [c.name for c in COLUMNS if c.kind == "bool"]
+kb = knowledge()
+
+st.title("Journey map")
+st.caption("One row per moment where the customer meets the company. Edit the table to match "
+           "your journey; the findings update as you go.")
+
+if MAP not in st.session_state:
+    st.session_state[MAP] = load_journey_map(EXAMPLE_JOURNEY, kb).to_records()
+
+LOADED = KEY + "loaded"  # (name, version) of the saved map the table came from
+EXAMPLE = "The example journey (B2B software)"
+
+with friendly_errors("list the saved journey maps"):
+    saved = {m.name: m for m in store().list_journey_maps()}
+    pick_col, open_col = st.columns([3, 1])
+    choice = pick_col.selectbox("Open a journey map", [EXAMPLE, *saved], key=KEY + "pick",
+                                help="Journey maps saved by anyone on your team, or the example.")
+    if open_col.button("Open", key=KEY + "open"):
+        if choice == EXAMPLE:
+            st.session_state[MAP] = load_journey_map(EXAMPLE_JOURNEY, kb).to_records()
+            st.session_state.pop(LOADED, None)
+        else:
+            record = store().get_journey_map(choice)
+            st.session_state[MAP] = record.rows
+            st.session_state[LOADED] = (record.name, record.version)
+        st.session_state.pop(KEY + "editor", None)
+        st.session_state.pop(KEY + "save_name", None)
+        st.rerun()
+
+with st.expander("Load a journey map from a file"):
+    upload = st.file_uploader("CSV or YAML journey map", type=["csv", "yaml", "yml"],
+                              key=KEY + "upload")
+    if upload is not None and st.button("Replace the table with this file", key=KEY + "load"):
+        with friendly_errors("read the journey map"):
+            loaded = parse_journey_map(upload.getvalue(), upload.name, knowledge=kb)
+            st.session_state[MAP] = loaded.to_records()
+            st.session_state.pop(KEY + "editor", None)
+            st.rerun()
+    if st.button("Start again from the example", key=KEY + "reset"):
+        st.session_state[MAP] = load_journey_map(EXAMPLE_JOURNEY, kb).to_records()
+        st.session_state.pop(KEY + "editor", None)
+        st.rerun()
+
+frame = pd.DataFrame(st.session_state[MAP])
+for column in BOOLS:
+    frame[column] = frame[column] == "yes"
+
+
+def _select(name: str, options: list[str], label: str, required: bool = True):
+    return st.column_config.SelectboxColumn(label, options=options, required=required)
+
+
+config = {
+    "touchpoint": st.column_config.TextColumn("Touchpoint", required=True),
+    "stage": _select("stage", list(kb.stages), "Stage"),
+    "function": _select("function", list(kb.functions), "Owner"),
+    "decision": st.column_config.TextColumn("What the customer is deciding", required=True),
+    "need": _select("need", list(kb.needs), "Need"),
+    "stakes": _select("stakes", ["routine", "consequential"], "Stakes"),
+    "familiarity": _select("familiarity", ["familiar", "unfamiliar"], "Familiarity"),
+    "org_risk": st.column_config.CheckboxColumn("Internal politics"),
+    "channel": _select("channel", list(kb.channels), "Channel"),
+    "automated": st.column_config.CheckboxColumn("Automated"),
+    "person_reachable": st.column_config.CheckboxColumn("Person or peer reachable"),
+    "shares_context_with": st.column_config.TextColumn(
+        "Shares context with", help="Functions that see what happens here, separated by ;"),
+    "community_connected": st.column_config.CheckboxColumn("Community connected"),
+    "measured_by": st.column_config.TextColumn(
+        "Measured by", help="Metric ids separated by ; (see the metrics list below)"),
+    "personalisation": _select("personalisation", list(PERSONALISATION), "Personalisation",
+                               required=False),
+    "fallback": _select("fallback", list(kb.channels), "Unanswered questions go to",
+                        required=False),
+}
+edited = st.data_editor(frame, column_config=config, num_rows="dynamic", hide_index=True,
+                        width="stretch", key=KEY + "editor")
+records = edited.astype(object).where(edited.notna(), None).to_dict("records")
+for record in records:
+    for column in BOOLS:
+        record[column] = "yes" if record.get(column) else "no"
+
+with st.form(KEY + "save_form", border=False):
+    loaded = st.session_state.get(LOADED)
+    name_col, team_col, save_col = st.columns([3, 2, 1], vertical_alignment="bottom")
+    name = name_col.text_input("Save as", value=loaded[0] if loaded else "Our journey",
+                               key=KEY + "save_name")
+    team = team_col.text_input("Team (optional)", key=KEY + "save_team")
+    if save_col.form_submit_button("Save"):
+        with friendly_errors("save the journey map"):
+            valid = journey_map_from_records(records, name=name, source="the table",
+                                             knowledge=kb)
+            existing = {m.name for m in store().list_journey_maps()}
+            if name.strip() in existing and (not loaded or loaded[0] != name.strip()):
+                st.error(f"A journey map called {plain(repr(name.strip()))} already exists. "
+                         "Open it first to change it, or save under another name.")
+            else:
+                record = store().save_journey_map(
+                    name, valid.to_records(), team=team or None,
+                    expected_version=loaded[1] if loaded and loaded[0] == name.strip() else None)
+                st.session_state[LOADED] = (record.name, record.version)
+                st.success(f"Saved {plain(repr(record.name))} (version {record.version}).")
+
+st.download_button("Download this journey map (CSV)",
+                   edited.assign(**{c: edited[c].map({True: "yes", False: "no"}) for c in BOOLS})
+                   .to_csv(index=False).encode("utf-8"),
+                   file_name="journey_map.csv", mime="text/csv", key=KEY + "download")
+
+st.subheader("Findings")
+with friendly_errors("check the journey map"):
+    journey = journey_map_from_records(records, name="Your journey", source="the table",
+                                       knowledge=kb)
+    st.session_state[MAP] = journey.to_records()
+    findings = diagnose(journey, kb)
+    if not findings:
+        st.success("No anti-patterns found in this journey.")
+    counts = {s: sum(f.severity == s for f in findings) for s in ("high", "medium", "low")}
+    cols = st.columns(3)
+    for col, (severity, count) in zip(cols, counts.items(), strict=True):
+        col.metric(f"{severity.capitalize()} severity", count)
+    for finding in findings:
+        icon = {"high": ":material/error:", "medium": ":material/warning:",
+                "low": ":material/info:"}[finding.severity]
+        with st.expander(f"{finding.severity.upper()} · {finding.name} · row {finding.row}: "
+                         f"{plain(finding.touchpoint)}", icon=icon):
+            st.text(finding.reason)
+            st.markdown(f"**Play: {finding.play_title}**")
+            st.text(finding.play_description)
+
+st.subheader("Which channel fits which need")
+st.caption("Hover over a cell to read why.")
+st.altair_chart(fit_heatmap(kb), width="stretch")
+
+with st.expander("Metrics you can use in 'Measured by'"):
+    st.dataframe(pd.DataFrame([{"id": m.id, "metric": m.label, "kind": m.kind,
+                                "what it shows": m.description} for m in kb.metrics.values()]),
+                 hide_index=True, width="stretch")

@@ -1,0 +1,150 @@
+"""Account signals: which accounts look healthy inside while the relationship drains, and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from playbooks.app.common import (
+    continuity_gaps,
+    ensure_workspace,
+    friendly_errors,
+    plain,
+    signals,
+    tables,
+    themes,
+    workspace_stamp,
+)
+from playbooks.charts import (
+    account_timeline_chart,
+    account_trend_chart,
+    portfolio_chart,
+    portfolio_frame,
+    themes_chart,
+)
+
+KEY = "signals_"
+SIGNALS = [("questions", "Questions asked"), ("participation", "Events, courses, programmes"),
+           ("advocacy", "Advocacy"), ("people", "People engaging"),
+           ("breadth", "Distinct features used"), ("active_days", "Active days")]
+
+st.title("Account signals")
+st.caption("Accounts whose dashboards look fine while customers ask less, join less, use less "
+           "of the product and speak up less. Every flag comes with its reasons.")
+
+with friendly_errors("read the account data"):
+    ensure_workspace()
+    stamp = workspace_stamp()
+    accounts, activity = tables(stamp)
+    frame = portfolio_frame(signals(stamp), accounts)
+
+    f1, f2, f3, f4 = st.columns([2, 2, 2, 1])
+    segments = f1.multiselect("Segment", sorted(accounts["segment"].unique().to_list()),
+                              key=KEY + "segment", placeholder="All segments")
+    owners = f2.multiselect("Owner", sorted(accounts["owner"].unique().to_list()),
+                            key=KEY + "owner", placeholder="All owners")
+    renewal_days = f3.slider("Renewal within (days, 0 = any)", 0, 365, 0, step=15,
+                             key=KEY + "renewal")
+    only_drifting = f4.toggle("Only drifting", key=KEY + "only_drifting")
+
+    view = frame
+    if segments:
+        view = view.filter(pl.col("segment").is_in(segments))
+    if owners:
+        view = view.filter(pl.col("owner").is_in(owners))
+    if renewal_days:
+        today = dt.date.today()
+        view = view.filter(pl.col("renewal_date").is_between(
+            today, today + dt.timedelta(days=renewal_days)))
+    drifting = view.filter(pl.col("looks_healthy_drifting")).sort("disengagement_score",
+                                                                   descending=True)
+    if only_drifting:
+        view = drifting
+
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Accounts shown", f"{view.height:,}")
+    m2.metric("Look healthy, drifting", f"{drifting.height:,}")
+    m3.metric("Annual value drifting", f"{drifting['annual_value'].sum():,.0f}")
+    m4.metric("Continuity gaps (recent)", f"{int(view['continuity_gap_count'].sum()):,}")
+
+    st.altair_chart(portfolio_chart(view), width="stretch")
+
+    st.subheader("Drifting accounts")
+    if drifting.is_empty():
+        st.success("No account in this selection looks healthy while drifting.")
+    else:
+        st.dataframe(
+            drifting.select(
+                pl.col("name").alias("Account"), pl.col("owner").alias("Owner"),
+                pl.col("segment").alias("Segment"), pl.col("renewal_date").alias("Renewal"),
+                pl.col("disengagement_score").alias("Disengagement score"),
+                pl.col("internal_view").alias("Internal view"),
+                pl.col("first_reason").alias("Main reason")),
+            hide_index=True, width="stretch")
+
+    st.subheader("One account, across every function")
+    choices = (drifting if not drifting.is_empty() else view).select("account_id", "name")
+    if choices.is_empty():
+        st.info("No account matches the filters.")
+        st.stop()
+    names = dict(zip(choices["account_id"], choices["name"], strict=True))
+    account_id = st.selectbox("Account", list(names), format_func=lambda a: f"{names[a]} ({a})",
+                              key=KEY + "account")
+    row = frame.filter(pl.col("account_id") == account_id).row(0, named=True)
+    st.markdown(f"#### {plain(row['name'])}")
+    st.caption(f"Owner {plain(row['owner'])} · {plain(row['segment'])} · "
+               f"renewal {row['renewal_date']} · "
+               f"internal view: {row['internal_view']} · disengagement score "
+               f"{row['disengagement_score']}")
+    if row["looks_healthy_drifting"]:
+        st.warning("Looks healthy on the dashboards while the relationship drifts.",
+                   icon=":material/trending_down:")
+    st.markdown("**Why**")
+    for reason in row["reasons"] or ["No signal counts against this account."]:
+        st.text(f"• {reason}")
+    if row["sources_missing"]:
+        st.caption("Not in the data, so left out of the score: "
+                   + ", ".join(row["sources_missing"]))
+    from playbooks.signals.custom import CUSTOM_SIGNALS
+
+    shown = SIGNALS + [(s.name, s.label) for s in CUSTOM_SIGNALS.values()
+                       if f"{s.name}_recent" in row]
+    table = pl.DataFrame([{
+        "Signal": label,
+        "Recent (per 4 weeks)": row.get(f"{key}_recent"),
+        "Baseline": row.get(f"{key}_baseline"),
+        "Change": (f"{row[f'{key}_change']:+.0%}" if row.get(f"{key}_change") is not None
+                   else "n/a"),
+        "Counts against": "yes" if row.get(f"{key}_against") else "no",
+    } for key, label in shown])
+    st.dataframe(table, hide_index=True, width="stretch")
+    mine = activity.filter(pl.col("account_id") == account_id)
+    left, right = st.columns(2)
+    left.altair_chart(account_timeline_chart(mine), width="stretch")
+    right.altair_chart(account_trend_chart(mine), width="stretch")
+
+    gaps = continuity_gaps(stamp)
+    own_gaps = gaps.filter(pl.col("account_id") == account_id)
+    st.markdown(f"**Continuity gaps for this account: {own_gaps.height}**")
+    if own_gaps.height:
+        st.dataframe(own_gaps, hide_index=True, width="stretch")
+
+    st.subheader("Repeated questions")
+    st.caption("Themes that keep coming back across many accounts point to a product or "
+               "education fix.")
+    found = themes(stamp)
+    if found.is_empty():
+        st.info("No question texts in the data to group.")
+    else:
+        st.altair_chart(themes_chart(found), width="stretch")
+        st.dataframe(found.select("label", "account_count", "question_count", "first_seen",
+                                  "last_seen", "weeks_active", "recurring", "example"),
+                     hide_index=True, width="stretch")
+
+    st.subheader("All continuity gaps")
+    st.caption("Automated or templated outreach that reached an account within days of a "
+               "support issue or escalation.")
+    st.dataframe(gaps.join(accounts.select("account_id", "name"), on="account_id", how="left"),
+                 hide_index=True, width="stretch")

@@ -1,0 +1,1 @@
+"""The self-assessment: the question bank, scoring, quarters and the account data's evidence."""

@@ -1,0 +1,443 @@
+"""The decision framework as data: needs, channels, fit, modifiers, stages, metrics,
+anti-patterns and plays, loaded from `playbooks/framework/knowledge/` and checked for
+consistency."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from playbooks.errors import KnowledgeError
+from playbooks.framework.parsing import (
+    KNOWLEDGE_DIR,
+    Record,
+    check_reference,
+    check_unique_ids,
+    parse_data,
+    read_yaml,
+)
+
+FitLevel = Literal["strong", "partial", "poor"]
+ChannelKind = Literal["automated", "staffed", "peer"]
+Severity = Literal["high", "medium", "low"]
+MetricKind = Literal["efficiency", "relationship", "commercial"]
+
+FIT_LEVELS: tuple[FitLevel, ...] = ("strong", "partial", "poor")
+SEVERITIES: tuple[Severity, ...] = ("high", "medium", "low")
+
+
+class Need(Record):
+    id: str
+    label: str
+    asks: str
+    description: str
+    needs_person_or_peer: bool
+    note: str
+
+
+class Channel(Record):
+    id: str
+    label: str
+    kind: ChannelKind
+    receives_questions: bool
+    available_off_hours: bool
+    description: str
+
+
+class FitCell(Record):
+    level: FitLevel
+    rationale: str = Field(min_length=10)
+
+
+class Thresholds(Record):
+    strong: float
+    partial: float
+
+
+class Levels(Record):
+    strong: float
+    partial: float
+    poor: float
+
+
+class Shift(Record):
+    kind: ChannelKind | None = None
+    channel: str | None = None
+    by: float
+    reason: str
+
+
+class ModifierValue(Record):
+    id: str
+    label: str
+    description: str
+    requires_person_or_peer: bool = False
+    note: str | None = None
+    shifts: list[Shift] = []
+
+
+class Modifier(Record):
+    id: str
+    label: str
+    description: str
+    values: list[ModifierValue]
+
+
+class Function(Record):
+    id: str
+    label: str
+    description: str
+
+
+class Stage(Record):
+    id: str
+    label: str
+    description: str
+    owners: list[str]
+    typical_channels: list[str]
+
+
+class Metric(Record):
+    id: str
+    label: str
+    kind: MetricKind
+    description: str
+
+
+class AntiPattern(Record):
+    id: str
+    name: str
+    severity: Severity
+    explanation: str
+    play: str
+
+
+class Play(Record):
+    id: str
+    title: str
+    functions: list[str]
+    description: str
+
+
+class NeedsFile(Record):
+    needs: list[Need]
+
+
+class ChannelsFile(Record):
+    channels: list[Channel]
+
+
+class FitFile(Record):
+    levels: Levels
+    thresholds: Thresholds
+    stage_bonus: float
+    fit: dict[str, dict[str, FitCell]]
+
+
+class ModifiersFile(Record):
+    modifiers: list[Modifier]
+
+
+class JourneyFile(Record):
+    functions: list[Function]
+    stages: list[Stage]
+
+
+class MetricsFile(Record):
+    metrics: list[Metric]
+
+
+class AntiPatternsFile(Record):
+    anti_patterns: list[AntiPattern]
+
+
+class PlaysFile(Record):
+    plays: list[Play]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The whole framework, every list keyed by id in file order."""
+
+    needs: dict[str, Need]
+    channels: dict[str, Channel]
+    fit: dict[str, dict[str, FitCell]]
+    levels: Levels
+    thresholds: Thresholds
+    stage_bonus: float
+    modifiers: dict[str, Modifier]
+    functions: dict[str, Function]
+    stages: dict[str, Stage]
+    metrics: dict[str, Metric]
+    anti_patterns: dict[str, AntiPattern]
+    plays: dict[str, Play]
+    source: Path
+
+    def modifier_value(self, modifier: str, value: str) -> ModifierValue:
+        """Return one value of a modifier, e.g. ("stakes", "routine")."""
+        for item in self.modifiers[modifier].values:
+            if item.id == value:
+                return item
+        raise KeyError(f"{modifier}={value}")
+
+    def level_of(self, score: float) -> FitLevel:
+        """Read an adjusted score as a fit level."""
+        if score >= self.thresholds.strong:
+            return "strong"
+        if score >= self.thresholds.partial:
+            return "partial"
+        return "poor"
+
+
+FILES = {
+    "needs": ("needs.yaml", NeedsFile),
+    "channels": ("channels.yaml", ChannelsFile),
+    "fit": ("fit.yaml", FitFile),
+    "modifiers": ("modifiers.yaml", ModifiersFile),
+    "journey": ("journey.yaml", JourneyFile),
+    "metrics": ("metrics.yaml", MetricsFile),
+    "anti_patterns": ("anti_patterns.yaml", AntiPatternsFile),
+    "plays": ("plays.yaml", PlaysFile),
+}
+
+# Which knowledge files refer to ids defined in which others.
+REFERS_TO = {
+    "fit": ("needs", "channels"),
+    "modifiers": ("channels",),
+    "journey": ("channels",),
+    "anti_patterns": ("plays",),
+    "plays": ("journey",),
+}
+
+REQUIRED_MODIFIERS = {
+    "stakes": {"routine", "consequential"},
+    "familiarity": {"familiar", "unfamiliar"},
+    "org_risk": {"yes", "no"},
+    "off_hours": {"yes", "no"},
+}
+
+
+OVERLAY_ENV = "PLAYBOOKS_KNOWLEDGE_OVERLAY"
+# Top-level keys an overlay may hold: key -> (knowledge file group, key inside that group).
+OVERLAY_KEYS = {
+    "needs": ("needs", "needs"),
+    "channels": ("channels", "channels"),
+    "fit": ("fit", "fit"),
+    "modifiers": ("modifiers", "modifiers"),
+    "functions": ("journey", "functions"),
+    "stages": ("journey", "stages"),
+    "metrics": ("metrics", "metrics"),
+    "anti_patterns": ("anti_patterns", "anti_patterns"),
+    "plays": ("plays", "plays"),
+}
+
+
+def load_knowledge(directory: Path | str | None = None,
+                   overlays: Sequence[Path | str] | None = None) -> Knowledge:
+    """Load and check the knowledge files in `directory` (the shipped ones by default),
+    with a company's own files laid over them.
+
+    `overlays` are YAML files (or folders of them) holding any of the top-level keys of the
+    knowledge files; a record whose id exists replaces the fields it gives, a new id adds a
+    record, and `fit` cells merge per need and channel. By default the overlays come from the
+    environment variable PLAYBOOKS_KNOWLEDGE_OVERLAY (paths separated by the system's path
+    separator). The merged result is checked like the shipped files; problems name the file
+    and key. Raises KnowledgeError.
+    """
+    if overlays is None:
+        overlays = default_overlays()
+    if directory is None:
+        return _load_default(tuple(str(Path(p).resolve()) for p in overlays))
+    return _load(Path(directory), [Path(p) for p in overlays])
+
+
+def default_overlays() -> list[str]:
+    """The overlay paths named in PLAYBOOKS_KNOWLEDGE_OVERLAY."""
+    spec = os.environ.get(OVERLAY_ENV, "")
+    return [p for p in spec.split(os.pathsep) if p.strip()]
+
+
+def overlay_files(overlays: Sequence[Path | str]) -> list[Path]:
+    """Every YAML file of the given overlays (files, or folders of them), in order."""
+    return [file for overlay in overlays for file in _overlay_files(Path(overlay))]
+
+
+@lru_cache(maxsize=4)
+def _load_default(overlays: tuple[str, ...]) -> Knowledge:
+    return _load(KNOWLEDGE_DIR, [Path(p) for p in overlays])
+
+
+def _overlay_files(overlay: Path) -> list[Path]:
+    if overlay.is_dir():
+        return sorted([*overlay.glob("*.yaml"), *overlay.glob("*.yml")])
+    if not overlay.exists():
+        raise KnowledgeError(f"{overlay}: the knowledge overlay does not exist")
+    return [overlay]
+
+
+def _merge_overlay(raw: dict[str, Any], file: Path) -> set[str]:
+    """Lay one overlay file over the raw knowledge; return the file groups it touched."""
+    data = read_yaml(file)
+    if data is None:
+        return set()
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{file}: expected a mapping with any of the keys "
+                             f"{', '.join(OVERLAY_KEYS)}")
+    touched = set()
+    for key, value in data.items():
+        if key == "assessment":
+            continue  # the question bank's part, merged by playbooks.assessment.bank
+        if key not in OVERLAY_KEYS:
+            raise KnowledgeError(f"{file}: {key}: unknown key; an overlay may hold "
+                                 f"{', '.join(OVERLAY_KEYS)}, assessment")
+        group, inner = OVERLAY_KEYS[key]
+        touched.add(group)
+        target = raw[group].setdefault(inner, {} if key == "fit" else [])
+        if key == "fit":
+            if not isinstance(value, dict):
+                raise KnowledgeError(f"{file}: fit: expected a mapping of need to channel cells")
+            for need, row in value.items():
+                if not isinstance(row, dict):
+                    raise KnowledgeError(f"{file}: fit.{need}: expected a mapping of channel "
+                                         "to {level, rationale}")
+                for channel, cell in row.items():
+                    if not isinstance(cell, dict):
+                        raise KnowledgeError(f"{file}: fit.{need}.{channel}: expected a mapping "
+                                             "with level and rationale")
+                    merged = target.setdefault(need, {}).get(channel, {})
+                    target[need][channel] = {**merged, **cell}
+            continue
+        if not isinstance(value, list):
+            raise KnowledgeError(f"{file}: {key}: expected a list of records, each with an id")
+        index = {record.get("id"): i for i, record in enumerate(target)}
+        for i, record in enumerate(value):
+            if not isinstance(record, dict) or "id" not in record:
+                raise KnowledgeError(f"{file}: {key}[{i}]: each record needs an `id`")
+            if record["id"] in index:
+                target[index[record["id"]]] = {**target[index[record["id"]]], **record}
+            else:
+                index[record["id"]] = len(target)
+                target.append(dict(record))
+    return touched
+
+
+def _load(root: Path, overlays: Sequence[Path] = ()) -> Knowledge:
+    if not root.is_dir():
+        raise KnowledgeError(f"{root}: the knowledge folder does not exist")
+    raw = {name: read_yaml(root / file) for name, (file, _) in FILES.items()}
+    touched: dict[str, list[Path]] = {name: [] for name in FILES}
+    for overlay in overlays:
+        for file in _overlay_files(Path(overlay)):
+            for group in _merge_overlay(raw, file):
+                touched[group].append(file)
+    # A problem in one file can come from an overlay of a file it refers to (a new channel
+    # with no fit cells, say), so messages name the overlays of both.
+    path: dict[str, Any] = {}
+    for name, (file_name, _) in FILES.items():
+        related = [f for group in (name, *REFERS_TO.get(name, ())) for f in touched[group]]
+        path[name] = " + ".join([str(root / file_name), *dict.fromkeys(map(str, related))])
+    parsed: dict[str, Any] = {name: parse_data(raw[name], model, path[name])  # type: ignore[arg-type]
+                              for name, (_, model) in FILES.items()}
+
+    needs: NeedsFile = parsed["needs"]
+    channels: ChannelsFile = parsed["channels"]
+    fit: FitFile = parsed["fit"]
+    modifiers: ModifiersFile = parsed["modifiers"]
+    journey: JourneyFile = parsed["journey"]
+    metrics: MetricsFile = parsed["metrics"]
+    anti: AntiPatternsFile = parsed["anti_patterns"]
+    plays: PlaysFile = parsed["plays"]
+
+    check_unique_ids(path["needs"], "needs", needs.needs)
+    check_unique_ids(path["channels"], "channels", channels.channels)
+    check_unique_ids(path["modifiers"], "modifiers", modifiers.modifiers)
+    check_unique_ids(path["journey"], "functions", journey.functions)
+    check_unique_ids(path["journey"], "stages", journey.stages)
+    check_unique_ids(path["metrics"], "metrics", metrics.metrics)
+    check_unique_ids(path["anti_patterns"], "anti_patterns", anti.anti_patterns)
+    check_unique_ids(path["plays"], "plays", plays.plays)
+
+    need_ids = [n.id for n in needs.needs]
+    channel_ids = [c.id for c in channels.channels]
+    function_ids = [f.id for f in journey.functions]
+    play_ids = [p.id for p in plays.plays]
+
+    _check_fit(path["fit"], fit, need_ids, channel_ids)
+    _check_modifiers(path["modifiers"], modifiers, channel_ids)
+    for i, stage in enumerate(journey.stages):
+        for j, owner in enumerate(stage.owners):
+            check_reference(path["journey"], f"stages[{i}].owners[{j}]", owner, function_ids,
+                            "function")
+        for j, channel in enumerate(stage.typical_channels):
+            check_reference(path["journey"], f"stages[{i}].typical_channels[{j}]", channel,
+                            channel_ids, "channel")
+    for i, item in enumerate(anti.anti_patterns):
+        check_reference(path["anti_patterns"], f"anti_patterns[{i}].play", item.play, play_ids,
+                        "play")
+    for i, play in enumerate(plays.plays):
+        for j, function in enumerate(play.functions):
+            check_reference(path["plays"], f"plays[{i}].functions[{j}]", function, function_ids,
+                            "function")
+
+    return Knowledge(
+        needs={n.id: n for n in needs.needs},
+        channels={c.id: c for c in channels.channels},
+        fit=fit.fit,
+        levels=fit.levels,
+        thresholds=fit.thresholds,
+        stage_bonus=fit.stage_bonus,
+        modifiers={m.id: m for m in modifiers.modifiers},
+        functions={f.id: f for f in journey.functions},
+        stages={s.id: s for s in journey.stages},
+        metrics={m.id: m for m in metrics.metrics},
+        anti_patterns={a.id: a for a in anti.anti_patterns},
+        plays={p.id: p for p in plays.plays},
+        source=root,
+    )
+
+
+def _check_fit(path: Path | str, fit: FitFile, need_ids: list[str], channel_ids: list[str]) -> None:
+    for need, row in fit.fit.items():
+        check_reference(path, f"fit.{need}", need, need_ids, "need")
+        for channel in row:
+            check_reference(path, f"fit.{need}.{channel}", channel, channel_ids, "channel")
+    for need in need_ids:
+        cells = fit.fit.get(need)
+        if cells is None:
+            raise KnowledgeError(f"{path}: fit.{need}: missing; every need needs a row of fits")
+        for channel in channel_ids:
+            if channel not in cells:
+                raise KnowledgeError(
+                    f"{path}: fit.{need}.{channel}: missing; every need and channel pair needs a "
+                    "level and a rationale"
+                )
+    if not fit.thresholds.strong > fit.thresholds.partial:
+        raise KnowledgeError(f"{path}: thresholds.strong: must be above thresholds.partial")
+
+
+def _check_modifiers(path: Path | str, modifiers: ModifiersFile, channel_ids: list[str]) -> None:
+    by_id = {m.id: m for m in modifiers.modifiers}
+    for required, values in REQUIRED_MODIFIERS.items():
+        if required not in by_id:
+            raise KnowledgeError(f"{path}: modifiers: the modifier {required!r} is required")
+        present = {v.id for v in by_id[required].values}
+        if missing := values - present:
+            raise KnowledgeError(
+                f"{path}: modifiers.{required}.values: missing {', '.join(sorted(missing))}"
+            )
+    for i, modifier in enumerate(modifiers.modifiers):
+        check_unique_ids(path, f"modifiers[{i}].values", modifier.values)
+        for j, value in enumerate(modifier.values):
+            for k, shift in enumerate(value.shifts):
+                key = f"modifiers[{i}].values[{j}].shifts[{k}]"
+                if (shift.kind is None) == (shift.channel is None):
+                    raise KnowledgeError(
+                        f"{path}: {key}: give either `kind` or `channel`, not both")
+                if shift.channel is not None:
+                    check_reference(path, f"{key}.channel", shift.channel, channel_ids, "channel")
