@@ -114,21 +114,21 @@ else:
         if check.button("Check the files", key=KEY + "check"):
             for table, path in paths.items():
                 with friendly_errors(f"check {chosen[table].name}"):
-                    report = validate_file(path, contracts[table], mapping=mappings.get(table))
-                    st.session_state[f"{KEY}report_{table}"] = report
+                    checked = validate_file(path, contracts[table], mapping=mappings.get(table))
+                    st.session_state[f"{KEY}report_{table}"] = checked
         if do_import.button("Import into the workspace", type="primary", key=KEY + "import"):
             with friendly_errors("import the files"):
                 try:
                     reports = import_files(paths, workspace_path(), mappings=mappings,
                                            replace_demo=True)
-                    for report in reports:
-                        st.session_state[f"{KEY}report_{report.contract}"] = report
+                    for done in reports:
+                        st.session_state[f"{KEY}report_{done.contract}"] = done
                     st.success("Imported. Every page now uses your data.",
                                icon=":material/check_circle:")
                     st.cache_resource.clear()
                 except ImportRejected as rejected:
-                    for report in rejected.reports:
-                        st.session_state[f"{KEY}report_{report.contract}"] = report
+                    for refused in rejected.reports:
+                        st.session_state[f"{KEY}report_{refused.contract}"] = refused
                     st.error(rejected.message, icon=":material/block:")
 
         for table in paths:

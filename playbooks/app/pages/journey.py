@@ -52,8 +52,8 @@ with st.expander("Load a journey map from a file"):
                               key=KEY + "upload")
     if upload is not None and st.button("Replace the table with this file", key=KEY + "load"):
         with friendly_errors("read the journey map"):
-            loaded = parse_journey_map(upload.getvalue(), upload.name, knowledge=kb)
-            st.session_state[MAP] = loaded.to_records()
+            uploaded = parse_journey_map(upload.getvalue(), upload.name, knowledge=kb)
+            st.session_state[MAP] = uploaded.to_records()
             st.session_state.pop(KEY + "editor", None)
             st.rerun()
     if st.button("Start again from the example", key=KEY + "reset"):
@@ -95,9 +95,9 @@ config = {
 edited = st.data_editor(frame, column_config=config, num_rows="dynamic", hide_index=True,
                         width="stretch", key=KEY + "editor")
 records = edited.astype(object).where(edited.notna(), None).to_dict("records")
-for record in records:
+for row in records:
     for column in BOOLS:
-        record[column] = "yes" if record.get(column) else "no"
+        row[column] = "yes" if row.get(column) else "no"
 
 with st.form(KEY + "save_form", border=False):
     loaded = st.session_state.get(LOADED)
@@ -114,11 +114,11 @@ with st.form(KEY + "save_form", border=False):
                 st.error(f"A journey map called {plain(repr(name.strip()))} already exists. "
                          "Open it first to change it, or save under another name.")
             else:
-                record = store().save_journey_map(
+                saved = store().save_journey_map(
                     name, valid.to_records(), team=team or None,
                     expected_version=loaded[1] if loaded and loaded[0] == name.strip() else None)
-                st.session_state[LOADED] = (record.name, record.version)
-                st.success(f"Saved {plain(repr(record.name))} (version {record.version}).")
+                st.session_state[LOADED] = (saved.name, saved.version)
+                st.success(f"Saved {plain(repr(saved.name))} (version {saved.version}).")
 
 st.download_button("Download this journey map (CSV)",
                    edited.assign(**{c: edited[c].map({True: "yes", False: "no"}) for c in BOOLS})
