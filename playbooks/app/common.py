@@ -109,10 +109,10 @@ def workspace_stamp() -> tuple[str, tuple[float, ...]]:
 def tables(stamp: tuple[str, tuple[float, ...]]):
     """The accounts and activity tables of a workspace (cached until a table changes)."""
 
-    from playbooks.data.workspace import scan_table
+    from playbooks.data.workspace import load_tables
 
-    folder = stamp[0]
-    return scan_table("accounts", folder).collect(), scan_table("activity", folder).collect()
+    loaded = load_tables(stamp[0])
+    return loaded.accounts.collect(), loaded.activity.collect()
 
 
 @st.cache_resource(show_spinner="Computing account signals ...", max_entries=4)

@@ -27,9 +27,7 @@ def _date(value: str | None) -> dt.date | None:
 def _tables(workspace: str | None, accounts: Path | None, activity: Path | None,
             need_accounts: bool = True) -> dict[str, Any]:
     """Lazy accounts, activity and (when present) health snapshots, from files or a workspace."""
-    import polars as pl
-
-    from playbooks.data.workspace import read_file, resolve_workspace
+    from playbooks.data.workspace import load_tables, read_file
 
     if (accounts is None) != (activity is None) and need_accounts:
         raise InputError("Give both --accounts and --activity, or neither to use the workspace.")
@@ -38,17 +36,12 @@ def _tables(workspace: str | None, accounts: Path | None, activity: Path | None,
         if need_accounts and accounts is not None:
             tables["accounts"] = read_file(accounts, contract="accounts").lazy()
         return tables
-    folder = resolve_workspace(workspace)
-    tables = {}
-    for name in (("accounts", "activity") if need_accounts else ("activity",)):
-        file = folder / f"{name}.parquet"
-        if not file.exists():
-            raise InputError(f"The workspace {folder} has no {name} table yet ({file}); import "
-                             "it with `playbooks import` or create the demo with `playbooks demo`.")
-        tables[name] = pl.scan_parquet(file)
-    health = folder / "health_snapshots.parquet"
-    if need_accounts and health.exists():
-        tables["health"] = pl.scan_parquet(health)
+    loaded = load_tables(workspace, need_accounts=need_accounts)
+    tables = {"activity": loaded.activity}
+    if need_accounts:
+        tables["accounts"] = loaded.accounts
+        if loaded.health is not None:
+            tables["health"] = loaded.health
     return tables
 
 

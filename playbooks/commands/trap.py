@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Name the periods where a function got more efficient while the relationship weakened,
         and where judgment, reassurance or peer-experience questions meet automation alone."""
-        from playbooks.data.workspace import resolve_workspace, scan_table
+        from playbooks.data.workspace import load_tables
         from playbooks.trap import (
             TrapSettings,
             automation_alone,
@@ -65,9 +65,9 @@ def register(app: typer.Typer) -> None:
         if drifting_every < 0:
             raise InputError("--drifting-every must be 0 or more.")
         day = _date(as_of)
-        folder = resolve_workspace(workspace)
-        activity = scan_table("activity", folder)
-        accounts = scan_table("accounts", folder) if drifting_every else None
+        loaded = load_tables(workspace, need_accounts=bool(drifting_every))
+        activity = loaded.activity
+        accounts = loaded.accounts if drifting_every else None
         settings = TrapSettings(window_weeks=window_weeks, lag_weeks=lag_weeks)
         view = trap_view(activity, accounts, as_of=day, drifting_every_weeks=drifting_every or None,
                          settings=settings)
@@ -130,15 +130,13 @@ def register(app: typer.Typer) -> None:
         """After an escalation or incident, did the account come back or go quiet?"""
         import polars as pl
 
-        from playbooks.data.workspace import resolve_workspace, scan_table
+        from playbooks.data.workspace import load_tables
         from playbooks.trap import repair_after_incidents
 
         if window_days < 1:
             raise InputError(f"--window-days must be at least 1, not {window_days}.")
-        folder = resolve_workspace(workspace)
-        accounts = scan_table("accounts", folder) if (folder / "accounts.parquet").exists() \
-            else None
-        result = repair_after_incidents(scan_table("activity", folder), accounts,
+        loaded = load_tables(workspace, need_accounts=False)
+        result = repair_after_incidents(loaded.activity, loaded.accounts_if_present,
                                         as_of=_date(as_of), window_days=window_days)
         if out is not None:
             _write(result.episodes, out)

@@ -555,10 +555,49 @@ def workspace_status(path: str | os.PathLike[str] | None = None) -> WorkspaceSta
     return status
 
 
-def scan_table(table: str, workspace: str | os.PathLike[str] | None = None) -> pl.LazyFrame:
-    """Return a lazy scan of one workspace table (for signals and the app)."""
-    file = resolve_workspace(workspace) / f"{table}.parquet"
-    if not file.exists():
-        raise InputError(f"The workspace has no {table} table yet ({file}); import it or run "
-                         "`playbooks demo`.")
-    return pl.scan_parquet(file)
+class MissingTables(InputError):
+    """A workspace lacks tables a command needs; `missing` names them."""
+
+    def __init__(self, folder: Path, missing: Sequence[str]) -> None:
+        self.folder = folder
+        self.missing = tuple(missing)
+        files = ", ".join(str(folder / f"{t}.parquet") for t in self.missing)
+        super().__init__(f"The workspace {folder} has no {' or '.join(self.missing)} table yet "
+                         f"({files}); import your exports with `playbooks import` or create "
+                         "the demo with `playbooks demo`.")
+
+
+@dataclass(frozen=True)
+class WorkspaceTables:
+    """Lazy scans of a workspace's tables: activity always, accounts and health when present."""
+
+    folder: Path
+    activity: pl.LazyFrame
+    accounts_if_present: pl.LazyFrame | None = None
+    health: pl.LazyFrame | None = None
+
+    @property
+    def accounts(self) -> pl.LazyFrame:
+        """Return the accounts table, or raise MissingTables when the workspace has none."""
+        if self.accounts_if_present is None:
+            raise MissingTables(self.folder, ["accounts"])
+        return self.accounts_if_present
+
+
+def load_tables(workspace: str | os.PathLike[str] | None = None, *,
+                need_accounts: bool = True) -> WorkspaceTables:
+    """Return lazy scans of a workspace's accounts, activity and health snapshots.
+
+    The activity table is always needed, the accounts table unless `need_accounts` is False;
+    the health snapshots are optional. Raises MissingTables (an InputError) naming the folder,
+    the missing tables and how to create them.
+    """
+    folder = resolve_workspace(workspace)
+    files = {table: folder / f"{table}.parquet" for table in TABLES}
+    needed = ("accounts", "activity") if need_accounts else ("activity",)
+    missing = [table for table in needed if not files[table].exists()]
+    if missing:
+        raise MissingTables(folder, missing)
+    scans = {table: pl.scan_parquet(file) for table, file in files.items() if file.exists()}
+    return WorkspaceTables(folder, scans["activity"], scans.get("accounts"),
+                           scans.get("health_snapshots"))

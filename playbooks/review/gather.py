@@ -255,21 +255,21 @@ def load_review_data(workspace: str | os.PathLike[str] | None = None, *,
                      as_of: dt.date | None = None) -> DataPart:
     """Compute the account signals, continuity gaps, themes and trap view of a workspace (or
     say why not)."""
-    from playbooks.data.workspace import resolve_workspace
+    from playbooks.data.workspace import MissingTables, load_tables
     from playbooks.signals import compute_signals, list_continuity_gaps
 
-    folder = resolve_workspace(workspace)
-    files = {name: folder / f"{name}.parquet" for name in ("accounts", "activity")}
-    absent = [name for name, file in files.items() if not file.exists()]
-    if absent:
-        return DataPart(str(folder), note=(
-            f"No account data: the workspace {folder} has no {' or '.join(absent)} table. "
+    try:
+        loaded = load_tables(workspace)
+    except MissingTables as error:
+        return DataPart(str(error.folder), note=(
+            f"No account data: the workspace {error.folder} has no "
+            f"{' or '.join(error.missing)} table. "
             "Import your exports (or run `playbooks demo`) to see drifting accounts, "
             "continuity gaps and repeated questions here."))
-    accounts = pl.read_parquet(files["accounts"])
-    activity = pl.scan_parquet(files["activity"])
-    health_file = folder / "health_snapshots.parquet"
-    health = pl.scan_parquet(health_file) if health_file.exists() else None
+    folder = loaded.folder
+    accounts = loaded.accounts.collect()
+    activity = loaded.activity
+    health = loaded.health
     # The themes (scikit-learn, mostly Python), the trap view (polars, and the classifier's
     # training) and the chart imports (Altair, mostly Python) run in threads beside the
     # signals, whose polars work runs without holding the GIL.

@@ -124,17 +124,13 @@ def _precision_recall(frame: pl.DataFrame, flag: pl.Expr, truth: pl.Expr,
 def evaluate_workspace(workspace: str | os.PathLike[str], *,
                        as_of: dt.date | str | None = None) -> Evaluation:
     """Compute the signals of a demo workspace and score them against its labels.csv."""
+    from playbooks.data.workspace import load_tables
     from playbooks.signals import compute_signals
 
     folder = Path(workspace)
     labels = read_labels(folder / "labels.csv")
-    tables = {}
-    for name in ("accounts", "activity"):
-        file = folder / f"{name}.parquet"
-        if not file.exists():
-            raise InputError(f"The workspace {folder} has no {name} table ({file}).")
-        tables[name] = pl.scan_parquet(file)
-    signals = compute_signals(tables["accounts"], tables["activity"], as_of=as_of)
+    tables = load_tables(folder)
+    signals = compute_signals(tables.accounts, tables.activity, as_of=as_of)
     return evaluate_flags(signals, labels)
 
 
