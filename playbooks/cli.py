@@ -66,3 +66,7 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()
