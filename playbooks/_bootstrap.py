@@ -1,6 +1,7 @@
 """Create the project's virtual environment when needed, then run a command inside it.
 
-This module uses the standard library only: it runs before any dependency is installed.
+This module uses the standard library only (and `playbooks.settings`, which does too): it runs
+before any dependency is installed.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import sys
 import venv
 from pathlib import Path
 
+from playbooks import settings
+
 ROOT = Path(__file__).resolve().parent.parent
-VENV = Path(os.environ.get("PLAYBOOKS_VENV", ROOT / ".venv")).resolve()
+VENV = settings.venv_dir(ROOT)
 STAMP = VENV / ".playbooks-installed"
 
 
@@ -59,7 +62,7 @@ def ensure_venv() -> Path:
 
 def main(argv: list[str]) -> None:
     """Run `python -m playbooks ARGS` inside the project's environment."""
-    if _inside_venv() or os.environ.get("PLAYBOOKS_NO_BOOTSTRAP") == "1":
+    if _inside_venv() or settings.no_bootstrap():
         from playbooks.cli import main as cli_main
 
         cli_main(argv)

@@ -8,11 +8,11 @@ plain messages with a meaningful exit code.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 
 import typer
 
+from playbooks import settings
 from playbooks.commands import COMMAND_MODULES
 from playbooks.errors import PlaybooksError
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo("Interrupted.", err=True)
         sys.exit(130)
     except Exception as error:  # noqa: BLE001 - the last guard before a user sees a traceback
-        if os.environ.get("PLAYBOOKS_DEBUG"):
+        if settings.debug():
             raise
         typer.echo(
             f"Unexpected error: {type(error).__name__}: {error}\n"

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 import sys
 from pathlib import Path
 
+from playbooks import settings
 from playbooks.errors import PlaybooksError
 
-PLUGINS_ENV = "PLAYBOOKS_PLUGINS"
+PLUGINS_ENV = settings.PLUGINS.name
 _LOADED: set[str] = set()
 
 
@@ -23,11 +23,12 @@ class PluginError(PlaybooksError):
 
 def load_plugins(spec: str | None = None) -> list[str]:
     """Import each plugin once: a path to a .py file or a module name, separated by the
-    system's path separator. Returns the plugins loaded by this call."""
-    spec = os.environ.get(PLUGINS_ENV, "") if spec is None else spec
+    system's path separator (default: PLAYBOOKS_PLUGINS). Returns the plugins loaded by this
+    call."""
+    items = settings.plugins() if spec is None else settings.split_path_list(spec)
     loaded = []
-    for item in (p.strip() for p in spec.split(os.pathsep)):
-        if not item or item in _LOADED:
+    for item in items:
+        if item in _LOADED:
             continue
         try:
             if item.endswith(".py"):

@@ -74,12 +74,9 @@ def workspace_path():
 
 def demo_size() -> int:
     """How many accounts a first-run demo workspace gets (PLAYBOOKS_DEMO_ACCOUNTS)."""
-    import os
+    from playbooks import settings
 
-    try:
-        return max(50, int(os.environ.get("PLAYBOOKS_DEMO_ACCOUNTS", "2000")))
-    except ValueError:
-        return 2000
+    return settings.demo_accounts()
 
 
 def ensure_workspace() -> None:

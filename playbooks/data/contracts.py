@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from playbooks import settings
 from playbooks.errors import PlaybooksError
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "data_contracts"
@@ -118,7 +119,7 @@ class Contract:
 
 def contracts_dir() -> Path:
     """Return the folder holding the contract files (env var PLAYBOOKS_CONTRACTS overrides)."""
-    return Path(os.environ.get("PLAYBOOKS_CONTRACTS", CONTRACTS_DIR))
+    return settings.contracts_dir_override() or CONTRACTS_DIR
 
 
 def load_contract(name_or_path: str | Path) -> Contract:

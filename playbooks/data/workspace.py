@@ -25,12 +25,11 @@ from typing import Any
 import polars as pl
 import yaml
 
+from playbooks import settings
 from playbooks.data.contracts import Contract, load_contract, load_contracts
 from playbooks.data.validation import DEFAULT_CHUNK_ROWS, ValidationReport, validate_chunks
 from playbooks.errors import InputError, PlaybooksError
 
-ENV_VAR = "PLAYBOOKS_WORKSPACE"
-DEFAULT_WORKSPACE = "workspace"
 DEMO_MARKER = "demo.json"
 TABLES = ("accounts", "activity", "health_snapshots")
 _CSV_BLOCK_BYTES = 32 << 20
@@ -57,8 +56,7 @@ class ImportRejected(PlaybooksError):
 
 def resolve_workspace(path: str | os.PathLike[str] | None = None) -> Path:
     """Return the workspace folder: the given path, else $PLAYBOOKS_WORKSPACE, else ./workspace."""
-    chosen = path or os.environ.get(ENV_VAR) or DEFAULT_WORKSPACE
-    folder = Path(chosen).expanduser()
+    folder = Path(path).expanduser() if path else settings.workspace()
     if folder.exists() and not folder.is_dir():
         raise InputError(f"The workspace {folder} is a file, not a folder.")
     return folder

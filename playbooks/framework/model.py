@@ -4,7 +4,6 @@ consistency."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from playbooks import settings
 from playbooks.errors import KnowledgeError
 from playbooks.framework.parsing import (
     KNOWLEDGE_DIR,
@@ -223,7 +223,7 @@ REQUIRED_MODIFIERS = {
 }
 
 
-OVERLAY_ENV = "PLAYBOOKS_KNOWLEDGE_OVERLAY"
+OVERLAY_ENV = settings.KNOWLEDGE_OVERLAY.name
 # Top-level keys an overlay may hold: key -> (knowledge file group, key inside that group).
 OVERLAY_KEYS = {
     "needs": ("needs", "needs"),
@@ -259,8 +259,7 @@ def load_knowledge(directory: Path | str | None = None,
 
 def default_overlays() -> list[str]:
     """The overlay paths named in PLAYBOOKS_KNOWLEDGE_OVERLAY."""
-    spec = os.environ.get(OVERLAY_ENV, "")
-    return [p for p in spec.split(os.pathsep) if p.strip()]
+    return settings.knowledge_overlays()
 
 
 def overlay_files(overlays: Sequence[Path | str]) -> list[Path]:

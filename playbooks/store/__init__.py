@@ -14,11 +14,10 @@ from playbooks.store.records import (
     StoreError,
     TeamRecord,
 )
-from playbooks.store.settings import SETTINGS, resolve_database_url, workspace_dir
+from playbooks.store.settings import resolve_database_url, workspace_dir
 from playbooks.store.store import Store, answers_from_levels, downgrade_schema, upgrade_schema
 
 __all__ = [
-    "SETTINGS",
     "ActionItemRecord",
     "AnswerRecord",
     "AssessmentRecord",

@@ -1,44 +1,22 @@
-"""Where the store keeps its data, declared as settings (name, default, help) in one place."""
+"""Where the store keeps its data: the URL from `playbooks.settings`, checked, or the
+workspace's SQLite file."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from playbooks import settings
 from playbooks.errors import InputError
 
-
-@dataclass(frozen=True)
-class Setting:
-    """One environment setting the store reads."""
-
-    name: str
-    default: str
-    help: str
-
-
-DATABASE_URL = Setting(
-    "PLAYBOOKS_DATABASE_URL",
-    "sqlite:///<workspace>/playbooks.db",
-    "SQLAlchemy URL of the store. Unset: a SQLite file in the workspace. For a shared server "
-    "use e.g. postgresql+psycopg://user:password@host/dbname (postgresql:// works too).",
-)
-WORKSPACE = Setting(
-    "PLAYBOOKS_WORKSPACE",
-    "./workspace",
-    "Folder for the workspace; the default store is playbooks.db inside it.",
-)
-SETTINGS = (DATABASE_URL, WORKSPACE)
 STORE_FILE = "playbooks.db"
 
 
 def workspace_dir() -> Path:
     """Return the workspace folder (PLAYBOOKS_WORKSPACE or ./workspace)."""
-    return Path(os.environ.get(WORKSPACE.name) or WORKSPACE.default).expanduser()
+    return settings.workspace()
 
 
 def resolve_database_url(url: str | None = None) -> str:
@@ -46,7 +24,7 @@ def resolve_database_url(url: str | None = None) -> str:
 
     `postgresql://` and `postgres://` are read as the psycopg (version 3) driver.
     """
-    chosen = url or os.environ.get(DATABASE_URL.name) or ""
+    chosen = url or settings.database_url() or ""
     if not chosen.strip():
         return f"sqlite:///{(workspace_dir() / STORE_FILE).resolve()}"
     chosen = chosen.strip()
@@ -60,7 +38,7 @@ def resolve_database_url(url: str | None = None) -> str:
                          "sqlite:///path/to/playbooks.db or postgresql://host/dbname") from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise InputError(f"the store supports SQLite and PostgreSQL, not "
-                         f"{parsed.get_backend_name()!r} ({DATABASE_URL.name})")
+                         f"{parsed.get_backend_name()!r} ({settings.DATABASE_URL.name})")
     return chosen
 
 
