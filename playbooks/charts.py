@@ -9,7 +9,7 @@ import altair as alt
 import polars as pl
 
 from playbooks.advice.advisor import Recommendation
-from playbooks.assessment.bank import AssessmentResult
+from playbooks.assessment.scoring import AssessmentResult
 from playbooks.framework.model import Knowledge, load_knowledge
 
 FIT_COLOURS = {"strong": "#1b7f5f", "partial": "#e0b54a", "poor": "#c8553d"}

@@ -10,15 +10,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playbooks.assessment.bank import (
-    BANK_FILE,
-    compare_assessments,
-    load_question_bank,
-    parse_quarter,
-    render_question_bank_markdown,
-    score_assessment,
-)
+from playbooks.assessment.bank import BANK_FILE, load_question_bank
 from playbooks.assessment.evidence import RULES, gather_evidence
+from playbooks.assessment.quarters import parse_quarter
+from playbooks.assessment.reference import render_question_bank_markdown
+from playbooks.assessment.scoring import compare_assessments, score_assessment
 from playbooks.errors import InputError, KnowledgeError
 from playbooks.framework.model import load_knowledge
 

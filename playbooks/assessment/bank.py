@@ -1,20 +1,17 @@
-"""The self-assessment: the question bank, scoring, gaps, plays to run first, and comparison
-of two quarters.
+"""The self-assessment's question bank: its records, and loading it with the `assessment` part
+of any company overlay laid over it.
 
-The bank lives in `playbooks/framework/knowledge/assessment.yaml`. Each statement is answered on the
-bank's scale (1 to 4). A dimension's score is the mean of its answered statements and its level
-is the whole part of that mean, so raising one answer never lowers a level. Statements left
-unanswered are listed in the result and do not count towards any score.
+The bank lives in `playbooks/framework/knowledge/assessment.yaml`. Each statement is answered on
+the bank's scale (1 to 4); scoring lives in `playbooks.assessment.scoring`, quarters in
+`playbooks.assessment.quarters` and the reference page in `playbooks.assessment.reference`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,7 +30,6 @@ from playbooks.framework.parsing import (
 )
 
 BANK_FILE = KNOWLEDGE_DIR / "assessment.yaml"
-QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
 
 
 # --- the bank as records ---------------------------------------------------------------------
@@ -151,6 +147,14 @@ def _load_default_bank(overlays: tuple[str, ...]) -> QuestionBank:
     return _load_bank(BANK_FILE, load_knowledge(overlays=list(overlays)), list(overlays))
 
 
+@lru_cache(maxsize=4)
+def _load_default_bank(overlays: tuple[str, ...]) -> QuestionBank:
+    return _load_bank(BANK_FILE, load_knowledge(overlays=list(overlays)), list(overlays))
+
+
+# --- overlays --------------------------------------------------------------------------------
+
+
 def _merge_bank_overlay(raw: dict[str, Any], file: Path) -> bool:
     """Lay the `assessment` part of one overlay file over the raw bank; True if it had one."""
     data = read_yaml(file)
@@ -168,26 +172,35 @@ def _merge_bank_overlay(raw: dict[str, Any], file: Path) -> bool:
         if record["id"] not in index:
             index[record["id"]] = len(dims)
             dims.append(dict(record))
-            continue
-        base = dict(dims[index[record["id"]]])
-        for field_name, value in record.items():
-            if field_name != "statements":
-                base[field_name] = value
-                continue
-            statements = list(base.get("statements", []))
-            by_id = {s.get("id"): j for j, s in enumerate(statements)}
-            for j, statement in enumerate(value or []):
-                if not isinstance(statement, dict) or "id" not in statement:
-                    raise KnowledgeError(f"{file}: assessment.dimensions[{i}].statements[{j}]: "
-                                         "each statement needs an `id`")
-                if statement["id"] in by_id:
-                    k = by_id[statement["id"]]
-                    statements[k] = {**statements[k], **statement}
-                else:
-                    statements.append(dict(statement))
-            base["statements"] = statements
-        dims[index[record["id"]]] = base
+        else:
+            position = index[record["id"]]
+            dims[position] = _merge_dimension(dims[position], record,
+                                              f"{file}: assessment.dimensions[{i}]")
     return True
+
+
+def _merge_dimension(base: dict[str, Any], record: dict[str, Any], where: str) -> dict[str, Any]:
+    """Lay one overlay dimension over a known one: fields replace, statements merge by id."""
+    merged = dict(base)
+    for field_name, value in record.items():
+        if field_name != "statements":
+            merged[field_name] = value
+            continue
+        statements = list(merged.get("statements", []))
+        by_id = {s.get("id"): j for j, s in enumerate(statements)}
+        for j, statement in enumerate(value or []):
+            if not isinstance(statement, dict) or "id" not in statement:
+                raise KnowledgeError(f"{where}.statements[{j}]: each statement needs an `id`")
+            if statement["id"] in by_id:
+                k = by_id[statement["id"]]
+                statements[k] = {**statements[k], **statement}
+            else:
+                statements.append(dict(statement))
+        merged["statements"] = statements
+    return merged
+
+
+# --- loading and checking --------------------------------------------------------------------
 
 
 def _load_bank(path: Path, knowledge: Knowledge,
@@ -198,6 +211,24 @@ def _load_bank(path: Path, knowledge: Knowledge,
         if isinstance(raw, dict) and _merge_bank_overlay(raw, file):
             shown += f" + {file}"
     bank = parse_data(raw, BankFile, shown)
+    _check_scale(bank, shown)
+    statement_dimension = _check_dimensions(bank, shown, knowledge)
+    return QuestionBank(
+        version=bank.version,
+        fingerprint=_fingerprint(bank),
+        scale=tuple(bank.scale),
+        level_names=dict(bank.level_names),
+        thresholds=bank.evidence_thresholds,
+        dimensions={d.id: d for d in bank.dimensions},
+        statement_dimension=statement_dimension,
+        play_titles={pid: p.title for pid, p in knowledge.plays.items()},
+        anti_pattern_names={aid: a.name for aid, a in knowledge.anti_patterns.items()},
+        source=path,
+    )
+
+
+def _check_scale(bank: BankFile, shown: str) -> None:
+    """Refuse a scale that does not run 1, 2, 3, ... or level names that do not match it."""
     levels = [step.level for step in bank.scale]
     if levels != list(range(1, len(levels) + 1)):
         raise KnowledgeError(
@@ -206,6 +237,11 @@ def _load_bank(path: Path, knowledge: Knowledge,
         raise KnowledgeError(f"{shown}: level_names: give one name for each scale level {levels}")
     if bank.evidence_thresholds.claimed_level not in levels:
         raise KnowledgeError(f"{shown}: evidence_thresholds.claimed_level: not a scale level")
+
+
+def _check_dimensions(bank: BankFile, shown: str, knowledge: Knowledge) -> dict[str, str]:
+    """Check ids, level descriptors and references; return statement id to dimension id."""
+    levels = [step.level for step in bank.scale]
     check_unique_ids(shown, "dimensions", bank.dimensions)
     statement_dimension: dict[str, str] = {}
     for i, dim in enumerate(bank.dimensions):
@@ -224,18 +260,7 @@ def _load_bank(path: Path, knowledge: Knowledge,
         for j, anti in enumerate(dim.anti_patterns):
             check_reference(shown, f"{key}.anti_patterns[{j}]", anti, knowledge.anti_patterns,
                             "anti-pattern")
-    return QuestionBank(
-        version=bank.version,
-        fingerprint=_fingerprint(bank),
-        scale=tuple(bank.scale),
-        level_names=dict(bank.level_names),
-        thresholds=bank.evidence_thresholds,
-        dimensions={d.id: d for d in bank.dimensions},
-        statement_dimension=statement_dimension,
-        play_titles={pid: p.title for pid, p in knowledge.plays.items()},
-        anti_pattern_names={aid: a.name for aid, a in knowledge.anti_patterns.items()},
-        source=path,
-    )
+    return statement_dimension
 
 
 def _fingerprint(bank: BankFile) -> str:
@@ -250,271 +275,3 @@ def _fingerprint(bank: BankFile) -> str:
     }
     raw = json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(raw).hexdigest()[:16]
-
-
-# --- quarters ----------------------------------------------------------------------------------
-
-
-def parse_quarter(text: str) -> str:
-    """Return a quarter like `2026Q4` in its canonical form, or raise InputError."""
-    value = str(text).strip().upper()
-    if not QUARTER_PATTERN.match(value):
-        raise InputError(f"{text!r} is not a quarter; write the year and quarter 1 to 4, "
-                         "like 2026Q4")
-    return value
-
-
-def quarter_key(quarter: str) -> tuple[int, int]:
-    """Sort key for a canonical quarter."""
-    match = QUARTER_PATTERN.match(quarter)
-    if not match:
-        raise InputError(f"{quarter!r} is not a quarter like 2026Q4")
-    return int(match.group(1)), int(match.group(2))
-
-
-# --- scoring -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DimensionScore:
-    """One dimension's result. `score` and `level` are None when nothing was answered."""
-
-    dimension_id: str
-    title: str
-    answered: int
-    total: int
-    unanswered: tuple[str, ...]
-    score: float | None
-    level: int | None
-    level_name: str | None
-    descriptor: str | None
-    gap: float | None
-    plays: tuple[str, ...]
-
-    @property
-    def complete(self) -> bool:
-        return self.answered == self.total
-
-
-@dataclass(frozen=True)
-class PlayPick:
-    """A play to run first, with the dimensions it raises and why it was picked."""
-
-    play_id: str
-    title: str
-    dimensions: tuple[str, ...]
-    reason: str
-
-
-@dataclass(frozen=True)
-class AssessmentResult:
-    """The scored assessment: levels per dimension and overall, gaps and plays."""
-
-    bank_version: int
-    bank_fingerprint: str
-    target: int
-    answers: dict[str, int]
-    dimensions: dict[str, DimensionScore]
-    overall_score: float | None
-    overall_level: int | None
-    overall_level_name: str | None
-    unanswered: tuple[str, ...]
-    gaps: tuple[DimensionScore, ...]
-    plays_first: tuple[PlayPick, ...]
-
-    @property
-    def answered_count(self) -> int:
-        return len(self.answers)
-
-    @property
-    def total_count(self) -> int:
-        return sum(d.total for d in self.dimensions.values())
-
-    @property
-    def unanswered_dimensions(self) -> tuple[str, ...]:
-        return tuple(d.dimension_id for d in self.dimensions.values() if d.level is None)
-
-
-def score_assessment(answers: Mapping[str, int], bank: QuestionBank | None = None, *,
-                     target: int | None = None, max_plays: int = 3) -> AssessmentResult:
-    """Score answers (statement id to level): levels, gaps to `target`, and plays to run first.
-
-    `target` defaults to the top of the scale. Raises InputError for an unknown statement id
-    or a level outside the scale.
-    """
-    bank = bank or load_question_bank()
-    bank.check_answers(answers)
-    target = bank.top_level if target is None else target
-    if target not in bank.levels:
-        raise InputError(f"target level {target!r} is outside the scale 1 to {bank.top_level}")
-    exact: dict[str, Fraction] = {}
-    dims: dict[str, DimensionScore] = {}
-    for dim in bank.dimensions.values():
-        given = [answers[s.id] for s in dim.statements if s.id in answers]
-        missing = tuple(s.id for s in dim.statements if s.id not in answers)
-        if given:
-            mean = Fraction(sum(given), len(given))
-            exact[dim.id] = mean
-            level = int(mean)  # whole part of the mean: level N needs an average of N
-            dims[dim.id] = DimensionScore(
-                dim.id, dim.title, len(given), len(dim.statements), missing,
-                round(float(mean), 2), level, bank.level_names[level], dim.levels[level],
-                round(max(0.0, float(target - mean)), 2), tuple(dim.plays))
-        else:
-            dims[dim.id] = DimensionScore(dim.id, dim.title, 0, len(dim.statements), missing,
-                                          None, None, None, None, None, tuple(dim.plays))
-    overall_score = overall_level = None
-    if exact:
-        overall = sum(exact.values(), Fraction(0)) / len(exact)
-        overall_score, overall_level = round(float(overall), 2), int(overall)
-    # largest gap first; ties keep the bank's order (sorted is stable)
-    gaps = tuple(sorted((d for d in dims.values() if d.gap), key=lambda d: exact[d.dimension_id]))
-    return AssessmentResult(
-        bank_version=bank.version,
-        bank_fingerprint=bank.fingerprint,
-        target=target,
-        answers=dict(answers),
-        dimensions=dims,
-        overall_score=overall_score,
-        overall_level=overall_level,
-        overall_level_name=bank.level_names[overall_level] if overall_level else None,
-        unanswered=tuple(s for d in dims.values() for s in d.unanswered),
-        gaps=gaps,
-        plays_first=_pick_plays(gaps, bank, max_plays),
-    )
-
-
-def _pick_plays(gaps: tuple[DimensionScore, ...], bank: QuestionBank,
-                max_plays: int) -> tuple[PlayPick, ...]:
-    picked: dict[str, list[str]] = {}
-    first_reason: dict[str, str] = {}
-    for dim in gaps:
-        for play in dim.plays:
-            if play not in picked and len(picked) >= max_plays:
-                continue
-            picked.setdefault(play, []).append(dim.dimension_id)
-            first_reason.setdefault(
-                play, f"raises '{dim.title}', now level {dim.level} ({dim.level_name}), "
-                      f"{dim.gap:g} below the target")
-    return tuple(PlayPick(play, bank.play_titles.get(play, play), tuple(dims), first_reason[play])
-                 for play, dims in picked.items())
-
-
-# --- comparison --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DimensionChange:
-    """How one dimension moved between two assessments."""
-
-    dimension_id: str
-    title: str
-    before_level: int | None
-    after_level: int | None
-    before_score: float | None
-    after_score: float | None
-    direction: str  # up, down, same, newly answered, no longer answered, not answered, new, removed
-
-    @property
-    def change(self) -> float | None:
-        if self.before_score is None or self.after_score is None:
-            return None
-        return round(self.after_score - self.before_score, 2)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """What moved between an earlier assessment and the current one."""
-
-    dimensions: tuple[DimensionChange, ...]
-    statements: tuple[tuple[str, int | None, int | None], ...]
-    overall_before: float | None
-    overall_after: float | None
-    same_bank: bool
-
-    @property
-    def moved_up(self) -> tuple[DimensionChange, ...]:
-        return tuple(d for d in self.dimensions if d.direction == "up")
-
-    @property
-    def moved_down(self) -> tuple[DimensionChange, ...]:
-        return tuple(d for d in self.dimensions if d.direction == "down")
-
-
-def compare_assessments(current: AssessmentResult, earlier: AssessmentResult) -> Comparison:
-    """Compare two scored assessments of the same team, dimension by dimension.
-
-    Direction follows the level; when the level holds, the score decides. Statements whose
-    answer changed are listed as (statement id, before, after).
-    """
-    changes = []
-    ids = list(current.dimensions) + [d for d in earlier.dimensions if d not in current.dimensions]
-    for dim_id in ids:
-        after, before = current.dimensions.get(dim_id), earlier.dimensions.get(dim_id)
-        title = (after or before).title  # type: ignore[union-attr]
-        if before is None or after is None:
-            direction = "new" if before is None else "removed"
-        elif before.score is None and after.score is None:
-            direction = "not answered"
-        elif before.score is None:
-            direction = "newly answered"
-        elif after.score is None:
-            direction = "no longer answered"
-        elif (after.level, after.score) > (before.level, before.score):  # type: ignore[operator]
-            direction = "up"
-        elif (after.level, after.score) < (before.level, before.score):  # type: ignore[operator]
-            direction = "down"
-        else:
-            direction = "same"
-        changes.append(DimensionChange(
-            dim_id, title, before.level if before else None, after.level if after else None,
-            before.score if before else None, after.score if after else None, direction))
-    statement_ids = list(current.answers) + [s for s in earlier.answers if s not in current.answers]
-    moved = tuple((sid, earlier.answers.get(sid), current.answers.get(sid)) for sid in statement_ids
-                  if earlier.answers.get(sid) != current.answers.get(sid))
-    return Comparison(tuple(changes), moved, earlier.overall_score, current.overall_score,
-                      current.bank_fingerprint == earlier.bank_fingerprint)
-
-
-# --- reference documentation -------------------------------------------------------------------
-
-
-def render_question_bank_markdown(bank: QuestionBank | None = None) -> str:
-    """Render the question bank as the reference page `docs/assessment.md`."""
-    bank = bank or load_question_bank()
-    out = [
-        "# The self-assessment question bank",
-        "",
-        "<!-- Generated by playbooks.assessment.bank.render_question_bank_markdown() from",
-        "     playbooks/framework/knowledge/assessment.yaml;",
-        "     run `playbooks assessment docs` to refresh. -->",
-        "",
-        f"Question bank version {bank.version}, fingerprint `{bank.fingerprint}`. "
-        "Exports carry this fingerprint; a file made under another bank is refused on import.",
-        "",
-        "## Answer scale",
-        "",
-        "| answer | label | meaning |",
-        "|---|---|---|",
-        *[f"| {s.level} | {s.label} | {s.meaning} |" for s in bank.scale],
-        "",
-        "A dimension's score is the mean of its answered statements; its level is the whole part",
-        "of that mean. Unanswered statements are listed, never counted. The overall score is the",
-        "mean of the answered dimensions' scores.",
-        "",
-        "| level | name |",
-        "|---|---|",
-        *[f"| {level} | {name} |" for level, name in sorted(bank.level_names.items())],
-        "",
-    ]
-    for dim in bank.dimensions.values():
-        out += [f"## {dim.title}", "", f"Id: `{dim.id}`. {dim.summary}", "", "Statements:", ""]
-        out += [f"- `{s.id}`: {s.text}" for s in dim.statements]
-        out += ["", "| level | what it looks like |", "|---|---|"]
-        out += [f"| {lv} {bank.level_names[lv]} | {text} |"
-                for lv, text in sorted(dim.levels.items())]
-        out += ["", "Plays that raise it: " + ", ".join(
-            f"{bank.play_titles[p]} (`{p}`)" for p in dim.plays) + ".", ""]
-        out += ["Related anti-patterns: " + ", ".join(
-            f"{bank.anti_pattern_names[a]} (`{a}`)" for a in dim.anti_patterns) + ".", ""]
-    return "\n".join(out)

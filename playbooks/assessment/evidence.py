@@ -37,12 +37,8 @@ from typing import Literal
 
 import polars as pl
 
-from playbooks.assessment.bank import (
-    AssessmentResult,
-    EvidenceThresholds,
-    QuestionBank,
-    load_question_bank,
-)
+from playbooks.assessment.bank import EvidenceThresholds, QuestionBank, load_question_bank
+from playbooks.assessment.scoring import AssessmentResult
 
 Stance = Literal["supports", "contradicts", "context"]
 

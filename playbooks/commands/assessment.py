@@ -15,7 +15,7 @@ import typer
 from playbooks.errors import InputError
 
 if TYPE_CHECKING:
-    from playbooks.assessment.bank import AssessmentResult, Comparison
+    from playbooks.assessment.scoring import AssessmentResult, Comparison
     from playbooks.store import AssessmentRecord, Store
 
 DB_HELP = "Database URL (default: PLAYBOOKS_DATABASE_URL, else workspace/playbooks.db)."
@@ -168,7 +168,7 @@ def register(app: typer.Typer) -> None:
              as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
              database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
         """Show levels, gaps, plays to run first, and what moved since last time."""
-        from playbooks.assessment.bank import compare_assessments, score_assessment
+        from playbooks.assessment.scoring import compare_assessments, score_assessment
 
         with _open(database_url) as store:
             record = _pick(store, assessment_id, team, quarter)
@@ -239,7 +239,7 @@ def register(app: typer.Typer) -> None:
     @assessment.command("docs")
     def docs(output: OutputOption = None) -> None:
         """Write the question bank reference page (docs/assessment.md)."""
-        from playbooks.assessment.bank import render_question_bank_markdown
+        from playbooks.assessment.reference import render_question_bank_markdown
 
         text = render_question_bank_markdown()
         if output is None:

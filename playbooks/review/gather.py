@@ -33,17 +33,15 @@ from playbooks.advice.journey import (
     load_journey_map,
 )
 from playbooks.advice.rules import diagnose
-from playbooks.assessment.bank import (
+from playbooks.assessment.bank import QuestionBank, load_question_bank
+from playbooks.assessment.evidence import DimensionEvidence, gather_evidence
+from playbooks.assessment.quarters import parse_quarter, quarter_key
+from playbooks.assessment.scoring import (
     AssessmentResult,
     Comparison,
-    QuestionBank,
     compare_assessments,
-    load_question_bank,
-    parse_quarter,
-    quarter_key,
     score_assessment,
 )
-from playbooks.assessment.evidence import DimensionEvidence, gather_evidence
 from playbooks.errors import InputError, PlaybooksError
 from playbooks.review.html import render_html
 from playbooks.review.markdown import actions_csv, neutralise_cell, render_markdown

@@ -19,7 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from playbooks.assessment.bank import QuestionBank, parse_quarter
+from playbooks.assessment.bank import QuestionBank
+from playbooks.assessment.quarters import parse_quarter
 from playbooks.errors import InputError, PlaybooksError
 from playbooks.store.records import AnswerRecord, AssessmentRecord
 from playbooks.store.store import STATUSES, Store

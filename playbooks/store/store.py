@@ -19,7 +19,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from playbooks.assessment.bank import QuestionBank, load_question_bank, parse_quarter
+from playbooks.assessment.bank import QuestionBank, load_question_bank
+from playbooks.assessment.quarters import parse_quarter
 from playbooks.errors import InputError
 from playbooks.store.models import ActionItem, Answer, Assessment, JourneyMap, Team, utcnow
 from playbooks.store.records import (

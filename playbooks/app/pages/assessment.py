@@ -16,8 +16,8 @@ from playbooks.app.common import (
     themes,
     workspace_stamp,
 )
-from playbooks.assessment.bank import compare_assessments, score_assessment
 from playbooks.assessment.evidence import gather_evidence
+from playbooks.assessment.scoring import compare_assessments, score_assessment
 from playbooks.charts import assessment_profile_chart
 from playbooks.errors import PlaybooksError
 from playbooks.store.records import StaleVersionError
