@@ -124,6 +124,27 @@ def journey_map_from_records(records: Iterable[Mapping[str, Any]], *, name: str 
     """
     kb = knowledge or load_knowledge()
     rows = list(records)
+    _check_columns(rows, source)
+    problems: list[str] = []
+    touchpoints = []
+    for index, raw in enumerate(rows, start=1):
+        where = f"row {index}" + (f" (line {first_line + index - 1})" if first_line else "")
+        values: dict[str, Any] = {"row": index}
+        for column in COLUMNS:
+            values[column.name] = _read_cell(column, raw.get(column.name), where, kb, problems)
+        values["personalisation"] = values.get("personalisation") or "none"
+        touchpoints.append(values)
+    if problems:
+        shown = problems[:50]
+        if len(problems) > 50:
+            shown.append(f"... and {len(problems) - 50} more")
+        raise InputError(f"{source}: {len(problems)} problem(s) in the journey map",
+                         problems=shown)
+    return JourneyMap(name=name, touchpoints=tuple(Touchpoint(**t) for t in touchpoints))
+
+
+def _check_columns(rows: list[Mapping[str, Any]], source: str) -> None:
+    """Refuse no rows, an unknown column or a missing required one, before reading any cell."""
     if not rows:
         raise InputError(f"{source}: no touchpoints; expected at least one row with the columns "
                          f"{', '.join(COLUMN_NAMES)}")
@@ -139,55 +160,43 @@ def journey_map_from_records(records: Iterable[Mapping[str, Any]], *, name: str 
     if problems:
         raise InputError(f"{source}: the columns do not match a journey map", problems=problems)
 
-    touchpoints = []
-    for index, raw in enumerate(rows, start=1):
-        where = f"row {index}" + (f" (line {first_line + index - 1})" if first_line else "")
-        values: dict[str, Any] = {"row": index}
-        for column in COLUMNS:
-            cell = raw.get(column.name)
-            text = "" if cell is None else str(cell).strip()
-            if isinstance(cell, bool):
-                text = "yes" if cell else "no"
-            if isinstance(cell, list | tuple):
-                text = ";".join(str(x) for x in cell)
-            if not text:
-                if column.required:
-                    problems.append(f"{where}, column '{column.name}': empty; expected "
-                                    f"{column.help}")
-                values[column.name] = {"list": (), "bool": False}.get(column.kind)
-                continue
-            if column.kind == "bool":
-                parsed = _parse_bool(text)
-                if parsed is None:
-                    problems.append(f"{where}, column '{column.name}': expected yes or no, "
-                                    f"got {text!r}")
-                values[column.name] = parsed
-            elif column.kind == "choice":
-                valid = _choices(column, kb)
-                if text not in valid:
-                    problems.append(f"{where}, column '{column.name}': expected one of "
-                                    f"{', '.join(valid)}; got {text!r}")
-                values[column.name] = text
-            elif column.kind == "list":
-                items = tuple(x.strip() for x in text.replace(",", ";").split(";") if x.strip())
-                valid = _choices(column, kb)
-                bad = [x for x in items if x not in valid]
-                if bad:
-                    problems.append(f"{where}, column '{column.name}': unknown "
-                                    f"{', '.join(map(repr, bad))}; expected a ';'-separated list "
-                                    f"from {', '.join(valid)}")
-                values[column.name] = items
-            else:
-                values[column.name] = text
-        values["personalisation"] = values.get("personalisation") or "none"
-        touchpoints.append(values)
-    if problems:
-        shown = problems[:50]
-        if len(problems) > 50:
-            shown.append(f"... and {len(problems) - 50} more")
-        raise InputError(f"{source}: {len(problems)} problem(s) in the journey map",
-                         problems=shown)
-    return JourneyMap(name=name, touchpoints=tuple(Touchpoint(**t) for t in touchpoints))
+
+def _cell_text(cell: Any) -> str:
+    """A cell as text: yes/no for booleans, `;`-joined for lists, stripped."""
+    if isinstance(cell, bool):
+        return "yes" if cell else "no"
+    if isinstance(cell, list | tuple):
+        return ";".join(str(x) for x in cell)
+    return "" if cell is None else str(cell).strip()
+
+
+def _read_cell(column: Column, cell: Any, where: str, kb: Knowledge, problems: list[str]) -> Any:
+    """Read one cell by its column's kind; add what is wrong with it to `problems`."""
+    text = _cell_text(cell)
+    at = f"{where}, column '{column.name}'"
+    if not text:
+        if column.required:
+            problems.append(f"{at}: empty; expected {column.help}")
+        return {"list": (), "bool": False}.get(column.kind)
+    if column.kind == "bool":
+        parsed = _parse_bool(text)
+        if parsed is None:
+            problems.append(f"{at}: expected yes or no, got {text!r}")
+        return parsed
+    if column.kind == "choice":
+        valid = _choices(column, kb)
+        if text not in valid:
+            problems.append(f"{at}: expected one of {', '.join(valid)}; got {text!r}")
+        return text
+    if column.kind == "list":
+        items = tuple(x.strip() for x in text.replace(",", ";").split(";") if x.strip())
+        valid = _choices(column, kb)
+        bad = [x for x in items if x not in valid]
+        if bad:
+            problems.append(f"{at}: unknown {', '.join(map(repr, bad))}; expected a "
+                            f"';'-separated list from {', '.join(valid)}")
+        return items
+    return text
 
 
 def load_journey_map(path: Path | str, knowledge: Knowledge | None = None) -> JourneyMap:
