@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playbooks.data.contracts import CONTRACTS_DIR, Contract, load_contract
+from playbooks.data.contracts import Contract, load_contract, shipped_contracts_dir
 from playbooks.errors import PlaybooksError
 from playbooks.framework.parsing import KNOWLEDGE_DIR, read_yaml
 
@@ -156,7 +156,7 @@ def _help_channels(channels: tuple[str, ...]) -> tuple[str, ...]:
     return ids
 
 
-ACTIVITY_CONTRACT = load_contract(CONTRACTS_DIR / "activity.yaml")
+ACTIVITY_CONTRACT = load_contract(shipped_contracts_dir() / "activity.yaml")
 KINDS: tuple[str, ...] = _values(ACTIVITY_CONTRACT, "kind")
 KIND_DESCRIPTIONS: dict[str, str] = dict(ACTIVITY_CONTRACT.field("kind").value_descriptions)
 CHANNELS: tuple[str, ...] = _values(ACTIVITY_CONTRACT, "channel")

@@ -23,7 +23,12 @@ import yaml
 from playbooks import settings
 from playbooks.errors import PlaybooksError
 
-CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "data_contracts"
+# Where the contract files are, in the order `contracts_dir` looks (after PLAYBOOKS_CONTRACTS):
+# the source checkout's folder, which people read and edit, then the copy that a built wheel
+# ships inside the package (setup.py copies it there).
+CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
+CONTRACTS_DIR = CHECKOUT_ROOT / "data_contracts"
+PACKAGED_CONTRACTS_DIR = Path(__file__).resolve().parent / "data_contracts"
 CONTRACT_NAMES = ("accounts", "activity", "health_snapshots")
 
 LOGICAL_TYPES = {"string", "date", "number", "integer", "boolean"}
@@ -118,8 +123,29 @@ class Contract:
 
 
 def contracts_dir() -> Path:
-    """Return the folder holding the contract files (env var PLAYBOOKS_CONTRACTS overrides)."""
-    return settings.contracts_dir_override() or CONTRACTS_DIR
+    """Return the folder holding the contract files: PLAYBOOKS_CONTRACTS, else the shipped one."""
+    override = settings.contracts_dir_override()
+    if override is None:
+        return shipped_contracts_dir()
+    if not override.is_dir():
+        raise ContractError(f"{settings.CONTRACTS.name} is set to {override}, which is not a "
+                            "folder; point it at a folder of contract files (*.yaml).")
+    return override
+
+
+def shipped_contracts_dir() -> Path:
+    """Return the contracts that come with CX Playbooks, whatever PLAYBOOKS_CONTRACTS says.
+
+    That is the checkout's `data_contracts/` when running from a source checkout, else the
+    copy inside the installed package.
+    """
+    if CONTRACTS_DIR.is_dir() and (CHECKOUT_ROOT / "pyproject.toml").is_file():
+        return CONTRACTS_DIR
+    if PACKAGED_CONTRACTS_DIR.is_dir():
+        return PACKAGED_CONTRACTS_DIR
+    raise ContractError(f"No data contracts found: looked in {CONTRACTS_DIR} (a source "
+                        f"checkout) and {PACKAGED_CONTRACTS_DIR} (the installed package). "
+                        f"Set {settings.CONTRACTS.name} to a folder of contract files (*.yaml).")
 
 
 def load_contract(name_or_path: str | Path) -> Contract:
