@@ -2,8 +2,12 @@
 
 # --- store databases (playbooks.store): SQLite always, PostgreSQL when a server is reachable ---
 
+import io
 import os
+import sys
 import uuid
+from collections.abc import Callable, Iterator, Mapping
+from typing import NamedTuple
 
 import pytest
 
@@ -73,3 +77,98 @@ def database_url(request, tmp_path):
     url = request.getfixturevalue("postgres_database_url")
     _empty_postgres(url)
     return url
+
+
+# --- the command line, run in this process ------------------------------------------------------
+
+
+class CliResult(NamedTuple):
+    """What one run of `playbooks ...` gave: its exit code, standard output and standard error."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        """Standard output followed by standard error."""
+        return self.stdout + self.stderr
+
+
+@pytest.fixture(autouse=True)
+def extension_registries() -> Iterator[None]:
+    """Leave the registries that plugins and tests fill as they were before each test.
+
+    Running the command line in-process loads PLAYBOOKS_PLUGINS into this interpreter, and
+    tests register custom signals, contract rules and journey rules of their own: without this
+    a registration would leak into every later test, and tests would depend on their order.
+    """
+    from playbooks import plugins
+    from playbooks.advice.rules import RULES
+    from playbooks.data.contracts import CUSTOM_RULES
+    from playbooks.signals.custom import CUSTOM_SIGNALS
+
+    loaded = plugins._LOADED  # the loader's record of what it imported; it has no public handle
+    was_loaded, signals, rules = set(loaded), dict(CUSTOM_SIGNALS), dict(RULES)
+    contract_rules = {contract: dict(found) for contract, found in CUSTOM_RULES.items()}
+    modules = set(sys.modules)
+    yield
+    loaded.clear()
+    loaded.update(was_loaded)
+    CUSTOM_SIGNALS.clear()
+    CUSTOM_SIGNALS.update(signals)
+    RULES.clear()
+    RULES.update(rules)
+    CUSTOM_RULES.clear()
+    CUSTOM_RULES.update({contract: dict(found) for contract, found in contract_rules.items()})
+    for name in set(sys.modules) - modules:
+        if name.startswith("playbooks_plugin_"):  # plugin files, imported under a made-up name
+            del sys.modules[name]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> Iterator[Callable[..., CliResult]]:
+    """Run `playbooks ARGS` in this process, as `playbooks.cli.main(ARGS)`, and return a
+    CliResult; `env` sets (or, with None, removes) environment variables for the rest of the
+    test, `input` is what the command reads on standard input.
+
+    Tests that are about a separate process (plugins loaded at start-up, start-up cost) start
+    one with `sys.executable -m playbooks.cli` instead: the environment under test, never the
+    bootstrap of `python -m playbooks`, which may create a second `.venv`.
+    """
+    from playbooks.cli import main
+    from playbooks.framework.overlays import OVERLAY_ENV
+    from playbooks.questions.classify import default_classifier
+
+    overlaid = False
+
+    def run(*args: object, env: Mapping[str, str | None] | None = None,
+            input: str | None = None) -> CliResult:
+        nonlocal overlaid
+        for name, value in (env or {}).items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        if env and OVERLAY_ENV in env:
+            overlaid = True
+            default_classifier.cache_clear()  # built once per process, from the knowledge
+        if input is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(input))
+        capsys.readouterr()  # keep only what this run prints
+        code: object = 0
+        try:
+            main([str(arg) for arg in args])
+        except SystemExit as exited:
+            code = exited.code
+        out, err = capsys.readouterr()
+        if code is None:
+            code = 0
+        elif not isinstance(code, int):  # sys.exit("message") prints it and exits with 1
+            err, code = f"{err}{code}\n", 1
+        return CliResult(code, out, err)
+
+    yield run
+    if overlaid:
+        default_classifier.cache_clear()

@@ -4,10 +4,9 @@ answer, and a clear `unknown` for text it cannot read."""
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -64,18 +63,19 @@ def test_batch_equals_one_by_one_in_any_order(texts: list[str]) -> None:
     assert classify_questions(list(reversed(texts))) == list(reversed(batch))
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "playbooks", "classify", *args],
-                          capture_output=True, text=True, timeout=120)
+@pytest.fixture
+def classify_cli(cli):
+    """`playbooks classify ARGS`, in-process."""
+    return lambda *args: cli("classify", *args)
 
 
-def test_cli_text_json() -> None:
-    result = _run("--text", "Which is better for us, option A or B?", "--json")
-    assert result.returncode == 0, result.stderr
+def test_cli_text_json(classify_cli) -> None:
+    result = classify_cli("--text", "Which is better for us, option A or B?", "--json")
+    assert result.code == 0, result.stderr
     assert '"need": "judgment"' in result.stdout and '"cues"' in result.stdout
 
 
-def test_cli_file_adds_need_and_confidence(tmp_path: Path) -> None:
+def test_cli_file_adds_need_and_confidence(classify_cli, tmp_path: Path) -> None:
     source = tmp_path / "questions.csv"
     rows = [{"id": str(i), "question": q} for i, (_, q) in enumerate(LABELLED[:10])]
     rows.append({"id": "99", "question": ""})
@@ -84,8 +84,8 @@ def test_cli_file_adds_need_and_confidence(tmp_path: Path) -> None:
         writer.writeheader()
         writer.writerows(rows)
     out = tmp_path / "out" / "classified.csv"
-    result = _run(str(source), "--column", "question", "--out", str(out))
-    assert result.returncode == 0, result.stderr
+    result = classify_cli(str(source), "--column", "question", "--out", str(out))
+    assert result.code == 0, result.stderr
     with open(out, newline="", encoding="utf-8") as handle:
         written = list(csv.DictReader(handle))
     assert [r["id"] for r in written] == [r["id"] for r in rows]
@@ -93,15 +93,16 @@ def test_cli_file_adds_need_and_confidence(tmp_path: Path) -> None:
     assert written[-1]["need"] == UNKNOWN
 
 
-def test_cli_file_errors_name_the_problem(tmp_path: Path) -> None:
+def test_cli_file_errors_name_the_problem(classify_cli, tmp_path: Path) -> None:
     source = tmp_path / "questions.csv"
     source.write_text("id,text\n1,How do I export?\n")
-    result = _run(str(source), "--column", "question", "--out", str(tmp_path / "o.csv"))
-    assert result.returncode == 2
+    result = classify_cli(str(source), "--column", "question", "--out",
+                          str(tmp_path / "o.csv"))
+    assert result.code == 2
     assert "no column 'question'" in result.stderr and "id, text" in result.stderr
     assert not (tmp_path / "o.csv").exists()
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    result = _run(str(empty), "--column", "q", "--out", str(tmp_path / "o.csv"))
-    assert result.returncode == 2 and "empty" in result.stderr
+    result = classify_cli(str(empty), "--column", "q", "--out", str(tmp_path / "o.csv"))
+    assert result.code == 2 and "empty" in result.stderr
     assert "Traceback" not in result.stderr

@@ -1,11 +1,9 @@
-"""The command line as a user runs it: real processes, exit codes, messages, no tracebacks."""
+"""The command line as a user runs it: exit codes, messages, no tracebacks."""
 
 from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,19 +12,14 @@ from playbooks.advice.journey import EXAMPLE_JOURNEY
 from playbooks.framework.parsing import KNOWLEDGE_DIR
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "playbooks", *args], capture_output=True,
-                          text=True, timeout=120)
-
-
-def recommend_json(*args: str) -> dict:
-    result = run("recommend", *args, "--json")
-    assert result.returncode == 0, result.stderr
+def recommend_json(cli, *args: str) -> dict:
+    result = cli("recommend", *args, "--json")
+    assert result.code == 0, result.stderr
     return json.loads(result.stdout)
 
 
-def test_routine_information_ranks_self_service_first() -> None:
-    out = recommend_json("--need", "information", "--stakes", "routine")
+def test_routine_information_ranks_self_service_first(cli) -> None:
+    out = recommend_json(cli, "--need", "information", "--stakes", "routine")
     top = out["channels"][:3]
     assert {c["channel"] for c in top} == {"help_center", "ai_assistant", "in_product_guidance"}
     assert all(c["automation_alone_ok"] for c in top)
@@ -36,26 +29,26 @@ def test_routine_information_ranks_self_service_first() -> None:
     assert set(out["channels"][0]) == {"channel", "fit", "automation_alone_ok", "reasons"}
 
 
-def test_consequential_judgment_with_org_risk_goes_to_the_success_manager() -> None:
-    out = recommend_json("--need", "judgment", "--stakes", "consequential", "--org-risk")
+def test_consequential_judgment_with_org_risk_goes_to_the_success_manager(cli) -> None:
+    out = recommend_json(cli, "--need", "judgment", "--stakes", "consequential", "--org-risk")
     assert out["channels"][0]["channel"] == "customer_success_manager"
     assert out["needs_person_or_peer"] is True
 
 
-def test_peer_experience_ranks_peers_first() -> None:
-    out = recommend_json("--need", "peer_experience")
+def test_peer_experience_ranks_peers_first(cli) -> None:
+    out = recommend_json(cli, "--need", "peer_experience")
     assert out["channels"][0]["channel"] in {"peer_community", "customer_led_education", "events"}
 
 
-def test_off_hours_keeps_the_assistant_on_top_with_a_path_to_a_person() -> None:
-    out = recommend_json("--need", "information", "--off-hours")
+def test_off_hours_keeps_the_assistant_on_top_with_a_path_to_a_person(cli) -> None:
+    out = recommend_json(cli, "--need", "information", "--off-hours")
     assert "ai_assistant" in [c["channel"] for c in out["channels"][:2]]
     assert any("person" in note for note in out["notes"])
 
 
-def test_plain_output_is_a_readable_table() -> None:
-    result = run("recommend", "--need", "proof", "--stage", "evaluation")
-    assert result.returncode == 0
+def test_plain_output_is_a_readable_table(cli) -> None:
+    result = cli("recommend", "--need", "proof", "--stage", "evaluation")
+    assert result.code == 0
     assert "Peer community" in result.stdout and "Why" in result.stdout
 
 
@@ -68,21 +61,21 @@ def test_plain_output_is_a_readable_table() -> None:
         (["--need", "proof", "--familiarity", "some"], "familiar, unfamiliar"),
     ],
 )
-def test_unknown_values_exit_2_and_list_choices(args: list[str], choices: str) -> None:
-    result = run("recommend", *args)
-    assert result.returncode == 2
+def test_unknown_values_exit_2_and_list_choices(cli, args: list[str], choices: str) -> None:
+    result = cli("recommend", *args)
+    assert result.code == 2
     assert choices in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_unknown_flag_exits_2() -> None:
-    result = run("recommend", "--need", "proof", "--urgent")
-    assert result.returncode == 2 and "--urgent" in result.stderr
+def test_unknown_flag_exits_2(cli) -> None:
+    result = cli("recommend", "--need", "proof", "--urgent")
+    assert result.code == 2 and "--urgent" in result.stderr
 
 
-def test_diagnose_json() -> None:
-    result = run("diagnose", str(EXAMPLE_JOURNEY), "--json")
-    assert result.returncode == 0, result.stderr
+def test_diagnose_json(cli) -> None:
+    result = cli("diagnose", str(EXAMPLE_JOURNEY), "--json")
+    assert result.code == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["touchpoints"] == 16
     assert len({f["anti_pattern"] for f in out["findings"]}) >= 6
@@ -90,31 +83,31 @@ def test_diagnose_json() -> None:
     assert {"anti_pattern", "severity", "touchpoint", "reason", "play"} <= set(first)
 
 
-def test_diagnose_plain_names_touchpoints_and_plays() -> None:
-    result = run("diagnose", str(EXAMPLE_JOURNEY))
-    assert result.returncode == 0
+def test_diagnose_plain_names_touchpoints_and_plays(cli) -> None:
+    result = cli("diagnose", str(EXAMPLE_JOURNEY))
+    assert result.code == 0
     assert "Data migration assistant" in result.stdout and "Play:" in result.stdout
 
 
-def test_diagnose_malformed_map_names_row_and_column(tmp_path: Path) -> None:
+def test_diagnose_malformed_map_names_row_and_column(cli, tmp_path: Path) -> None:
     text = EXAMPLE_JOURNEY.read_text().replace(",information,routine,familiar,no,vendor_content,",
                                                ",information,routine,familiar,maybe,vendor_content,",
                                                1)
     path = tmp_path / "map.csv"
     path.write_text(text)
-    result = run("diagnose", str(path))
-    assert result.returncode == 2
+    result = cli("diagnose", str(path))
+    assert result.code == 2
     assert "row 1 (line 2), column 'org_risk': expected yes or no, got 'maybe'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_broken_knowledge_names_file_and_key(tmp_path: Path) -> None:
+def test_broken_knowledge_names_file_and_key(cli, tmp_path: Path) -> None:
     target = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE_DIR, target)
     path = target / "channels.yaml"
     path.write_text(path.read_text().replace("kind: peer", "kind: robot", 1))
-    result = run("knowledge", "check", str(target))
-    assert result.returncode == 2
+    result = cli("knowledge", "check", str(target))
+    assert result.code == 2
     assert "channels.yaml" in result.stderr and "kind" in result.stderr
     assert "Traceback" not in result.stderr
-    assert run("knowledge", "check").returncode == 0
+    assert cli("knowledge", "check").code == 0

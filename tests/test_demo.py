@@ -46,12 +46,12 @@ def test_every_contract_validates_the_demo(demo, table):
     assert all(r.status == "passed" for r in report.results), report.to_text()
 
 
-def test_cli_validate_on_demo_files_exits_zero(demo):
+def test_cli_validate_on_demo_files_exits_zero(demo, cli, monkeypatch):
+    monkeypatch.chdir(ROOT)
     for table in ("accounts", "activity", "health_snapshots"):
-        done = subprocess.run([sys.executable, "-m", "playbooks", "validate",
-                               str(demo / f"{table}.parquet"), "--workspace", str(demo),
-                               "--gx", "off"], capture_output=True, text=True, cwd=ROOT)
-        assert done.returncode == 0, done.stdout + done.stderr
+        done = cli("validate", str(demo / f"{table}.parquet"), "--workspace", str(demo),
+                   "--gx", "off")
+        assert done.code == 0, done.stdout + done.stderr
 
 
 def test_same_seed_same_data_other_seed_other_data(tmp_path):
@@ -171,16 +171,14 @@ def test_ensure_demo_workspace_generates_only_into_an_empty_folder(tmp_path):
     assert (tmp_path / "ws" / "activity.parquet").stat().st_mtime_ns == before
 
 
-def test_cli_demo_writes_a_workspace(tmp_path):
-    from playbooks.cli import main
-
-    with pytest.raises(SystemExit) as caught:
-        main(["demo", "--out", str(tmp_path / "d"), "--accounts", "12", "--weeks", "3",
-              "--as-of", "2026-01-05"])
-    assert caught.value.code in (0, None)
+def test_cli_demo_writes_a_workspace(tmp_path, cli):
+    done = cli("demo", "--out", str(tmp_path / "d"), "--accounts", "12", "--weeks", "3",
+               "--as-of", "2026-01-05")
+    assert done.code == 0
     assert workspace_status(tmp_path / "d").demo["as_of"] == "2026-01-05"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", ["bench_demo.py", "bench_validate.py"])
 def test_benchmark_scripts_run_at_tiny_scale(tmp_path, script):
     source = tmp_path / "src"
@@ -193,20 +191,15 @@ def test_benchmark_scripts_run_at_tiny_scale(tmp_path, script):
     assert "rows_per_second" in done.stdout or "events_per_second" in done.stdout
 
 
-def test_demo_never_overwrites_imported_data(tmp_path):
+def test_demo_never_overwrites_imported_data(tmp_path, cli):
     folder = tmp_path / "ws"
     folder.mkdir()
     (folder / "accounts.parquet").write_bytes(b"PAR1 imported")
     with pytest.raises(InputError, match="imported data"):
         generate_demo(folder, accounts=5, weeks=2, protect_imported=True)
     assert (folder / "accounts.parquet").read_bytes() == b"PAR1 imported"
-    from playbooks.cli import main
-
-    with pytest.raises(SystemExit) as caught:
-        main(["demo", "--out", str(folder), "--accounts", "5", "--weeks", "2"])
-    assert caught.value.code == 2
+    assert cli("demo", "--out", str(folder), "--accounts", "5", "--weeks", "2").code == 2
     assert (folder / "accounts.parquet").read_bytes() == b"PAR1 imported"
-    with pytest.raises(SystemExit) as caught:
-        main(["demo", "--out", str(folder), "--accounts", "5", "--weeks", "2", "--replace-data"])
-    assert caught.value.code in (0, None)
+    assert cli("demo", "--out", str(folder), "--accounts", "5", "--weeks", "2",
+               "--replace-data").code == 0
     assert workspace_status(folder).is_demo

@@ -29,19 +29,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "PLAYBOOKS_PLUGINS": str(PLUGIN),
-            "PLAYBOOKS_KNOWLEDGE_OVERLAY": str(OVERLAY)}
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "playbooks", *args], capture_output=True,
-                          text=True, env=_env(), timeout=300)
+COMPANY = {"PLAYBOOKS_PLUGINS": str(PLUGIN), "PLAYBOOKS_KNOWLEDGE_OVERLAY": str(OVERLAY)}
 
 
 def test_custom_signal_in_the_signals_output(demo: Path, tmp_path: Path) -> None:
+    """A fresh interpreter loads the plugin at start-up (the command line of this environment,
+    not the bootstrap)."""
     out = tmp_path / "signals.parquet"
-    done = _run("signals", "--workspace", str(demo), "--out", str(out))
+    done = subprocess.run([sys.executable, "-m", "playbooks.cli", "signals", "--workspace",
+                           str(demo), "--out", str(out)], capture_output=True, text=True,
+                          env={**os.environ, **COMPANY}, timeout=300)
     assert done.returncode == 0, done.stderr
     frame = pl.read_parquet(out)
     for part in ("recent", "baseline", "change", "against"):
@@ -51,16 +48,17 @@ def test_custom_signal_in_the_signals_output(demo: Path, tmp_path: Path) -> None
     assert all(any(r.startswith(LABEL) for r in reasons) for reasons in flagged["reasons"])
 
 
-def test_company_channel_in_recommend() -> None:
-    done = _run("recommend", "--need", "reassurance", "--stakes", "consequential", "--json")
-    assert done.returncode == 0, done.stderr
+def test_company_channel_in_recommend(cli) -> None:
+    done = cli("recommend", "--need", "reassurance", "--stakes", "consequential", "--json",
+               env=COMPANY)
+    assert done.code == 0, done.stderr
     assert "shared_slack_channel" in [c["channel"] for c in json.loads(done.stdout)["channels"]]
 
 
-def test_both_in_the_quarterly_review(demo: Path, tmp_path: Path) -> None:
-    done = _run("report", "--team", "Success", "--quarter", "2026Q4", "--out",
-                str(tmp_path / "review"), "--workspace", str(demo), "--no-charts")
-    assert done.returncode == 0, done.stderr
+def test_both_in_the_quarterly_review(cli, demo: Path, tmp_path: Path) -> None:
+    done = cli("report", "--team", "Success", "--quarter", "2026Q4", "--out",
+               str(tmp_path / "review"), "--workspace", str(demo), "--no-charts", env=COMPANY)
+    assert done.code == 0, done.stderr
     html = (tmp_path / "review.html").read_text(encoding="utf-8")
     assert LABEL in html
 
@@ -96,12 +94,10 @@ def test_bad_registrations_are_refused() -> None:
         register_signal("Bad Name", "x", events=pl.lit(True))
 
 
-def test_a_broken_plugin_is_named_without_a_traceback(tmp_path: Path) -> None:
+def test_a_broken_plugin_is_named_without_a_traceback(cli, tmp_path: Path) -> None:
     plugin = tmp_path / "broken.py"
     plugin.write_text("raise RuntimeError('boom')\n")
-    done = subprocess.run([sys.executable, "-m", "playbooks", "recommend", "--need", "proof"],
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PLAYBOOKS_PLUGINS": str(plugin)})
-    assert done.returncode == 2
+    done = cli("recommend", "--need", "proof", env={"PLAYBOOKS_PLUGINS": str(plugin)})
+    assert done.code == 2
     assert "broken.py failed to load: RuntimeError: boom" in done.stderr
     assert "Traceback" not in done.stderr

@@ -4,9 +4,6 @@ code: new channels, changed fit levels and rationales, new plays, changed anti-p
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,8 @@ from playbooks.advice.advisor import recommend
 from playbooks.advice.journey import EXAMPLE_JOURNEY
 from playbooks.advice.rules import diagnose
 from playbooks.errors import KnowledgeError
-from playbooks.framework.model import OVERLAY_ENV, load_knowledge
+from playbooks.framework.model import load_knowledge
+from playbooks.framework.overlays import OVERLAY_ENV
 
 OVERLAY = Path(__file__).parent / "data" / "company_overlay.yaml"
 
@@ -43,12 +41,10 @@ def test_overlay_flows_into_recommend_and_diagnose() -> None:
                for f in diagnose(EXAMPLE_JOURNEY, kb))
 
 
-def test_overlay_from_the_environment_reaches_the_command_line() -> None:
-    env = {**os.environ, OVERLAY_ENV: str(OVERLAY)}
-    done = subprocess.run([sys.executable, "-m", "playbooks", "recommend", "--need",
-                           "judgment", "--stakes", "consequential", "--json"],
-                          capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr
+def test_overlay_from_the_environment_reaches_the_command_line(cli) -> None:
+    done = cli("recommend", "--need", "judgment", "--stakes", "consequential", "--json",
+               env={OVERLAY_ENV: str(OVERLAY)})
+    assert done.code == 0, done.stderr
     channels = [c["channel"] for c in json.loads(done.stdout)["channels"]]
     assert "shared_slack_channel" in channels[:3]
 
@@ -81,11 +77,9 @@ def test_unknown_overlay_key_and_bad_values_are_named(tmp_path: Path) -> None:
         load_knowledge(overlays=[_overlay(tmp_path, {"channels": [{"label": "x"}]})])
 
 
-def test_knowledge_check_accepts_an_overlay() -> None:
-    done = subprocess.run([sys.executable, "-m", "playbooks", "knowledge", "check",
-                           "--overlay", str(OVERLAY)], capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
+def test_knowledge_check_accepts_an_overlay(cli) -> None:
+    done = cli("knowledge", "check", "--overlay", str(OVERLAY))
+    assert done.code == 0, done.stderr
     assert "12 channels" in done.stdout
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -76,24 +74,21 @@ def test_score_beats_recency_alone(pace: float, seed: int) -> None:
     assert result.score_auc > result.days_since_auc, result.to_text()
 
 
-def test_command_line(tmp_path: Path) -> None:
+def test_command_line(cli, tmp_path: Path) -> None:
     accounts, activity = sparse_log(300, 40, 1, -0.5)
     accounts.write_parquet(tmp_path / "accounts.parquet")
     activity.write_parquet(tmp_path / "activity.parquet")
-    done = subprocess.run([sys.executable, "-m", "playbooks", "predict-quiet", "--accounts",
-                           str(tmp_path / "accounts.parquet"), "--activity",
-                           str(tmp_path / "activity.parquet"), "--cutoff", "2024-08-01",
-                           "--json"], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+    done = cli("predict-quiet", "--accounts", str(tmp_path / "accounts.parquet"), "--activity",
+               str(tmp_path / "activity.parquet"), "--cutoff", "2024-08-01", "--json")
+    assert done.code == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["accounts"] > 0 and 0.5 < out["score_auc"] <= 1.0
-    bad = subprocess.run([sys.executable, "-m", "playbooks", "predict-quiet", "--workspace",
-                          str(tmp_path), "--cutoff", "August"], capture_output=True, text=True,
-                         timeout=300)
-    assert bad.returncode == 2 and "not a date" in bad.stderr
+    bad = cli("predict-quiet", "--workspace", str(tmp_path), "--cutoff", "August")
+    assert bad.code == 2 and "not a date" in bad.stderr
 
 
 def test_bad_horizon() -> None:
     accounts, activity = sparse_log(20, 30, 1, 0.0)
     with pytest.raises(InputError, match="at least one week"):
-        evaluate_quiet_prediction(accounts, activity, cutoff="2024-02-01", horizon_weeks=0)
+        evaluate_quiet_prediction(accounts, activity, cutoff=dt.date(2024, 2, 1),
+                                  horizon_weeks=0)

@@ -8,25 +8,27 @@ from pathlib import Path
 import pytest
 from review_setup import TEAM, make_review_workspace
 
-from playbooks.cli import main
-
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return make_review_workspace(tmp_path_factory.mktemp("cli") / "workspace", accounts=80)
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(list(args))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return exited.value.code or 0, out, err
+@pytest.fixture
+def run(cli):
+    """`playbooks ARGS` in-process: (exit code, stdout, stderr), never with a traceback."""
+
+    def call(*args: str):
+        result = cli(*args)
+        assert "Traceback" not in result.output
+        return result
+
+    return call
 
 
-def test_report_writes_html_markdown_and_csv(setup, tmp_path: Path, capsys) -> None:
+def test_report_writes_html_markdown_and_csv(setup, tmp_path: Path, run) -> None:
     folder, url = setup
-    code, out, _ = run(capsys, "report", "--team", TEAM, "--quarter", "2026Q4",
+    code, out, _ = run("report", "--team", TEAM, "--quarter", "2026Q4",
                        "--out", str(tmp_path / "review"), "--workspace", str(folder),
                        "--database-url", url)
     assert code == 0, out
@@ -40,10 +42,10 @@ def test_report_writes_html_markdown_and_csv(setup, tmp_path: Path, capsys) -> N
 
 
 def test_an_html_name_is_kept_and_the_store_defaults_to_the_workspace(
-        setup, tmp_path: Path, capsys, monkeypatch) -> None:
+        setup, tmp_path: Path, run, monkeypatch) -> None:
     monkeypatch.delenv("PLAYBOOKS_DATABASE_URL", raising=False)
     folder, _ = setup
-    code, out, _ = run(capsys, "report", "--team", TEAM, "--quarter", "2026Q4", "--no-charts",
+    code, out, _ = run("report", "--team", TEAM, "--quarter", "2026Q4", "--no-charts",
                        "--out", str(tmp_path / "pack" / "q4.html"), "-w", str(folder))
     assert code == 0, out
     assert sorted(p.name for p in (tmp_path / "pack").iterdir()) == [
@@ -52,10 +54,10 @@ def test_an_html_name_is_kept_and_the_store_defaults_to_the_workspace(
     assert "<svg" not in html and "In 2026Q3 it was" in html
 
 
-def test_a_team_without_data_or_assessment_still_gets_a_report(tmp_path: Path, capsys,
+def test_a_team_without_data_or_assessment_still_gets_a_report(tmp_path: Path, run,
                                                                 monkeypatch) -> None:
     monkeypatch.delenv("PLAYBOOKS_DATABASE_URL", raising=False)
-    code, out, _ = run(capsys, "report", "--team", "Support", "--quarter", "2026Q1",
+    code, out, _ = run("report", "--team", "Support", "--quarter", "2026Q1",
                        "--out", str(tmp_path / "r"), "-w", str(tmp_path / "empty"))
     assert code == 0
     assert "Note: No saved assessments" in out and "Note: No account data" in out
@@ -63,21 +65,21 @@ def test_a_team_without_data_or_assessment_still_gets_a_report(tmp_path: Path, c
 
 
 @pytest.mark.parametrize("quarter", ["2026Q5", "last quarter"])
-def test_a_bad_quarter_exits_2_and_writes_nothing(tmp_path: Path, capsys, quarter: str) -> None:
-    code, _, err = run(capsys, "report", "--team", "Support", "--quarter", quarter,
+def test_a_bad_quarter_exits_2_and_writes_nothing(tmp_path: Path, run, quarter: str) -> None:
+    code, _, err = run("report", "--team", "Support", "--quarter", quarter,
                        "--out", str(tmp_path / "r"), "-w", str(tmp_path))
     assert code == 2 and "is not a quarter" in err and "like 2026Q4" in err
     assert not list(tmp_path.glob("r*"))
 
 
-def test_an_unwritable_out_exits_2(tmp_path: Path, capsys) -> None:
+def test_an_unwritable_out_exits_2(tmp_path: Path, run) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    code, _, err = run(capsys, "report", "--team", "Support", "--quarter", "2026Q1",
+    code, _, err = run("report", "--team", "Support", "--quarter", "2026Q1",
                        "--out", str(blocker / "sub" / "r"), "-w", str(tmp_path / "none"))
     assert code == 2 and "cannot write the report" in err
 
 
-def test_missing_options_exit_2(capsys) -> None:
-    code, _, err = run(capsys, "report", "--team", "Support")
+def test_missing_options_exit_2(run) -> None:
+    code, _, err = run("report", "--team", "Support")
     assert code == 2 and "--quarter" in err

@@ -7,9 +7,6 @@ import json
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
-
-from playbooks.cli import app
 
 
 @pytest.fixture(scope="module")
@@ -21,35 +18,31 @@ def demo(tmp_path_factory):
     return folder
 
 
-def run(*args):
-    return CliRunner().invoke(app, list(args))
-
-
-def test_signals_writes_parquet_and_csv_and_prints_json(demo, tmp_path):
-    result = run("signals", "--workspace", str(demo), "--out", str(tmp_path / "s.parquet"))
-    assert result.exit_code == 0, result.output
+def test_signals_writes_parquet_and_csv_and_prints_json(demo, tmp_path, cli):
+    result = cli("signals", "--workspace", str(demo), "--out", str(tmp_path / "s.parquet"))
+    assert result.code == 0, result.output
     assert "accounts" in result.output
     table = pl.read_parquet(tmp_path / "s.parquet")
     assert table.height == 150 and "looks_healthy_drifting" in table.columns
-    assert run("signals", "-w", str(demo), "--out", str(tmp_path / "s.csv")).exit_code == 0
+    assert cli("signals", "-w", str(demo), "--out", str(tmp_path / "s.csv")).code == 0
     assert "reasons" in pl.read_csv(tmp_path / "s.csv").columns
-    rows = json.loads(run("signals", "-w", str(demo), "--json", "--as-of", "2026-10-01").output)
+    rows = json.loads(cli("signals", "-w", str(demo), "--json", "--as-of", "2026-10-01").stdout)
     assert len(rows) == 150 and {"account_id", "disengagement_score"} <= set(rows[0])
 
 
-def test_signals_from_files_and_gaps(demo):
-    result = run("signals", "--accounts", str(demo / "accounts.parquet"),
+def test_signals_from_files_and_gaps(demo, cli):
+    result = cli("signals", "--accounts", str(demo / "accounts.parquet"),
                  "--activity", str(demo / "activity.parquet"), "--gaps")
-    assert result.exit_code == 0, result.output
+    assert result.code == 0, result.output
     assert "continuity gaps" in result.output
 
 
-def test_themes_and_evaluate(demo):
-    themes = run("themes", "-w", str(demo), "--max-themes", "8")
-    assert themes.exit_code == 0, themes.output
+def test_themes_and_evaluate(demo, cli):
+    themes = cli("themes", "-w", str(demo), "--max-themes", "8")
+    assert themes.code == 0, themes.output
     assert "question themes" in themes.output
-    evaluated = run("evaluate", "-w", str(demo))
-    assert evaluated.exit_code == 0, evaluated.output
+    evaluated = cli("evaluate", "-w", str(demo))
+    assert evaluated.code == 0, evaluated.output
     assert "health alone" in evaluated.output
 
 
@@ -59,19 +52,12 @@ def test_themes_and_evaluate(demo):
     ["signals", "--out", "x.xlsx"],
     ["signals", "--accounts", "only-one.csv"],
 ])
-def test_bad_input_exits_2_without_a_traceback(demo, args, capsys):
-    from playbooks.cli import main
-
-    with pytest.raises(SystemExit) as exit_info:
-        main([*args, "--workspace", str(demo)])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
+def test_bad_input_exits_2_without_a_traceback(demo, args, cli):
+    done = cli(*args, "--workspace", str(demo))
+    assert done.code == 2
+    err = done.stderr
     assert err.startswith("Error:") and "Traceback" not in err
 
 
-def test_missing_workspace_exits_2(tmp_path, capsys):
-    from playbooks.cli import main
-
-    with pytest.raises(SystemExit) as exit_info:
-        main(["evaluate", "--workspace", str(tmp_path / "none")])
-    assert exit_info.value.code == 2
+def test_missing_workspace_exits_2(tmp_path, cli):
+    assert cli("evaluate", "--workspace", str(tmp_path / "none")).code == 2

@@ -7,9 +7,6 @@ import json
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
-
-from playbooks.cli import app
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +18,9 @@ def demo(tmp_path_factory):
     return folder
 
 
-def run(*args):
-    return CliRunner().invoke(app, list(args))
-
-
-def test_trap_names_support_and_the_needs_meeting_automation(demo, tmp_path):
-    result = run("trap", "--workspace", str(demo), "--out", str(tmp_path / "series.csv"))
-    assert result.exit_code == 0, result.output
+def test_trap_names_support_and_the_needs_meeting_automation(demo, tmp_path, cli):
+    result = cli("trap", "--workspace", str(demo), "--out", str(tmp_path / "series.csv"))
+    assert result.code == 0, result.output
     assert "Support: for" in result.output
     assert "Education:" not in result.output.split("Personal needs")[0]
     assert "got only an automated answer" in result.output
@@ -35,24 +28,24 @@ def test_trap_names_support_and_the_needs_meeting_automation(demo, tmp_path):
     assert set(series.columns) == {"week", "function", "measure", "kind", "value"}
 
 
-def test_trap_json_per_function(demo):
-    support = json.loads(run("trap", "-w", str(demo), "--json", "--function", "support").output)
+def test_trap_json_per_function(demo, cli):
+    support = json.loads(cli("trap", "-w", str(demo), "--json", "--function", "support").stdout)
     assert support["findings"] and all(f["function"] == "support" for f in support["findings"])
     assert {"automation_share"} <= {m["measure"] for m in support["findings"][0]["moves"]}
-    education = json.loads(run("trap", "-w", str(demo), "--json", "--function", "education",
-                               "--no-needs").output)
+    education = json.loads(cli("trap", "-w", str(demo), "--json", "--function", "education",
+                               "--no-needs").stdout)
     assert education["findings"] == [] and education["automation_alone"] is None
 
 
-def test_repair_prints_shares_and_writes_episodes(demo, tmp_path):
-    result = run("repair", "-w", str(demo), "--window-days", "14",
+def test_repair_prints_shares_and_writes_episodes(demo, tmp_path, cli):
+    result = cli("repair", "-w", str(demo), "--window-days", "14",
                  "--out", str(tmp_path / "episodes.parquet"))
-    assert result.exit_code == 0, result.output
+    assert result.code == 0, result.output
     assert "come back within 14 days" in result.output
     assert "enterprise" in result.output
     episodes = pl.read_parquet(tmp_path / "episodes.parquet")
     assert {"account_id", "outcome", "segment"} <= set(episodes.columns)
-    data = json.loads(run("repair", "-w", str(demo), "--json").output)
+    data = json.loads(cli("repair", "-w", str(demo), "--json").stdout)
     assert data["window_days"] == 30 and data["by_segment"] and data["episodes"]
 
 
@@ -65,19 +58,12 @@ def test_repair_prints_shares_and_writes_episodes(demo, tmp_path):
     ["repair", "--window-days", "0"],
     ["repair", "--as-of", "2026-13-01"],
 ])
-def test_bad_input_exits_2_with_a_message(demo, args, tmp_path):
-    from playbooks.cli import main
-
-    with pytest.raises(SystemExit) as exit_info:
-        main([*args, "--workspace", str(demo)])
-    assert exit_info.value.code == 2
+def test_bad_input_exits_2_with_a_message(demo, args, tmp_path, cli):
+    assert cli(*args, "--workspace", str(demo)).code == 2
 
 
-def test_missing_workspace_is_a_plain_error(tmp_path, capsys):
-    from playbooks.cli import main
-
-    with pytest.raises(SystemExit) as exit_info:
-        main(["repair", "--workspace", str(tmp_path / "nowhere")])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
+def test_missing_workspace_is_a_plain_error(tmp_path, cli):
+    done = cli("repair", "--workspace", str(tmp_path / "nowhere"))
+    assert done.code == 2
+    err = done.stderr
     assert "no activity table" in err and "Traceback" not in err

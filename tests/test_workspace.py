@@ -197,34 +197,30 @@ def test_demo_workspace_is_protected_unless_replaced(tmp_path):
     assert status.tables["accounts"].rows == 3
 
 
-def _cli(args: list[str]) -> int:
-    from playbooks.cli import main
-
-    with pytest.raises(SystemExit) as caught:
-        main(args)
-    return int(caught.value.code or 0)
-
-
-def test_cli_validate_exit_codes(tmp_path, workspace, capsys):
+def test_cli_validate_exit_codes(tmp_path, workspace, cli):
     good = _csv(tmp_path, "accounts.csv", ACCOUNTS)
     bad = _csv(tmp_path, "bad.csv", _replace_line(ACCOUNTS, 2, "90000", "lots"))
     empty = _csv(tmp_path, "empty.csv", "")
-    assert _cli(["validate", str(good), "--gx", "off"]) == 0
-    assert _cli(["validate", str(bad), "--contract", "accounts", "--gx", "off"]) == 1
-    assert "annual_value" in capsys.readouterr().out
-    assert _cli(["validate", str(empty), "--contract", "accounts"]) == 2
-    assert "empty" in capsys.readouterr().err
+    assert cli("validate", str(good), "--gx", "off").code == 0
+    done = cli("validate", str(bad), "--contract", "accounts", "--gx", "off")
+    assert done.code == 1
+    assert "annual_value" in done.stdout
+    done = cli("validate", str(empty), "--contract", "accounts")
+    assert done.code == 2
+    assert "empty" in done.stderr
 
 
-def test_cli_validate_json_and_import(tmp_path, capsys):
+def test_cli_validate_json_and_import(tmp_path, cli):
     import json
 
     good = _csv(tmp_path, "accounts.csv", ACCOUNTS)
-    assert _cli(["validate", str(good), "--json", "--gx", "off"]) == 0
-    assert json.loads(capsys.readouterr().out)["valid"] is True
-    assert _cli(["import", str(good), "--workspace", str(tmp_path / "ws")]) == 0
+    done = cli("validate", str(good), "--json", "--gx", "off")
+    assert done.code == 0
+    assert json.loads(done.stdout)["valid"] is True
+    assert cli("import", str(good), "--workspace", str(tmp_path / "ws")).code == 0
     assert (tmp_path / "ws" / "accounts.parquet").exists()
     bad = _csv(tmp_path, "activity.csv", _replace_line(ACTIVITY, 1, ",A1,", ",A77,"))
-    assert _cli(["import", str(bad), "--workspace", str(tmp_path / "ws")]) == 1
-    assert "A77" in capsys.readouterr().err
+    done = cli("import", str(bad), "--workspace", str(tmp_path / "ws"))
+    assert done.code == 1
+    assert "A77" in done.stderr
     assert isinstance(ImportRejected("x", []), PlaybooksError)
