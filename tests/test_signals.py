@@ -6,6 +6,7 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from frame_snapshot import assert_matches_snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -246,31 +247,10 @@ def _frozen_inputs():
     return accounts, _activity(rows)
 
 
-def _digest(frame: pl.DataFrame) -> str:
-    """A hash of every value (floats to 10 significant digits), stable across polars versions."""
-    import hashlib
-    import json
-
-    def canon(value):
-        if isinstance(value, float):
-            return format(value, ".10g")
-        if isinstance(value, (dt.date, dt.datetime)):
-            return value.isoformat()
-        if isinstance(value, list):
-            return [canon(v) for v in value]
-        return value
-
-    payload = [frame.columns, [str(t) for t in frame.dtypes],
-               [[canon(v) for v in row] for row in frame.iter_rows()]]
-    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:16]
-
-
-FROZEN = {"default": "70e405544c087c4e", "settings": "65f9983e3fb55a73", "gaps": "3051fc99a07e02f6"}
-
-
 @pytest.mark.parametrize("case", ["default", "settings", "gaps"])
 def test_output_is_frozen_on_a_mixed_table(case):
-    """Written by the engine before the speed work; every later change must reproduce it."""
+    """Every value as tests/snapshots/signals_CASE.json holds it: a refactor or speed-up must
+    reproduce it; only an intended change rewrites it (PLAYBOOKS_UPDATE_SNAPSHOTS=1)."""
     from playbooks.signals import SignalSettings
 
     accounts, activity = _frozen_inputs()
@@ -284,7 +264,7 @@ def test_output_is_frozen_on_a_mixed_table(case):
         frame = list_continuity_gaps(activity, as_of=dt.date(2026, 10, 1), weeks=40,
                                      gap_days=10)
     assert frame.height > 0
-    assert _digest(frame) == FROZEN[case]
+    assert_matches_snapshot(frame, f"signals_{case}")
 
 
 def test_the_lazy_plan_gives_the_same_table_as_compute_signals():
@@ -295,7 +275,7 @@ def test_the_lazy_plan_gives_the_same_table_as_compute_signals():
     lazy = build_signals(accounts.lazy(), activity.lazy(), as_of=dt.date(2026, 10, 1),
                          gap_days=7).collect()
     assert lazy.equals(eager)
-    assert _digest(lazy) == FROZEN["default"]
+    assert_matches_snapshot(lazy, "signals_default")
 
 
 def test_customer_rows_match_a_lowercase_comparison():
