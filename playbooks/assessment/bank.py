@@ -19,7 +19,8 @@ from typing import Any
 from pydantic import Field
 
 from playbooks.errors import InputError, KnowledgeError
-from playbooks.framework.model import Knowledge, default_overlays, load_knowledge, overlay_files
+from playbooks.framework.model import Knowledge, load_knowledge
+from playbooks.framework.overlays import default_overlays, overlay_files
 from playbooks.framework.parsing import (
     KNOWLEDGE_DIR,
     Record,
@@ -140,11 +141,6 @@ def load_question_bank(path: Path | str | None = None,
         return _load_default_bank(key)
     return _load_bank(Path(path) if path is not None else BANK_FILE,
                       knowledge or load_knowledge(overlays=list(key)), list(key))
-
-
-@lru_cache(maxsize=4)
-def _load_default_bank(overlays: tuple[str, ...]) -> QuestionBank:
-    return _load_bank(BANK_FILE, load_knowledge(overlays=list(overlays)), list(overlays))
 
 
 @lru_cache(maxsize=4)

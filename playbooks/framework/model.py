@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from playbooks import settings
 from playbooks.errors import KnowledgeError
+from playbooks.framework.overlays import apply_overlays, default_overlays
 from playbooks.framework.parsing import (
     KNOWLEDGE_DIR,
     Record,
@@ -223,21 +223,6 @@ REQUIRED_MODIFIERS = {
 }
 
 
-OVERLAY_ENV = settings.KNOWLEDGE_OVERLAY.name
-# Top-level keys an overlay may hold: key -> (knowledge file group, key inside that group).
-OVERLAY_KEYS = {
-    "needs": ("needs", "needs"),
-    "channels": ("channels", "channels"),
-    "fit": ("fit", "fit"),
-    "modifiers": ("modifiers", "modifiers"),
-    "functions": ("journey", "functions"),
-    "stages": ("journey", "stages"),
-    "metrics": ("metrics", "metrics"),
-    "anti_patterns": ("anti_patterns", "anti_patterns"),
-    "plays": ("plays", "plays"),
-}
-
-
 def load_knowledge(directory: Path | str | None = None,
                    overlays: Sequence[Path | str] | None = None) -> Knowledge:
     """Load and check the knowledge files in `directory` (the shipped ones by default),
@@ -257,146 +242,96 @@ def load_knowledge(directory: Path | str | None = None,
     return _load(Path(directory), [Path(p) for p in overlays])
 
 
-def default_overlays() -> list[str]:
-    """The overlay paths named in PLAYBOOKS_KNOWLEDGE_OVERLAY."""
-    return settings.knowledge_overlays()
-
-
-def overlay_files(overlays: Sequence[Path | str]) -> list[Path]:
-    """Every YAML file of the given overlays (files, or folders of them), in order."""
-    return [file for overlay in overlays for file in _overlay_files(Path(overlay))]
-
-
 @lru_cache(maxsize=4)
 def _load_default(overlays: tuple[str, ...]) -> Knowledge:
     return _load(KNOWLEDGE_DIR, [Path(p) for p in overlays])
 
 
-def _overlay_files(overlay: Path) -> list[Path]:
-    if overlay.is_dir():
-        return sorted([*overlay.glob("*.yaml"), *overlay.glob("*.yml")])
-    if not overlay.exists():
-        raise KnowledgeError(f"{overlay}: the knowledge overlay does not exist")
-    return [overlay]
-
-
-def _merge_overlay(raw: dict[str, Any], file: Path) -> set[str]:
-    """Lay one overlay file over the raw knowledge; return the file groups it touched."""
-    data = read_yaml(file)
-    if data is None:
-        return set()
-    if not isinstance(data, dict):
-        raise KnowledgeError(f"{file}: expected a mapping with any of the keys "
-                             f"{', '.join(OVERLAY_KEYS)}")
-    touched = set()
-    for key, value in data.items():
-        if key == "assessment":
-            continue  # the question bank's part, merged by playbooks.assessment.bank
-        if key not in OVERLAY_KEYS:
-            raise KnowledgeError(f"{file}: {key}: unknown key; an overlay may hold "
-                                 f"{', '.join(OVERLAY_KEYS)}, assessment")
-        group, inner = OVERLAY_KEYS[key]
-        touched.add(group)
-        target = raw[group].setdefault(inner, {} if key == "fit" else [])
-        if key == "fit":
-            if not isinstance(value, dict):
-                raise KnowledgeError(f"{file}: fit: expected a mapping of need to channel cells")
-            for need, row in value.items():
-                if not isinstance(row, dict):
-                    raise KnowledgeError(f"{file}: fit.{need}: expected a mapping of channel "
-                                         "to {level, rationale}")
-                for channel, cell in row.items():
-                    if not isinstance(cell, dict):
-                        raise KnowledgeError(f"{file}: fit.{need}.{channel}: expected a mapping "
-                                             "with level and rationale")
-                    merged = target.setdefault(need, {}).get(channel, {})
-                    target[need][channel] = {**merged, **cell}
-            continue
-        if not isinstance(value, list):
-            raise KnowledgeError(f"{file}: {key}: expected a list of records, each with an id")
-        index = {record.get("id"): i for i, record in enumerate(target)}
-        for i, record in enumerate(value):
-            if not isinstance(record, dict) or "id" not in record:
-                raise KnowledgeError(f"{file}: {key}[{i}]: each record needs an `id`")
-            if record["id"] in index:
-                target[index[record["id"]]] = {**target[index[record["id"]]], **record}
-            else:
-                index[record["id"]] = len(target)
-                target.append(dict(record))
-    return touched
-
-
 def _load(root: Path, overlays: Sequence[Path] = ()) -> Knowledge:
+    """Read the files, lay the overlays over them, validate each file, then check the ids
+    and the references between files."""
     if not root.is_dir():
         raise KnowledgeError(f"{root}: the knowledge folder does not exist")
     raw = {name: read_yaml(root / file) for name, (file, _) in FILES.items()}
-    touched: dict[str, list[Path]] = {name: [] for name in FILES}
-    for overlay in overlays:
-        for file in _overlay_files(Path(overlay)):
-            for group in _merge_overlay(raw, file):
-                touched[group].append(file)
-    # A problem in one file can come from an overlay of a file it refers to (a new channel
-    # with no fit cells, say), so messages name the overlays of both.
-    path: dict[str, Any] = {}
+    touched = apply_overlays(raw, overlays)
+    shown = _shown_sources(root, touched)
+    parsed: dict[str, Any] = {name: parse_data(raw[name], model, shown[name])  # type: ignore[arg-type]
+                              for name, (_, model) in FILES.items()}
+    _check_unique(parsed, shown)
+    _check_references(parsed, shown)
+    return _knowledge(parsed, root)
+
+
+def _shown_sources(root: Path, touched: dict[str, list[Path]]) -> dict[str, str]:
+    """Name each file group in messages as its file plus the overlays that bear on it.
+
+    A problem in one file can come from an overlay of a file it refers to (a new channel
+    with no fit cells, say), so messages name the overlays of both.
+    """
+    shown = {}
     for name, (file_name, _) in FILES.items():
         related = [f for group in (name, *REFERS_TO.get(name, ())) for f in touched[group]]
-        path[name] = " + ".join([str(root / file_name), *dict.fromkeys(map(str, related))])
-    parsed: dict[str, Any] = {name: parse_data(raw[name], model, path[name])  # type: ignore[arg-type]
-                              for name, (_, model) in FILES.items()}
+        shown[name] = " + ".join([str(root / file_name), *dict.fromkeys(map(str, related))])
+    return shown
 
-    needs: NeedsFile = parsed["needs"]
-    channels: ChannelsFile = parsed["channels"]
-    fit: FitFile = parsed["fit"]
-    modifiers: ModifiersFile = parsed["modifiers"]
+
+def _check_unique(parsed: dict[str, Any], shown: dict[str, str]) -> None:
+    """Refuse two records with one id in any list of the knowledge."""
+    for group, key, records in (
+        ("needs", "needs", parsed["needs"].needs),
+        ("channels", "channels", parsed["channels"].channels),
+        ("modifiers", "modifiers", parsed["modifiers"].modifiers),
+        ("journey", "functions", parsed["journey"].functions),
+        ("journey", "stages", parsed["journey"].stages),
+        ("metrics", "metrics", parsed["metrics"].metrics),
+        ("anti_patterns", "anti_patterns", parsed["anti_patterns"].anti_patterns),
+        ("plays", "plays", parsed["plays"].plays),
+    ):
+        check_unique_ids(shown[group], key, records)
+
+
+def _check_references(parsed: dict[str, Any], shown: dict[str, str]) -> None:
+    """Refuse a reference from one file to an id another file does not define."""
     journey: JourneyFile = parsed["journey"]
-    metrics: MetricsFile = parsed["metrics"]
-    anti: AntiPatternsFile = parsed["anti_patterns"]
-    plays: PlaysFile = parsed["plays"]
-
-    check_unique_ids(path["needs"], "needs", needs.needs)
-    check_unique_ids(path["channels"], "channels", channels.channels)
-    check_unique_ids(path["modifiers"], "modifiers", modifiers.modifiers)
-    check_unique_ids(path["journey"], "functions", journey.functions)
-    check_unique_ids(path["journey"], "stages", journey.stages)
-    check_unique_ids(path["metrics"], "metrics", metrics.metrics)
-    check_unique_ids(path["anti_patterns"], "anti_patterns", anti.anti_patterns)
-    check_unique_ids(path["plays"], "plays", plays.plays)
-
-    need_ids = [n.id for n in needs.needs]
-    channel_ids = [c.id for c in channels.channels]
+    need_ids = [n.id for n in parsed["needs"].needs]
+    channel_ids = [c.id for c in parsed["channels"].channels]
     function_ids = [f.id for f in journey.functions]
-    play_ids = [p.id for p in plays.plays]
-
-    _check_fit(path["fit"], fit, need_ids, channel_ids)
-    _check_modifiers(path["modifiers"], modifiers, channel_ids)
+    play_ids = [p.id for p in parsed["plays"].plays]
+    _check_fit(shown["fit"], parsed["fit"], need_ids, channel_ids)
+    _check_modifiers(shown["modifiers"], parsed["modifiers"], channel_ids)
     for i, stage in enumerate(journey.stages):
         for j, owner in enumerate(stage.owners):
-            check_reference(path["journey"], f"stages[{i}].owners[{j}]", owner, function_ids,
+            check_reference(shown["journey"], f"stages[{i}].owners[{j}]", owner, function_ids,
                             "function")
         for j, channel in enumerate(stage.typical_channels):
-            check_reference(path["journey"], f"stages[{i}].typical_channels[{j}]", channel,
+            check_reference(shown["journey"], f"stages[{i}].typical_channels[{j}]", channel,
                             channel_ids, "channel")
-    for i, item in enumerate(anti.anti_patterns):
-        check_reference(path["anti_patterns"], f"anti_patterns[{i}].play", item.play, play_ids,
+    for i, item in enumerate(parsed["anti_patterns"].anti_patterns):
+        check_reference(shown["anti_patterns"], f"anti_patterns[{i}].play", item.play, play_ids,
                         "play")
-    for i, play in enumerate(plays.plays):
+    for i, play in enumerate(parsed["plays"].plays):
         for j, function in enumerate(play.functions):
-            check_reference(path["plays"], f"plays[{i}].functions[{j}]", function, function_ids,
+            check_reference(shown["plays"], f"plays[{i}].functions[{j}]", function, function_ids,
                             "function")
 
+
+def _knowledge(parsed: dict[str, Any], root: Path) -> Knowledge:
+    """Key every list of the checked files by id, in file order."""
+    fit: FitFile = parsed["fit"]
+    journey: JourneyFile = parsed["journey"]
     return Knowledge(
-        needs={n.id: n for n in needs.needs},
-        channels={c.id: c for c in channels.channels},
+        needs={n.id: n for n in parsed["needs"].needs},
+        channels={c.id: c for c in parsed["channels"].channels},
         fit=fit.fit,
         levels=fit.levels,
         thresholds=fit.thresholds,
         stage_bonus=fit.stage_bonus,
-        modifiers={m.id: m for m in modifiers.modifiers},
+        modifiers={m.id: m for m in parsed["modifiers"].modifiers},
         functions={f.id: f for f in journey.functions},
         stages={s.id: s for s in journey.stages},
-        metrics={m.id: m for m in metrics.metrics},
-        anti_patterns={a.id: a for a in anti.anti_patterns},
-        plays={p.id: p for p in plays.plays},
+        metrics={m.id: m for m in parsed["metrics"].metrics},
+        anti_patterns={a.id: a for a in parsed["anti_patterns"].anti_patterns},
+        plays={p.id: p for p in parsed["plays"].plays},
         source=root,
     )
 
