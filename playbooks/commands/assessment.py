@@ -109,187 +109,220 @@ def register(app: typer.Typer) -> None:
     """Add the `assessment` and `actions` command groups."""
     assessment = typer.Typer(help="Run the self-assessment and keep it per team and quarter.",
                              no_args_is_help=True)
+    assessment.command("new")(assessment_new)
+    assessment.command("answer")(assessment_answer)
+    assessment.command("finalise")(assessment_finalise)
+    assessment.command("show")(assessment_show)
+    assessment.command("list")(assessment_list)
+    assessment.command("export")(assessment_export)
+    assessment.command("import")(assessment_import)
+    assessment.command("docs")(assessment_docs)
+    app.add_typer(assessment, name="assessment")
     actions = typer.Typer(help="The plan: action items with an owner and a due quarter.",
                           no_args_is_help=True)
-    app.add_typer(assessment, name="assessment")
+    actions.command("list")(actions_list)
+    actions.command("add")(actions_add)
+    actions.command("done")(actions_done)
     app.add_typer(actions, name="actions")
 
-    @assessment.command("new")
-    def new(team: str = typer.Option(..., help="Team name."),
-            quarter: str = typer.Option(..., help="Quarter, like 2026Q4."),
-            by: str = typer.Option("", help=BY_HELP),
-            database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
-        """Start a draft assessment for a team and quarter."""
-        with _open(database_url) as store:
-            record = store.new_assessment(team, quarter, by=by)
-            typer.echo(f"Started assessment {record.id} for {record.team}, {record.quarter} "
-                       f"({len(store.bank.statement_dimension)} statements to answer).")
 
-    @assessment.command("answer")
-    def answer(assessment_id: int = typer.Argument(..., help="Assessment id."),
-               statement: str = typer.Argument(..., help="Statement id."),
-               level: int = typer.Argument(..., help="Your answer on the scale 1 to 4."),
-               expected_version: int | None = typer.Option(
-                   None, help="The version you read; the save is refused if it moved on."),
-               note: str | None = typer.Option(None, help="A note kept with the answer."),
-               by: str = typer.Option("", help=BY_HELP),
-               database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
-        """Save one answer (committed at once)."""
-        with _open(database_url) as store:
-            if expected_version is None:
-                expected_version = store.get_assessment(assessment_id).version
-            record = store.save_answer(assessment_id, statement, level,
-                                       expected_version=expected_version, by=by, note=note)
-            typer.echo(f"Saved {statement} = {level}; assessment {record.id} is at version "
-                       f"{record.version}.")
+def assessment_new(
+    team: str = typer.Option(..., help="Team name."),
+    quarter: str = typer.Option(..., help="Quarter, like 2026Q4."),
+    by: str = typer.Option("", help=BY_HELP),
+    database_url: str | None = typer.Option(None, help=DB_HELP),
+) -> None:
+    """Start a draft assessment for a team and quarter."""
+    with _open(database_url) as store:
+        record = store.new_assessment(team, quarter, by=by)
+        typer.echo(f"Started assessment {record.id} for {record.team}, {record.quarter} "
+                   f"({len(store.bank.statement_dimension)} statements to answer).")
 
-    @assessment.command("finalise")
-    def finalise(assessment_id: int = typer.Argument(..., help="Assessment id."),
-                 expected_version: int | None = typer.Option(
-                     None, help="The version you read; refused if it moved on."),
-                 by: str = typer.Option("", help=BY_HELP),
-                 database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
-        """Mark an assessment final: it keeps its answers and takes no new ones."""
-        with _open(database_url) as store:
-            if expected_version is None:
-                expected_version = store.get_assessment(assessment_id).version
-            record = store.finalise_assessment(assessment_id, expected_version=expected_version,
-                                               by=by)
-            typer.echo(f"Assessment {record.id} ({record.team}, {record.quarter}) is final, "
-                       f"with {len(record.answers)} answers.")
 
-    @assessment.command("show")
-    def show(assessment_id: int | None = typer.Argument(None, help="Assessment id."),
-             team: str | None = typer.Option(None, help="Team name (with --quarter)."),
-             quarter: str | None = typer.Option(None, help="Quarter, like 2026Q4."),
-             compare: bool = typer.Option(True, help="Compare with the team's previous one."),
-             signals: SignalsOption = None,
-             themes: ThemesOption = None,
-             as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
-             database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
-        """Show levels, gaps, plays to run first, and what moved since last time."""
-        from playbooks.assessment.scoring import compare_assessments, score_assessment
+def assessment_answer(
+    assessment_id: int = typer.Argument(..., help="Assessment id."),
+    statement: str = typer.Argument(..., help="Statement id."),
+    level: int = typer.Argument(..., help="Your answer on the scale 1 to 4."),
+    expected_version: int | None = typer.Option(
+        None, help="The version you read; the save is refused if it moved on."),
+    note: str | None = typer.Option(None, help="A note kept with the answer."),
+    by: str = typer.Option("", help=BY_HELP),
+    database_url: str | None = typer.Option(None, help=DB_HELP),
+) -> None:
+    """Save one answer (committed at once)."""
+    with _open(database_url) as store:
+        if expected_version is None:
+            expected_version = store.get_assessment(assessment_id).version
+        record = store.save_answer(assessment_id, statement, level,
+                                   expected_version=expected_version, by=by, note=note)
+        typer.echo(f"Saved {statement} = {level}; assessment {record.id} is at version "
+                   f"{record.version}.")
 
-        with _open(database_url) as store:
-            record = _pick(store, assessment_id, team, quarter)
-            result = score_assessment(record.levels, store.bank)
-            comparison = earlier = None
-            previous = store.previous_assessment(record) if compare else None
-            if previous is not None:
-                earlier = previous.quarter
-                comparison = compare_assessments(
-                    result, score_assessment(_fitting(previous.levels, store), store.bank))
-            evidence = None
-            if signals is not None or themes is not None:
-                from playbooks.assessment.evidence import gather_evidence
 
-                evidence = gather_evidence(result, _read_frame(signals), _read_frame(themes),
-                                           store.bank)
-            if as_json:
-                typer.echo(_result_json(record, result, comparison, earlier, evidence))
-            else:
-                typer.echo(format_result(record, result, comparison, earlier, evidence))
+def assessment_finalise(
+    assessment_id: int = typer.Argument(..., help="Assessment id."),
+    expected_version: int | None = typer.Option(
+        None, help="The version you read; refused if it moved on."),
+    by: str = typer.Option("", help=BY_HELP),
+    database_url: str | None = typer.Option(None, help=DB_HELP),
+) -> None:
+    """Mark an assessment final: it keeps its answers and takes no new ones."""
+    with _open(database_url) as store:
+        if expected_version is None:
+            expected_version = store.get_assessment(assessment_id).version
+        record = store.finalise_assessment(assessment_id, expected_version=expected_version,
+                                           by=by)
+        typer.echo(f"Assessment {record.id} ({record.team}, {record.quarter}) is final, "
+                   f"with {len(record.answers)} answers.")
 
-    @assessment.command("list")
-    def list_(team: str | None = typer.Option(None, help="Only this team."),
-              database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
-        """List saved assessments."""
-        with _open(database_url) as store:
-            records = store.list_assessments(team)
-            total = len(store.bank.statement_dimension)
-        if not records:
-            typer.echo("No assessments yet; start one with `playbooks assessment new`.")
-        for r in records:
-            typer.echo(f"{r.id:>4}  {r.team}  {r.quarter}  {r.status:<5}  "
-                       f"{len(r.answers)}/{total} answered  v{r.version}  "
-                       f"updated {r.updated_at:%Y-%m-%d %H:%M} {r.updated_by}".rstrip())
 
-    @assessment.command("export")
-    def export(assessment_id: int | None = typer.Argument(None, help="Assessment id."),
-               team: str | None = typer.Option(None, help="Team name (with --quarter)."),
-               quarter: str | None = typer.Option(None, help="Quarter, like 2026Q4."),
-               fmt: str = typer.Option("json", "--format", help="json or csv."),
-               output: OutputOption = None,
-               database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
-        """Export an assessment as JSON or CSV."""
-        from playbooks.store.exchange import export_assessment
+def assessment_show(
+    assessment_id: int | None = typer.Argument(None, help="Assessment id."),
+    team: str | None = typer.Option(None, help="Team name (with --quarter)."),
+    quarter: str | None = typer.Option(None, help="Quarter, like 2026Q4."),
+    compare: bool = typer.Option(True, help="Compare with the team's previous one."),
+    signals: SignalsOption = None,
+    themes: ThemesOption = None,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+    database_url: str | None = typer.Option(None, help=DB_HELP),
+) -> None:
+    """Show levels, gaps, plays to run first, and what moved since last time."""
+    from playbooks.assessment.scoring import score_assessment
 
-        with _open(database_url) as store:
-            text = export_assessment(_pick(store, assessment_id, team, quarter), store.bank,
-                                     fmt.lower())
-        if output is None:
-            typer.echo(text, nl=False)
+    with _open(database_url) as store:
+        record = _pick(store, assessment_id, team, quarter)
+        result = score_assessment(record.levels, store.bank)
+        comparison = earlier = None
+        previous = store.previous_assessment(record) if compare else None
+        if previous is not None:
+            earlier, comparison = previous.quarter, _compare(result, previous, store)
+        evidence = None
+        if signals is not None or themes is not None:
+            from playbooks.assessment.evidence import gather_evidence
+
+            evidence = gather_evidence(result, _read_frame(signals), _read_frame(themes),
+                                       store.bank)
+        if as_json:
+            typer.echo(_result_json(record, result, comparison, earlier, evidence))
         else:
-            output.write_text(text, encoding="utf-8")
-            typer.echo(f"Wrote {output}")
-
-    @assessment.command("import")
-    def import_(path: Annotated[Path, typer.Argument(help="A JSON or CSV export.")],
-                fmt: str | None = typer.Option(None, "--format", help="json or csv."),
-                by: str = typer.Option("", help=BY_HELP),
-                database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
-        """Import an exported assessment as a new one (all or nothing)."""
-        from playbooks.store.exchange import import_assessment
-
-        with _open(database_url) as store:
-            record = import_assessment(store, path, fmt.lower() if fmt else None, by=by)
-        typer.echo(f"Imported assessment {record.id} for {record.team}, {record.quarter} "
-                   f"({len(record.answers)} answers).")
-
-    @assessment.command("docs")
-    def docs(output: OutputOption = None) -> None:
-        """Write the question bank reference page (docs/assessment.md)."""
-        from playbooks.assessment.reference import render_question_bank_markdown
-
-        text = render_question_bank_markdown()
-        if output is None:
-            typer.echo(text, nl=False)
-        else:
-            output.write_text(text, encoding="utf-8")
-            typer.echo(f"Wrote {output}")
-
-    @actions.command("list")
-    def actions_list(team: str | None = typer.Option(None, help="Only this team."),
-                     status: str = typer.Option("open", help="open, done or all."),
-                     database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
-        """List action items."""
-        if status not in ("open", "done", "all"):
-            raise InputError(f"--status {status!r} is not one of open, done, all")
-        with _open(database_url) as store:
-            items = store.list_actions(team, None if status == "all" else status)
-        if not items:
-            typer.echo("No action items.")
-        for a in items:
-            link = a.dimension_id or a.finding_id or "-"
-            typer.echo(f"{a.id:>4}  [{'x' if a.status == 'done' else ' '}]  {a.due_quarter}  "
-                       f"{a.team}  {a.owner}  {a.title}  ({link})")
-
-    @actions.command("add")
-    def actions_add(team: str = typer.Option(..., help="Team name."),
-                    title: str = typer.Option(..., help="What will be done."),
-                    owner: str = typer.Option(..., help="Who does it."),
-                    due: str = typer.Option(..., help="Due quarter, like 2027Q1."),
-                    dimension: str | None = typer.Option(None, help="Assessment dimension id."),
-                    finding: str | None = typer.Option(None, help="Journey finding id."),
-                    database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
-        """Add an action item to the plan."""
-        with _open(database_url) as store:
-            item = store.add_action(team, title, owner=owner, due_quarter=due,
-                                    dimension=dimension, finding=finding)
-        typer.echo(f"Added action {item.id}: {item.title} ({item.owner}, due {item.due_quarter})")
-
-    @actions.command("done")
-    def actions_done(action_id: int = typer.Argument(..., help="Action item id."),
-                     database_url: str | None = typer.Option(None, help=DB_HELP)) -> None:
-        """Mark an action item done."""
-        with _open(database_url) as store:
-            item = store.complete_action(action_id)
-        typer.echo(f"Done: {item.title}")
+            typer.echo(format_result(record, result, comparison, earlier, evidence))
 
 
-def _fitting(levels: dict[str, int], store: Store) -> dict[str, int]:
-    """Keep only answers the current bank knows (an older quarter may use an older bank)."""
-    return {sid: lv for sid, lv in levels.items() if not store.bank.answer_problems(sid, lv)}
+def assessment_list(
+    team: str | None = typer.Option(None, help="Only this team."),
+    database_url: str | None = typer.Option(None, help=DB_HELP),
+) -> None:
+    """List saved assessments."""
+    with _open(database_url) as store:
+        records = store.list_assessments(team)
+        total = len(store.bank.statement_dimension)
+    if not records:
+        typer.echo("No assessments yet; start one with `playbooks assessment new`.")
+    for r in records:
+        typer.echo(f"{r.id:>4}  {r.team}  {r.quarter}  {r.status:<5}  "
+                   f"{len(r.answers)}/{total} answered  v{r.version}  "
+                   f"updated {r.updated_at:%Y-%m-%d %H:%M} {r.updated_by}".rstrip())
+
+
+def assessment_export(
+    assessment_id: int | None = typer.Argument(None, help="Assessment id."),
+    team: str | None = typer.Option(None, help="Team name (with --quarter)."),
+    quarter: str | None = typer.Option(None, help="Quarter, like 2026Q4."),
+    fmt: str = typer.Option("json", "--format", help="json or csv."),
+    output: OutputOption = None,
+    database_url: str | None = typer.Option(None, help=DB_HELP),
+) -> None:
+    """Export an assessment as JSON or CSV."""
+    from playbooks.store.exchange import export_assessment
+
+    with _open(database_url) as store:
+        text = export_assessment(_pick(store, assessment_id, team, quarter), store.bank,
+                                 fmt.lower())
+    _print_or_write(text, output)
+
+
+def assessment_import(
+    path: Annotated[Path, typer.Argument(help="A JSON or CSV export.")],
+    fmt: str | None = typer.Option(None, "--format", help="json or csv."),
+    by: str = typer.Option("", help=BY_HELP),
+    database_url: str | None = typer.Option(None, help=DB_HELP),
+) -> None:
+    """Import an exported assessment as a new one (all or nothing)."""
+    from playbooks.store.exchange import import_assessment
+
+    with _open(database_url) as store:
+        record = import_assessment(store, path, fmt.lower() if fmt else None, by=by)
+    typer.echo(f"Imported assessment {record.id} for {record.team}, {record.quarter} "
+               f"({len(record.answers)} answers).")
+
+
+def assessment_docs(output: OutputOption = None) -> None:
+    """Write the question bank reference page (docs/assessment.md)."""
+    from playbooks.assessment.reference import render_question_bank_markdown
+
+    _print_or_write(render_question_bank_markdown(), output)
+
+
+def actions_list(
+    team: str | None = typer.Option(None, help="Only this team."),
+    status: str = typer.Option("open", help="open, done or all."),
+    database_url: str | None = typer.Option(None, help=DB_HELP),
+) -> None:
+    """List action items."""
+    if status not in ("open", "done", "all"):
+        raise InputError(f"--status {status!r} is not one of open, done, all")
+    with _open(database_url) as store:
+        items = store.list_actions(team, None if status == "all" else status)
+    if not items:
+        typer.echo("No action items.")
+    for a in items:
+        link = a.dimension_id or a.finding_id or "-"
+        typer.echo(f"{a.id:>4}  [{'x' if a.status == 'done' else ' '}]  {a.due_quarter}  "
+                   f"{a.team}  {a.owner}  {a.title}  ({link})")
+
+
+def actions_add(
+    team: str = typer.Option(..., help="Team name."),
+    title: str = typer.Option(..., help="What will be done."),
+    owner: str = typer.Option(..., help="Who does it."),
+    due: str = typer.Option(..., help="Due quarter, like 2027Q1."),
+    dimension: str | None = typer.Option(None, help="Assessment dimension id."),
+    finding: str | None = typer.Option(None, help="Journey finding id."),
+    database_url: str | None = typer.Option(None, help=DB_HELP),
+) -> None:
+    """Add an action item to the plan."""
+    with _open(database_url) as store:
+        item = store.add_action(team, title, owner=owner, due_quarter=due,
+                                dimension=dimension, finding=finding)
+    typer.echo(f"Added action {item.id}: {item.title} ({item.owner}, due {item.due_quarter})")
+
+
+def actions_done(
+    action_id: int = typer.Argument(..., help="Action item id."),
+    database_url: str | None = typer.Option(None, help=DB_HELP),
+) -> None:
+    """Mark an action item done."""
+    with _open(database_url) as store:
+        item = store.complete_action(action_id)
+    typer.echo(f"Done: {item.title}")
+
+
+def _print_or_write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote {output}")
+
+
+def _compare(result: AssessmentResult, previous: AssessmentRecord, store: Store) -> Comparison:
+    """Compare with an earlier quarter, scoring only the answers the current bank knows (an
+    older quarter may use an older bank)."""
+    from playbooks.assessment.scoring import compare_assessments, score_assessment
+
+    levels = {sid: lv for sid, lv in previous.levels.items()
+              if not store.bank.answer_problems(sid, lv)}
+    return compare_assessments(result, score_assessment(levels, store.bank))
 
 
 def _result_json(record: AssessmentRecord, result: AssessmentResult,

@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -26,51 +27,69 @@ def read_question_file(path: Path, column: str):
 
 def register(app: typer.Typer) -> None:
     """Add `classify` to the command line."""
+    app.command("classify")(classify_command)
 
-    @app.command("classify")
-    def classify_command(
-        file: Path | None = typer.Argument(None, help="A CSV file with one question per row."),
-        text: str | None = typer.Option(None, "--text", help="Classify this one question."),
-        column: str | None = typer.Option(None, help="The CSV column holding the question."),
-        out: Path | None = typer.Option(None, help="Write the CSV with `need` and `confidence` "
-                                        "columns added here."),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON (with --text)."),
-    ) -> None:
-        """Tell which need is behind a customer question: information, judgment, reassurance,
-        proof or peer experience (or unknown), with a confidence and the cues."""
-        import polars as pl
 
-        from playbooks.questions.classify import classify_questions
+def classify_command(
+    file: Path | None = typer.Argument(None, help="A CSV file with one question per row."),
+    text: str | None = typer.Option(None, "--text", help="Classify this one question."),
+    column: str | None = typer.Option(None, help="The CSV column holding the question."),
+    out: Path | None = typer.Option(None, help="Write the CSV with `need` and `confidence` "
+                                    "columns added here."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (with --text)."),
+) -> None:
+    """Tell which need is behind a customer question: information, judgment, reassurance,
+    proof or peer experience (or unknown), with a confidence and the cues."""
+    if (text is None) == (file is None):
+        raise typer.BadParameter("give either --text or a FILE", param_hint="'FILE'")
+    if text is not None:
+        classify_one(text, as_json)
+        return
+    assert file is not None
+    if column is None or out is None:
+        raise typer.BadParameter("with a FILE, give --column and --out",
+                                 param_hint="'--column'")
+    classify_file(file, column, out)
 
-        if (text is None) == (file is None):
-            raise typer.BadParameter("give either --text or a FILE", param_hint="'FILE'")
-        if text is not None:
-            result = classify_questions([text])[0]
-            if as_json:
-                typer.echo(json.dumps(result.to_dict()))
-            else:
-                typer.echo(f"need: {result.need} (confidence {result.confidence:.2f})")
-                typer.echo("cues: " + (", ".join(result.cues) or "none"))
-            return
-        assert file is not None
-        if column is None or out is None:
-            raise typer.BadParameter("with a FILE, give --column and --out",
-                                     param_hint="'--column'")
-        frame = read_question_file(file, column)
-        results = classify_questions(frame.get_column(column).to_list())
-        frame = frame.with_columns(
-            pl.Series("need", [r.need for r in results], dtype=pl.String),
-            pl.Series("confidence", [r.confidence for r in results], dtype=pl.Float64),
-        )
-        out.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-        os.close(handle)
-        try:
-            frame.write_csv(temporary)
-            os.replace(temporary, out)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-        counts = frame.get_column("need").value_counts(sort=True)
-        summary = ", ".join(f"{row['need']} {row['count']}" for row in counts.iter_rows(named=True))
-        typer.echo(f"Wrote {out}: {frame.height} questions ({summary})")
+
+def classify_one(text: str, as_json: bool) -> None:
+    """Print the need behind one question, its confidence and cues (or one JSON object)."""
+    from playbooks.questions.classify import classify_questions
+
+    result = classify_questions([text])[0]
+    if as_json:
+        typer.echo(json.dumps(result.to_dict()))
+    else:
+        typer.echo(f"need: {result.need} (confidence {result.confidence:.2f})")
+        typer.echo("cues: " + (", ".join(result.cues) or "none"))
+
+
+def classify_file(file: Path, column: str, out: Path) -> None:
+    """Write the question file to `out` with `need` and `confidence` added; print a summary."""
+    import polars as pl
+
+    from playbooks.questions.classify import classify_questions
+
+    frame = read_question_file(file, column)
+    results = classify_questions(frame.get_column(column).to_list())
+    frame = frame.with_columns(
+        pl.Series("need", [r.need for r in results], dtype=pl.String),
+        pl.Series("confidence", [r.confidence for r in results], dtype=pl.Float64),
+    )
+    _write_csv_atomically(frame, out)
+    counts = frame.get_column("need").value_counts(sort=True)
+    summary = ", ".join(f"{row['need']} {row['count']}" for row in counts.iter_rows(named=True))
+    typer.echo(f"Wrote {out}: {frame.height} questions ({summary})")
+
+
+def _write_csv_atomically(frame: Any, out: Path) -> None:
+    """Write a CSV beside `out`, then move it into place, so a failure leaves no half file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        frame.write_csv(temporary)
+        os.replace(temporary, out)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
