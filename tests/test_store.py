@@ -17,8 +17,8 @@ from playbooks.assessment.bank import load_question_bank
 from playbooks.errors import InputError
 from playbooks.store import NotFoundError, StaleVersionError, Store, resolve_database_url
 from playbooks.store.exchange import export_assessment, import_assessment
+from playbooks.store.migrate import downgrade_schema, upgrade_schema
 from playbooks.store.models import Base
-from playbooks.store.store import downgrade_schema, upgrade_schema
 
 BANK = load_question_bank()
 STATEMENTS = list(BANK.statement_dimension)

@@ -4,6 +4,7 @@ SQLite in the workspace by default, any PostgreSQL server by URL; the schema is 
 Alembic migrations in `migrations/`, applied when a `Store` opens.
 """
 
+from playbooks.store.migrate import downgrade_schema, upgrade_schema
 from playbooks.store.records import (
     ActionItemRecord,
     AnswerRecord,
@@ -15,7 +16,7 @@ from playbooks.store.records import (
     TeamRecord,
 )
 from playbooks.store.settings import resolve_database_url, workspace_dir
-from playbooks.store.store import Store, answers_from_levels, downgrade_schema, upgrade_schema
+from playbooks.store.store import Store, answers_from_levels
 
 __all__ = [
     "ActionItemRecord",

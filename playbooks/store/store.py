@@ -8,20 +8,18 @@ an older version is refused with `StaleVersionError`, and the newer data stays a
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select, text, update
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from playbooks.assessment.bank import QuestionBank, load_question_bank
 from playbooks.assessment.quarters import parse_quarter
 from playbooks.errors import InputError
+from playbooks.store.migrate import make_engine, upgrade_schema
 from playbooks.store.models import ActionItem, Answer, Assessment, JourneyMap, Team, utcnow
 from playbooks.store.records import (
     ActionItemRecord,
@@ -35,59 +33,8 @@ from playbooks.store.records import (
 )
 from playbooks.store.settings import resolve_database_url, safe_url
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-_MIGRATION_LOCK = threading.Lock()
-_ADVISORY_LOCK_KEY = 7_260_517_001  # any fixed number: "playbooks store migrations"
 STATUSES = ("draft", "final")
 ACTION_STATUSES = ("open", "done")
-
-
-# --- opening and migrating ----------------------------------------------------------------------
-
-
-def upgrade_schema(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema up to `revision` with the packaged Alembic migrations."""
-    _run_alembic(engine, "upgrade", revision)
-
-
-def downgrade_schema(engine: Engine, revision: str = "base") -> None:
-    """Take the schema back down to `revision` (`base` drops every table of the store)."""
-    _run_alembic(engine, "downgrade", revision)
-
-
-def _run_alembic(engine: Engine, action: str, revision: str) -> None:
-    """Run one Alembic command. Alembic keeps its context in module globals, so one command
-    runs at a time per process; on PostgreSQL an advisory lock also keeps two processes
-    from migrating the same database at once."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with _MIGRATION_LOCK, engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("select pg_advisory_xact_lock(:key)"),
-                               {"key": _ADVISORY_LOCK_KEY})
-        config.attributes["connection"] = connection
-        getattr(command, action)(config, revision)
-
-
-def _make_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)
 
 
 class Store:
@@ -103,7 +50,7 @@ class Store:
                  migrate: bool = True) -> None:
         self.url = resolve_database_url(url)
         self.bank = bank or load_question_bank()
-        self.engine = _make_engine(self.url)
+        self.engine = make_engine(self.url)
         if migrate:
             with self._guard():
                 upgrade_schema(self.engine)
