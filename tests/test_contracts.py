@@ -8,13 +8,13 @@ import pytest
 
 from playbooks.data.contracts import (
     ContractError,
-    compile_suite,
     contract_rules,
     load_contract,
     load_contracts,
     parse_contract,
     render_contracts_markdown,
 )
+from playbooks.data.gx import compile_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = ["marketing", "sales", "customer_success", "support", "product", "education",

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from playbooks.data.contracts import Contract, Field
+from playbooks.data.contract_model import Contract, Field
 from playbooks.errors import InputError
 
 TYPEFAIL = "__typefail__"

@@ -1,26 +1,97 @@
-"""Run a contract's compiled great-expectations suite and compare it with the polars rules.
+"""The great-expectations side of the contracts: the compiled suite, and the cross-check.
 
 great-expectations is the reference engine behind the contracts; the polars rules in
-`playbooks.data.validation` are what makes 30 million rows take seconds. This module runs the
-compiled suite on a frame (by default a sample, in a background thread) and lists every rule
-where the two engines count a different number of failing rows.
+`playbooks.data.validation` are what makes 30 million rows take seconds. This module compiles
+a contract into a great-expectations 1.x suite (each check unit gives its expectations), runs
+it on a frame (by default a sample, in a background thread) and lists every rule where the
+two engines count a different number of failing rows.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import threading
 import uuid
 from typing import Any
 
 import polars as pl
 
-from playbooks.data.contracts import Contract, Rule, contract_rules
-from playbooks.data.validation import _Tally, _tally_chunk
+from playbooks.data.checks import CheckContext, SuiteContext, check_for, referenced_column
+from playbooks.data.contract_model import Contract, Rule
+from playbooks.data.tally import Tally, tally_chunk
+
+_CONTEXT: list[Any] = []
+_CONTEXT_LOCK = threading.Lock()
+_GX_LOCK = threading.Lock()
 
 
-class _GxCheck(threading.Thread):
+def gx_context() -> Any:
+    """Return the process's ephemeral great-expectations context (progress bars, analytics off).
+
+    great-expectations is imported here, on first use, because importing it takes seconds.
+    """
+    with _CONTEXT_LOCK:
+        if not _CONTEXT:
+            _CONTEXT.append(_new_gx_context())
+    return _CONTEXT[0]
+
+
+def _new_gx_context() -> Any:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False,
+                                                         metric_calculations=False)
+    return context
+
+
+def warm_gx() -> None:
+    """Import great-expectations and build its context now (in a thread beside the first read)."""
+    with contextlib.suppress(Exception):  # a real failure is reported by the check itself
+        gx_context()
+
+
+def compile_suite(contract: Contract, *, columns: list[str] | None = None,
+                  related: dict[str, list[Any]] | None = None,
+                  now: dt.datetime | None = None, name: str | None = None) -> Any:
+    """Compile a contract into a great-expectations 1.x `ExpectationSuite`.
+
+    Args:
+        columns: the columns the data actually has; rules on absent columns are left out
+            (the `columns_present` rule reports them). Defaults to every contract column.
+        related: the known values of referenced columns, e.g. {"accounts.account_id": [...]};
+            reference rules without them are left out.
+        now: the moment "not in the future" is measured against (default: now, UTC).
+
+    Each expectation carries `meta={"rule_id": ...}` naming the contract rule it checks. The
+    `type` rules have no expectation: type conversion happens before the data reaches
+    great-expectations (see `playbooks.data.conform`).
+    """
+    gx_context()
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    present = set(columns if columns is not None else contract.column_names)
+    context = SuiteContext(contract, related or {}, now or _utc_now(), gxe)
+    suite = gx.ExpectationSuite(name=name or f"{contract.name}-{contract.version}")
+    for rule in contract.rules:
+        unit = check_for(rule)
+        if not unit.applies(rule, present):
+            continue
+        for expectation in unit.expectations(rule, context, {"rule_id": rule.id}):
+            suite.add_expectation(expectation)
+    return suite
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class GxCheck(threading.Thread):
     """Run the compiled suite on a frame in the background and compare it with polars."""
 
     def __init__(self, frame: pl.DataFrame, typed: pl.DataFrame, contract: Contract,
@@ -40,16 +111,6 @@ class _GxCheck(threading.Thread):
                                f"{error}"]
 
 
-_GX_LOCK = threading.Lock()
-
-
-def _warm_gx() -> None:
-    from playbooks.data.contracts import gx_context
-
-    with contextlib.suppress(Exception):  # a real failure is reported by the check itself
-        gx_context()
-
-
 def run_gx(frame: pl.DataFrame, contract: Contract, *, keys: dict[str, pl.Series] | None = None,
            now: dt.datetime | None = None) -> dict[str, dict[str, Any]]:
     """Run the contract's compiled great-expectations suite on a frame of contract types.
@@ -58,14 +119,13 @@ def run_gx(frame: pl.DataFrame, contract: Contract, *, keys: dict[str, pl.Series
     """
     import great_expectations as gx
 
-    from playbooks.data.contracts import compile_suite, gx_context
-
     # Only the referenced values that occur in the frame matter for membership, and a short
     # value set keeps great-expectations fast (it copies the set into every result).
     related = {}
-    for rule in contract_rules(contract):
-        key = f"{rule.params.get('table')}.{rule.params.get('column')}"
-        if rule.check == "references" and rule.columns[0] in frame.columns and key in (keys or {}):
+    for rule in contract.rules:
+        target = referenced_column(rule)
+        key = f"{target[0]}.{target[1]}" if target else ""
+        if target and rule.columns[0] in frame.columns and key in (keys or {}):
             seen = frame.get_column(rule.columns[0]).drop_nulls().unique().cast(pl.String)
             known = (keys or {})[key]
             related[key] = known.filter(known.is_in(seen.implode())).to_list()
@@ -98,28 +158,27 @@ def compare_with_gx(frame: pl.DataFrame, typed: pl.DataFrame, contract: Contract
                     rules: list[Rule]) -> list[str]:
     """List the rules where great-expectations and the polars rules disagree on a frame."""
     gx_results = run_gx(frame, contract, keys=keys, now=now)
-    tallies = {r.id: _Tally() for r in rules}
-    _tally_chunk(typed, typed, rules, contract, keys, now, 0, tallies)
+    context = CheckContext(contract, keys, now)
+    tallies = {r.id: Tally() for r in rules}
+    tally_chunk(typed, typed, rules, context, 0, tallies)
     mismatches = []
     for rule in rules:
         if rule.id not in gx_results:
             continue
         seen = gx_results[rule.id]
-        if rule.check in {"columns_present", "row_count"}:
-            ours_ok = (all(c in frame.columns for c in rule.columns)
-                       if rule.check == "columns_present" else frame.height >= rule.params["min"])
+        unit = check_for(rule)
+        if unit.table_level:
+            ours_ok = unit.judge(rule, frame.columns, frame.height).passed
             if ours_ok != seen["success"]:
                 mismatches.append(f"{rule.id}: great-expectations says "
                                   f"{'pass' if seen['success'] else 'fail'}, polars disagrees")
             continue
-        tally = tallies[rule.id]
-        if rule.check in {"unique", "compound_unique"}:
-            key = (pl.col(rule.columns[0]) if rule.check == "unique"
-                   else pl.struct([pl.col(c) for c in rule.columns]))
-            tally.failing = int(frame.filter(pl.col(rule.columns[0]).is_not_null())
-                                .select(key.is_duplicated().sum()).item())
+        failing = tallies[rule.id].failing
+        if unit.counts_duplicates:  # the whole frame at once: no hashes to resolve
+            expr = unit.failing(rule, context)
+            failing = int(frame.select(expr.sum()).item()) if expr is not None else 0
         expected = seen["unexpected_count"]
-        if expected is not None and int(expected) != tally.failing:
+        if expected is not None and int(expected) != failing:
             mismatches.append(f"{rule.id}: great-expectations counts {expected} failing rows "
-                              f"in the first {frame.height:,}, polars counts {tally.failing}")
+                              f"in the first {frame.height:,}, polars counts {failing}")
     return mismatches
