@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             if done.returncode != 0:
                 raise SystemExit(f"playbooks report failed: {done.stderr}")
 
-        from playbooks.review.gather import actions_csv, build_review, render_html, render_markdown
+        from playbooks.review import actions_csv, build_review, render_html, render_markdown
 
         review, figures["build_review_seconds"] = _timed(
             build_review, TEAM, "2026Q4", workspace=workspace, store=url)

@@ -15,17 +15,12 @@ import pytest
 from review_setup import MARKUP_ACTION, MARKUP_NAME, TEAM, make_review_workspace
 
 from playbooks.errors import InputError
-from playbooks.review.gather import (
-    Review,
-    actions_csv,
-    build_review,
-    neutralise_cell,
-    render_html,
-    render_markdown,
-)
-from playbooks.review.html import sanitise_svg
-from playbooks.review.markdown import SECTION_TITLES
-from playbooks.review.trap import TrapPart, trap_part
+from playbooks.review.gather import build_review, load_review_data
+from playbooks.review.html import render_html, sanitise_svg
+from playbooks.review.markdown import actions_csv, neutralise_cell, render_markdown
+from playbooks.review.model import Review, TrapPart
+from playbooks.review.sentences import SECTION_TITLES
+from playbooks.review.trap import trap_part
 from playbooks.store import Store
 from playbooks.trap import TrapSettings, TrapView, find_traps
 
@@ -235,6 +230,42 @@ def test_no_data_and_no_store_give_notes_not_errors(tmp_path: Path, monkeypatch)
     assert render_markdown(review).count("No account data") >= 4
     trap = html_page[html_page.index('<section id="trap">'):html_page.index('id="actions"')]
     assert "No account data" in trap, "the trap section says why it is empty"
+
+
+def test_the_as_of_date_is_resolved_once_and_passed_down_as_a_date(
+        setup: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import playbooks.questions.themes
+    import playbooks.signals
+    import playbooks.trap
+
+    seen: dict[str, object] = {}
+
+    def spy(module: object, name: str) -> None:
+        original = getattr(module, name)
+
+        def recorded(*args: object, **kwargs: object) -> object:
+            seen[name] = kwargs.get("as_of")
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, recorded)
+
+    for module, names in ((playbooks.signals, ("compute_signals", "list_continuity_gaps")),
+                          (playbooks.questions.themes, ("find_themes",)),
+                          (playbooks.trap, ("trap_view", "classified_questions",
+                                            "repair_after_incidents"))):
+        for name in names:
+            spy(module, name)
+    folder = setup[0]
+    latest = pl.scan_parquet(folder / "activity.parquet").select(
+        pl.col("occurred_at").max()).collect().item()
+    load_review_data(folder)
+    assert set(seen) == {"compute_signals", "list_continuity_gaps", "find_themes", "trap_view",
+                         "classified_questions", "repair_after_incidents"}
+    assert {type(v) for v in seen.values()} == {dt.date}
+    assert set(seen.values()) == {latest.date()}
+    seen.clear()
+    load_review_data(folder, as_of=dt.date(2026, 1, 5))
+    assert set(seen.values()) == {dt.date(2026, 1, 5)}
 
 
 @pytest.mark.parametrize("quarter", ["2026Q5", "Q4 2026", "2026-10", ""])

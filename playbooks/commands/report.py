@@ -38,7 +38,8 @@ def register(app: typer.Typer) -> None:
         """Write the quarterly review pack for one team: self-assessment and its change since
         the last quarter, journey-map findings, drifting accounts, continuity gaps, repeated
         questions and the action plan."""
-        from playbooks.review.gather import build_review, write_review
+        from playbooks.review.files import write_review
+        from playbooks.review.gather import build_review
 
         review = build_review(team, quarter, workspace=workspace, store=database_url)
         try:

@@ -1,4 +1,4 @@
-"""The quarterly review pack: gather one team's quarter into a `Review`, then render it.
+"""Gather one team's quarter into a `Review` (`playbooks.review.model`).
 
 `build_review` collects, for one team and quarter: the self-assessment profile with its change
 since the team's previous quarter and the evidence from the account data beside each level;
@@ -9,8 +9,8 @@ answered by automation alone, repair after incidents); and the action plan. A mi
 (no assessment, no store, no account data) becomes a plain note in its section, never an
 error.
 
-Renderers live beside it: `render_html` (one self-contained file, charts inlined as SVG),
-`render_markdown` and `actions_csv` (formula-safe). All three read only the `Review`.
+The as-of date is resolved once, here, and handed to every library call as a date. The
+renderers (`playbooks.review.html`, `playbooks.review.markdown`) read only the `Review`.
 """
 
 from __future__ import annotations
@@ -20,121 +20,24 @@ import importlib
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from playbooks.advice.journey import (
-    EXAMPLE_JOURNEY,
-    Finding,
-    journey_map_from_records,
-    load_journey_map,
-)
+from playbooks import settings
+from playbooks.advice.journey import EXAMPLE_JOURNEY, journey_map_from_records, load_journey_map
 from playbooks.advice.rules import diagnose
 from playbooks.assessment.bank import QuestionBank, load_question_bank
-from playbooks.assessment.evidence import DimensionEvidence, gather_evidence
-from playbooks.assessment.quarters import parse_quarter, quarter_key
-from playbooks.assessment.scoring import (
-    AssessmentResult,
-    Comparison,
-    compare_assessments,
-    score_assessment,
-)
+from playbooks.assessment.evidence import gather_evidence
+from playbooks.assessment.quarters import parse_quarter
+from playbooks.assessment.scoring import compare_assessments, score_assessment
 from playbooks.errors import InputError, PlaybooksError
-from playbooks.review.html import render_html
-from playbooks.review.markdown import actions_csv, neutralise_cell, render_markdown
-from playbooks.review.trap import TrapPart, gather_trap
-from playbooks.store import ActionItemRecord, AssessmentRecord, Store
-
-__all__ = ["Review", "ReviewData", "TrapPart", "actions_csv", "build_review", "load_review_data",
-           "neutralise_cell", "render_html", "render_markdown", "write_review"]
+from playbooks.review.model import AssessmentPart, DataPart, JourneyPart, Review, ReviewData
+from playbooks.review.trap import gather_trap
+from playbooks.store import ActionItemRecord, Store
 
 DRIFTING_COLUMNS = ("account_id", "name", "owner", "segment", "renewal_date", "annual_value",
                     "disengagement_score", "internal_view", "silence", "reasons")
-
-
-@dataclass(frozen=True)
-class ReviewData:
-    """Account data already computed elsewhere (the app's caches), handed to `build_review`."""
-
-    accounts: pl.DataFrame
-    signals: pl.DataFrame
-    continuity_gaps: pl.DataFrame
-    themes: pl.DataFrame | None
-    source: str = ""
-    trap: TrapPart | None = None
-
-
-@dataclass(frozen=True)
-class AssessmentPart:
-    """The team's self-assessment for the quarter, the one before it, and what moved."""
-
-    record: AssessmentRecord | None
-    result: AssessmentResult | None
-    previous: AssessmentRecord | None = None
-    earlier: AssessmentResult | None = None
-    comparison: Comparison | None = None
-    evidence: dict[str, DimensionEvidence] = field(default_factory=dict)
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class JourneyPart:
-    """One journey map's findings; `example` is true for the shipped example map."""
-
-    name: str
-    example: bool
-    touchpoints: int
-    findings: tuple[Finding, ...]
-    problem: str = ""
-
-
-@dataclass(frozen=True)
-class DataPart:
-    """The account data: signals, drifting accounts, continuity gaps, themes and the
-    efficiency-beside-relationship view (or why not)."""
-
-    source: str
-    accounts: int = 0
-    signals: pl.DataFrame | None = None
-    portfolio: pl.DataFrame | None = None
-    drifting: pl.DataFrame | None = None
-    continuity_gaps: pl.DataFrame | None = None
-    themes: pl.DataFrame | None = None
-    note: str = ""
-    themes_note: str = ""
-    trap: TrapPart | None = None
-
-    @property
-    def available(self) -> bool:
-        return self.signals is not None
-
-
-@dataclass(frozen=True)
-class Review:
-    """Everything the quarterly review pack shows, for one team and quarter."""
-
-    team: str
-    quarter: str
-    generated_at: dt.datetime
-    assessment: AssessmentPart
-    journeys: tuple[JourneyPart, ...]
-    journey_note: str
-    data: DataPart
-    actions: tuple[ActionItemRecord, ...]
-    actions_note: str
-    store_source: str
-
-    @property
-    def open_actions(self) -> tuple[ActionItemRecord, ...]:
-        return tuple(a for a in self.actions if a.status != "done")
-
-    def overdue(self, action: ActionItemRecord) -> bool:
-        """Open and due in a quarter before the one under review."""
-        return action.status != "done" and quarter_key(action.due_quarter) < quarter_key(
-            self.quarter)
 
 
 def build_review(team: str, quarter: str, *, workspace: str | os.PathLike[str] | None = None,
@@ -178,13 +81,13 @@ def build_review(team: str, quarter: str, *, workspace: str | os.PathLike[str] |
 def _open_store(store: Store | str | None, workspace: str | os.PathLike[str] | None
                 ) -> tuple[Store | None, str, str]:
     """Return the store (or None), where it is, and a note when there is none."""
-    from playbooks.store.settings import DATABASE_URL, STORE_FILE, resolve_database_url, safe_url
+    from playbooks.store.settings import STORE_FILE, resolve_database_url, safe_url
 
     if isinstance(store, Store):
         return store, safe_url(store.url), ""
     from playbooks.data.workspace import resolve_workspace
 
-    url = store or os.environ.get(DATABASE_URL.name) or ""
+    url = store or settings.database_url() or ""
     if not url.strip():
         file = resolve_workspace(workspace) / STORE_FILE
         if not file.exists():
@@ -252,9 +155,9 @@ def _journey_parts(store: Store | None, team: str) -> tuple[tuple[JourneyPart, .
 def load_review_data(workspace: str | os.PathLike[str] | None = None, *,
                      as_of: dt.date | None = None) -> DataPart:
     """Compute the account signals, continuity gaps, themes and trap view of a workspace (or
-    say why not)."""
+    say why not), all as of one date: `as_of`, else the day of the latest activity."""
     from playbooks.data.workspace import MissingTables, load_tables
-    from playbooks.signals import compute_signals, list_continuity_gaps
+    from playbooks.signals import compute_signals, list_continuity_gaps, resolve_as_of
 
     try:
         loaded = load_tables(workspace)
@@ -275,10 +178,11 @@ def load_review_data(workspace: str | os.PathLike[str] | None = None, *,
     # threads importing scikit-learn and Altair at once can deadlock on a shared dependency.
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="review") as pool:
         imported = pool.submit(import_heavy_libraries)
-        trap = pool.submit(_after, imported, gather_trap, activity, accounts, as_of=as_of)
-        found = pool.submit(_after, imported, _find_themes, activity, as_of)
-        signals = compute_signals(accounts.lazy(), activity, as_of=as_of, health=health)
-        gaps = list_continuity_gaps(activity, as_of=as_of)
+        day = resolve_as_of(activity, as_of)  # one scan for the latest event, not one per call
+        trap = pool.submit(_after, imported, gather_trap, activity, accounts, as_of=day)
+        found = pool.submit(_after, imported, _find_themes, activity, day)
+        signals = compute_signals(accounts.lazy(), activity, as_of=day, health=health)
+        gaps = list_continuity_gaps(activity, as_of=day)
         themes, themes_note = found.result()
         trap_part = trap.result()
     return _data_from(ReviewData(accounts, signals, gaps, themes, str(folder), trap_part),
@@ -306,8 +210,7 @@ def _after(imported: Future[None], function: Callable[..., Any], *args: Any,
     return function(*args, **kwargs)
 
 
-def _find_themes(activity: pl.LazyFrame, as_of: dt.date | None
-                 ) -> tuple[pl.DataFrame | None, str]:
+def _find_themes(activity: pl.LazyFrame, as_of: dt.date) -> tuple[pl.DataFrame | None, str]:
     from playbooks.questions.themes import find_themes
 
     try:
@@ -333,24 +236,3 @@ def _data_from(data: ReviewData, *, themes_note: str = "") -> DataPart:
         themes_note = "No customer question texts in the data to group into themes."
     return DataPart(data.source, data.accounts.height, data.signals, portfolio, drifting, gaps,
                     themes, themes_note=themes_note, trap=data.trap)
-
-
-def default_out(out: str | os.PathLike[str]) -> dict[str, Path]:
-    """The three files of a review pack for `--out FILE`: FILE.html, FILE.md, FILE-actions.csv."""
-    path = Path(out)
-    stem = path.with_suffix("") if path.suffix.lower() in (".html", ".htm", ".md") else path
-    html = path if path.suffix.lower() in (".html", ".htm") else stem.with_name(
-        stem.name + ".html")
-    return {"html": html, "markdown": stem.with_name(stem.name + ".md"),
-            "csv": stem.with_name(stem.name + "-actions.csv")}
-
-
-def write_review(review: Review, out: str | os.PathLike[str], *, charts: bool = True
-                 ) -> dict[str, Path]:
-    """Write the HTML, Markdown and CSV files of a review; return their paths by kind."""
-    paths = default_out(out)
-    paths["html"].parent.mkdir(parents=True, exist_ok=True)
-    paths["html"].write_text(render_html(review, charts=charts), encoding="utf-8")
-    paths["markdown"].write_text(render_markdown(review), encoding="utf-8")
-    paths["csv"].write_text(actions_csv(review), encoding="utf-8", newline="")
-    return paths

@@ -12,36 +12,32 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from playbooks.review.markdown import (
+from playbooks.review.model import Review, trap_of
+from playbooks.review.sentences import (
     DRIFTING_SHOWN,
     GAPS_SHOWN,
     SECTION_TITLES,
     action_rows,
     actions_line,
-    dimension_rows,
-    drifting_line,
-    gaps_line,
-    overall_line,
-    reasons_text,
-    themes_line,
-)
-from playbooks.review.trap import (
     alone_line,
     alone_sentences,
+    dimension_rows,
+    drifting_line,
     finding_sentences,
+    gaps_line,
     method_line,
+    overall_line,
+    reasons_text,
     repair_line,
     repair_rows,
+    themes_line,
     trap_line,
-    trap_of,
 )
 
 if TYPE_CHECKING:
     import altair as alt
-
-    from playbooks.review.gather import Review
 
 SVG_NS = "http://www.w3.org/2000/svg"
 _NS_ATTR = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
@@ -90,9 +86,10 @@ def esc(value: object) -> str:
 # --- charts -------------------------------------------------------------------------------------
 
 
-def review_charts(review: Review) -> dict[str, alt.TopLevelMixin]:
-    """The charts of a review, by section, from the shared chart functions: `trap:FUNCTION`
-    for each signature chart (the company's, then each function with a finding)."""
+def review_charts(review: Review) -> dict[str, alt.Chart | alt.LayerChart | alt.VConcatChart]:
+    """Build the charts of a review, by section, from the shared chart functions:
+    `trap:FUNCTION` for each signature chart (the company's, then each function with a
+    finding)."""
     from playbooks.charts import (
         assessment_profile_chart,
         portfolio_chart,
@@ -101,7 +98,7 @@ def review_charts(review: Review) -> dict[str, alt.TopLevelMixin]:
         trap_signature_chart,
     )
 
-    charts: dict[str, Any] = {}
+    charts: dict[str, alt.Chart | alt.LayerChart | alt.VConcatChart] = {}
     part = review.assessment
     if part.result is not None and part.result.overall_score is not None:
         charts["assessment"] = assessment_profile_chart(
@@ -150,7 +147,7 @@ def sanitise_svg(svg: str) -> str:
 
 
 def render_html(review: Review, *, charts: bool = True) -> str:
-    """The review as one self-contained HTML page (`charts=False` leaves the charts out)."""
+    """Render the review as one self-contained HTML page (`charts=False` leaves the charts out)."""
     drawn = {k: chart_svg(c) for k, c in review_charts(review).items()} if charts else {}
     title = f"Quarterly review: {esc(review.team)}, {review.quarter}"
     body = [

@@ -1,5 +1,4 @@
-"""The quarterly review as Markdown and the action plan as formula-safe CSV, plus the plain
-sentences both renderers share (so the HTML, the Markdown and the app say the same thing)."""
+"""The quarterly review as Markdown, and its action plan as formula-safe CSV."""
 
 from __future__ import annotations
 
@@ -7,27 +6,33 @@ import csv
 import html
 import io
 import re
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from playbooks.review.gather import Review
+from playbooks.review.model import Review, trap_of
+from playbooks.review.sentences import (
+    DRIFTING_SHOWN,
+    GAPS_SHOWN,
+    SECTION_TITLES,
+    action_rows,
+    actions_line,
+    alone_line,
+    alone_sentences,
+    dimension_rows,
+    drifting_line,
+    finding_sentences,
+    gaps_line,
+    method_line,
+    overall_line,
+    reasons_text,
+    repair_line,
+    repair_rows,
+    themes_line,
+    trap_line,
+)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DRIFTING_SHOWN = 50
-GAPS_SHOWN = 25
 ACTION_COLUMNS = ("id", "team", "title", "owner", "due_quarter", "status", "overdue",
                   "dimension", "finding", "created_at", "done_at")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-
-SECTION_TITLES = {
-    "assessment": "Self-assessment",
-    "journey": "Journey-map findings",
-    "drifting": "Accounts that look healthy but are drifting",
-    "gaps": "Continuity gaps",
-    "themes": "Repeated-question themes",
-    "trap": "Efficiency beside relationship",
-    "actions": "Action plan",
-}
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -45,124 +50,14 @@ def neutralise_cell(value: object) -> str:
     return text
 
 
-def action_rows(review: Review) -> list[dict[str, Any]]:
-    """The action plan as plain rows (the CSV's columns)."""
-    return [{
-        "id": a.id, "team": a.team, "title": a.title, "owner": a.owner,
-        "due_quarter": a.due_quarter, "status": a.status,
-        "overdue": "yes" if review.overdue(a) else "no",
-        "dimension": a.dimension_id or "", "finding": a.finding_id or "",
-        "created_at": f"{a.created_at:%Y-%m-%d}",
-        "done_at": f"{a.done_at:%Y-%m-%d}" if a.done_at else "",
-    } for a in review.actions]
-
-
 def actions_csv(review: Review) -> str:
-    """The action plan as CSV, every cell neutralised against spreadsheet formulas."""
+    """Render the action plan as CSV, every cell neutralised against spreadsheet formulas."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(ACTION_COLUMNS)
     for row in action_rows(review):
         writer.writerow([neutralise_cell(row[c]) for c in ACTION_COLUMNS])
     return out.getvalue()
-
-
-# --- shared sentences ---------------------------------------------------------------------------
-
-
-def overall_line(review: Review) -> str:
-    """The overall level, and its move since the previous quarter when there is one."""
-    part = review.assessment
-    result = part.result
-    if result is None or result.overall_score is None:
-        return "No statement answered yet."
-    line = (f"Overall {result.overall_score:.2f} of {result.target} "
-            f"({result.overall_level_name}); {result.answered_count} of {result.total_count} "
-            "statements answered.")
-    if part.earlier is not None and part.earlier.overall_score is not None and part.previous:
-        delta = result.overall_score - part.earlier.overall_score
-        line += (f" In {part.previous.quarter} it was {part.earlier.overall_score:.2f} "
-                 f"({delta:+.2f}).")
-    return line
-
-
-def dimension_rows(review: Review) -> list[dict[str, Any]]:
-    """One row per dimension: level now, before, the move, and the evidence beside it."""
-    part = review.assessment
-    if part.result is None:
-        return []
-    changes = {c.dimension_id: c for c in part.comparison.dimensions} if part.comparison else {}
-    rows = []
-    for dim in part.result.dimensions.values():
-        change = changes.get(dim.dimension_id)
-        evidence = part.evidence.get(dim.dimension_id)
-        rows.append({
-            "title": dim.title,
-            "level": (f"{dim.level} {dim.level_name}" if dim.level is not None
-                      else "not answered"),
-            "score": f"{dim.score:.2f}" if dim.score is not None else "",
-            "before": (f"{change.before_score:.2f}" if change and change.before_score is not None
-                       else ""),
-            "move": _move(change),
-            "verdict": evidence.verdict if evidence else "no data",
-            "facts": [(f.stance, f.text) for f in evidence.facts] if evidence else [],
-            "missing": list(evidence.missing) if evidence else [],
-        })
-    return rows
-
-
-def _move(change: Any) -> str:
-    if change is None:
-        return ""
-    if change.change is not None:
-        arrow = {"up": "up", "down": "down"}.get(change.direction, "same")
-        return f"{arrow} {change.change:+.2f}"
-    return change.direction
-
-
-def drifting_line(review: Review) -> str:
-    """How many accounts drift while looking healthy, and the value at stake."""
-    data = review.data
-    if data.drifting is None:
-        return data.note
-    value = data.drifting["annual_value"].fill_null(0).sum()
-    return (f"{data.drifting.height:,} of {data.accounts:,} accounts look healthy on the internal "
-            f"view while their relationship signals decline ({value:,.0f} in annual value).")
-
-
-def gaps_line(review: Review) -> str:
-    """How many continuity gaps, in how many accounts."""
-    gaps = review.data.continuity_gaps
-    if gaps is None:
-        return review.data.note
-    if gaps.is_empty():
-        return "No continuity gaps: no automated or templated outreach soon after an issue."
-    return (f"{gaps.height:,} times an account received automated or templated outreach within "
-            f"days of a support issue or escalation ({gaps['account_id'].n_unique():,} accounts).")
-
-
-def themes_line(review: Review) -> str:
-    """How many question themes, and how many keep recurring."""
-    themes = review.data.themes
-    if themes is None or themes.is_empty():
-        return review.data.themes_note or review.data.note
-    return (f"{themes.height} themes in customers' questions; {int(themes['recurring'].sum())} "
-            "keep recurring across many accounts, which points at a product or education fix.")
-
-
-def actions_line(review: Review) -> str:
-    """Open, done and overdue action items."""
-    if not review.actions:
-        return review.actions_note
-    overdue = sum(review.overdue(a) for a in review.actions)
-    done = sum(a.status == "done" for a in review.actions)
-    return (f"{len(review.actions)} action items: {len(review.actions) - done} open, {done} done"
-            + (f", {overdue} overdue (due before {review.quarter})." if overdue else "."))
-
-
-def reasons_text(reasons: Any) -> str:
-    """An account's reasons as one line of sentences."""
-    return " ".join(str(r).strip() for r in (reasons or [])) or "No reason recorded."
 
 
 # --- Markdown -----------------------------------------------------------------------------------
@@ -182,7 +77,7 @@ def _table(header: list[str], rows: list[list[object]]) -> list[str]:
 
 
 def render_markdown(review: Review) -> str:
-    """The review as Markdown, with every piece of user text escaped."""
+    """Render the review as Markdown, with every piece of user text escaped."""
     out = [f"# Quarterly review: {md(review.team)}, {review.quarter}", "",
            f"Generated {review.generated_at:%Y-%m-%d %H:%M} UTC. Account data: "
            f"{md(review.data.source or 'none')}.", ""]
@@ -262,17 +157,6 @@ def _md_assessment(review: Review) -> list[str]:
 
 
 def _md_trap(review: Review) -> list[str]:
-    from playbooks.review.trap import (
-        alone_line,
-        alone_sentences,
-        finding_sentences,
-        method_line,
-        repair_line,
-        repair_rows,
-        trap_line,
-        trap_of,
-    )
-
     part = trap_of(review)
     out = [f"## 6. {SECTION_TITLES['trap']}", "", md(trap_line(part)), ""]
     sentences = finding_sentences(part)

@@ -10,7 +10,8 @@ from playwright.sync_api import Page
 
 from playbooks.assessment.bank import load_question_bank
 from playbooks.data.demo import generate_demo
-from playbooks.review.gather import build_review, write_review
+from playbooks.review.files import write_review
+from playbooks.review.gather import build_review
 from playbooks.store import Store, answers_from_levels
 
 TEAM = "Support <img src=x onerror=\"window.pwned=1\">"

@@ -23,28 +23,26 @@ from playbooks.app.common import (
     trap_view,
     workspace_stamp,
 )
-from playbooks.review.gather import ReviewData, build_review
-from playbooks.review.markdown import (
+from playbooks.review.gather import build_review
+from playbooks.review.model import ReviewData, trap_of
+from playbooks.review.sentences import (
     DRIFTING_SHOWN,
     GAPS_SHOWN,
     actions_line,
-    dimension_rows,
-    drifting_line,
-    gaps_line,
-    overall_line,
-    themes_line,
-)
-from playbooks.review.trap import (
     alone_line,
     alone_sentences,
+    dimension_rows,
+    drifting_line,
     finding_sentences,
+    gaps_line,
     method_line,
+    overall_line,
     repair_line,
     repair_rows,
+    themes_line,
     trap_line,
-    trap_of,
-    trap_part,
 )
+from playbooks.review.trap import trap_part
 
 KEY = "review_"
 
@@ -62,7 +60,7 @@ def slug(text: str) -> str:
 def pack_html(team: str, quarter: str, stamp: tuple, content_key: str) -> str:
     """The HTML pack (its SVG charts take a second or two to draw), cached per team, quarter,
     workspace version and content (`content_key`: a hash of the Markdown version)."""
-    from playbooks.review.gather import render_html
+    from playbooks.review.html import render_html
 
     return render_html(_review(team, quarter, stamp))
 
@@ -104,7 +102,7 @@ with friendly_errors("prepare the quarterly review"):
         st.info("Choose or type a team to see its review.")
         st.stop()
     review = _review(team, quarter, stamp)
-    from playbooks.review.gather import actions_csv, render_markdown
+    from playbooks.review.markdown import actions_csv, render_markdown
 
     markdown = render_markdown(review)
     content_key = hashlib.sha256(markdown.split("\n", 3)[-1].encode()).hexdigest()
