@@ -3,53 +3,38 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from playbooks.app.main import page_path
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
-
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    if page != page_path("start"):
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def test_start_page() -> None:
-    at = open_page(page_path("start"))
+def test_start_page(pages) -> None:
+    at = pages.open(page_path("start"))
     assert at.title[0].value == "CX Playbooks"
 
 
-def test_advisor_defaults_and_interaction() -> None:
-    at = open_page(page_path("advisor"))
+def test_advisor_defaults_and_interaction(pages) -> None:
+    at = pages.open(page_path("advisor"))
     assert any("Best fit" in s.value for s in at.subheader)
     at.selectbox(key="advisor_need").set_value("judgment")
     at.radio(key="advisor_stakes").set_value("consequential")
     at.checkbox(key="advisor_org_risk").check()
-    at.run()
-    assert not at.exception
+    pages.run(at)
     assert any(s.value == "Best fit: Customer success manager" for s in at.subheader)
     assert at.warning, "a person or peer must be reachable for this moment"
 
 
-def test_advisor_off_hours_information() -> None:
-    at = open_page(page_path("advisor"))
+def test_advisor_off_hours_information(pages) -> None:
+    at = pages.open(page_path("advisor"))
     at.checkbox(key="advisor_off_hours").check()
-    at.run()
+    pages.run(at)
     assert any(s.value == "Best fit: AI assistant" for s in at.subheader)
     assert any("person" in i.value for i in at.info)
 
 
-def test_journey_page_shows_findings_and_heatmap() -> None:
-    at = open_page(page_path("journey"))
+def test_journey_page_shows_findings_and_heatmap(pages) -> None:
+    at = pages.open(page_path("journey"))
     titles = [e.label for e in at.expander]
     assert any("Automation alone where a person or peer is needed" in t for t in titles)
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
@@ -60,19 +45,17 @@ def test_journey_page_shows_findings_and_heatmap() -> None:
 @pytest.mark.parametrize("page", [page_path("start"), page_path("advisor"),
                                   page_path("assessment"), page_path("signals"),
                                   page_path("journey")])
-def test_no_page_raises(page: str) -> None:
-    open_page(page)
+def test_no_page_raises(pages, page: str) -> None:
+    pages.open(page)
 
 
-def test_journey_map_is_saved_and_reopened(workspace) -> None:
-    at = open_page(page_path("journey"))
+def test_journey_map_is_saved_and_reopened(pages, workspace) -> None:
+    at = pages.open(page_path("journey"))
     at.text_input(key="journey_save_name").input("Acme journey")
-    at.button(key="FormSubmitter:journey_save_form-Save").click().run()
-    assert not at.exception
+    pages.run(at.button(key="FormSubmitter:journey_save_form-Save").click())
     assert any("Saved 'Acme journey' (version 1)" in s.value for s in at.success)
-    again = open_page(page_path("journey"))
+    again = pages.open(page_path("journey"))
     assert "Acme journey" in again.selectbox(key="journey_pick").options
     again.selectbox(key="journey_pick").set_value("Acme journey")
-    again.button(key="journey_open").click().run()
-    assert not again.exception
+    pages.run(again.button(key="journey_open").click())
     assert again.text_input(key="journey_save_name").value == "Acme journey"

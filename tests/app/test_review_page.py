@@ -11,17 +11,11 @@ from playbooks.app.main import page_path
 from playbooks.assessment.bank import load_question_bank
 from playbooks.store import Store, answers_from_levels
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TEAM = "Support <b>EMEA</b>"
 
 
-def open_review() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page_path("review"))
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def open_review(pages) -> AppTest:
+    return pages.open(page_path("review"), timeout=120)
 
 
 def _seed(workspace: Path) -> None:
@@ -32,13 +26,12 @@ def _seed(workspace: Path) -> None:
         store.add_action(TEAM, "=cmd|' /C calc'!A0", owner="Ana", due_quarter="2027Q1")
 
 
-def test_the_review_shows_every_section_and_offers_three_downloads(workspace: Path) -> None:
+def test_the_review_shows_every_section_and_offers_three_downloads(pages,
+                                                                   workspace: Path) -> None:
     _seed(workspace)
-    at = open_review()
-    at.selectbox(key="review_team").set_value(TEAM).run()
-    at.selectbox(key="review_quarter").set_value("2026Q4").run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error] + [c.value for c in at.code]
+    at = open_review(pages)
+    pages.run(at.selectbox(key="review_team").set_value(TEAM))
+    pages.run(at.selectbox(key="review_quarter").set_value("2026Q4"))
     headers = [h.value for h in at.header]
     assert headers == ["1. Self-assessment", "2. Journey-map findings",
                        "3. Accounts that look healthy but are drifting", "4. Continuity gaps",
@@ -65,19 +58,17 @@ def test_the_review_shows_every_section_and_offers_three_downloads(workspace: Pa
     assert "HTML" in labels and "Markdown" in labels and "CSV" in labels
 
 
-def test_a_team_without_an_assessment_gets_a_plain_note(workspace: Path) -> None:
+def test_a_team_without_an_assessment_gets_a_plain_note(pages, workspace: Path) -> None:
     _seed(workspace)
-    at = open_review()
-    at.selectbox(key="review_team").set_value(TEAM).run()
-    at.selectbox(key="review_quarter").set_value("2025Q4").run()
-    assert not at.exception
+    at = open_review(pages)
+    pages.run(at.selectbox(key="review_team").set_value(TEAM))
+    pages.run(at.selectbox(key="review_quarter").set_value("2025Q4"))
     assert any("has no self-assessment for 2025Q4" in i.value for i in at.info)
     assert any("example map" in i.value for i in at.info)
 
 
-def test_with_no_team_saved_yet_the_page_asks_for_one() -> None:
-    at = open_review()
+def test_with_no_team_saved_yet_the_page_asks_for_one(pages) -> None:
+    at = open_review(pages)
     assert any("Choose or type a team" in i.value for i in at.info)
-    at.text_input(key="review_team_name").input("Newcomers").run()
-    assert not at.exception
+    pages.run(at.text_input(key="review_team_name").input("Newcomers"))
     assert any("Newcomers has no self-assessment" in i.value for i in at.info)
