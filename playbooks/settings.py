@@ -73,7 +73,7 @@ NO_BOOTSTRAP = Setting(
 SETTINGS = (WORKSPACE, DATABASE_URL, KNOWLEDGE_OVERLAY, PLUGINS, CONTRACTS, DEMO_ACCOUNTS,
             DEBUG, VENV, NO_BOOTSTRAP)
 
-# Read by the test suite only (tests/conftest.py, tests/browser/conftest.py, .ci/run).
+# Read by the test suite only (tests/, set by .ci/run or by hand).
 TEST_POSTGRES_URL = Setting(
     "PLAYBOOKS_TEST_POSTGRES_URL", "none",
     "A PostgreSQL server for the store tests (any database on it; they create and drop their "
@@ -87,8 +87,13 @@ REQUIRE_BROWSER = Setting(
 CHROMIUM = Setting(
     "PLAYBOOKS_CHROMIUM", "chromium on the PATH, else /usr/bin/chromium",
     "The Chromium binary the browser tests drive.")
+UPDATE_SNAPSHOTS = Setting(
+    "PLAYBOOKS_UPDATE_SNAPSHOTS", "off",
+    "`1` makes the snapshot tests rewrite tests/snapshots/ instead of comparing with it "
+    "(to accept an intended change).")
 
-TEST_SETTINGS = (TEST_POSTGRES_URL, REQUIRE_POSTGRES, REQUIRE_BROWSER, CHROMIUM)
+TEST_SETTINGS = (TEST_POSTGRES_URL, REQUIRE_POSTGRES, REQUIRE_BROWSER, CHROMIUM,
+                 UPDATE_SNAPSHOTS)
 
 DEFAULT_DEMO_ACCOUNTS = 2000
 MIN_DEMO_ACCOUNTS = 50
