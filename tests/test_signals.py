@@ -11,7 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from playbooks.errors import InputError
-from playbooks.signals import compute_signals, list_continuity_gaps, output_columns
+from playbooks.signals import (
+    compute_signals,
+    list_continuity_gaps,
+    output_columns,
+    resolve_as_of,
+)
 
 AS_OF = dt.date(2026, 11, 23)
 # Tuned on seeds 7, 11, 23, 101, 202, 303 and 404; this one was never looked at while tuning.
@@ -211,7 +216,9 @@ def test_bad_windows_and_missing_columns_are_input_errors():
     with pytest.raises(InputError, match="kind"):
         compute_signals(ACCOUNTS, _activity([_event("A", 1)]).drop("kind"))
     with pytest.raises(InputError, match="not a date"):
-        compute_signals(ACCOUNTS, _activity([_event("A", 1)]), as_of="last tuesday")
+        resolve_as_of(_activity([_event("A", 1)]).lazy(), "last tuesday")
+    with pytest.raises(TypeError, match="resolve_as_of"):  # text is parsed at the edge only
+        compute_signals(ACCOUNTS, _activity([_event("A", 1)]), as_of="2026-01-05")
 
 
 # --- frozen output: a refactor or speed-up may not change a single value ------------------------
@@ -257,7 +264,7 @@ def test_output_is_frozen_on_a_mixed_table(case):
     if case == "default":
         frame = compute_signals(accounts, activity, as_of=dt.date(2026, 10, 1))
     elif case == "settings":
-        frame = compute_signals(accounts.lazy(), activity.lazy(), as_of="2026-09-15",
+        frame = compute_signals(accounts.lazy(), activity.lazy(), as_of=dt.date(2026, 9, 15),
                                 recent_weeks=8, baseline_weeks=16, gap_days=3,
                                 settings=SignalSettings(min_cohort=5))
     else:

@@ -162,12 +162,12 @@ def _events(rows: list[tuple]) -> pl.DataFrame:
 
 def test_empty_activity_gives_empty_results() -> None:
     empty = _events([])
-    view = trap_view(empty, as_of="2026-03-01")
+    view = trap_view(empty, as_of=dt.date(2026, 3, 1))
     assert view.series.is_empty() and view.findings.is_empty()
     assert tuple(view.series.columns) == SERIES_COLUMNS
-    assert classified_questions(empty, as_of="2026-03-01").is_empty()
-    assert automation_alone(classified_questions(empty, as_of="2026-03-01")).is_empty()
-    assert repair_after_incidents(empty, as_of="2026-03-01").episodes.is_empty()
+    assert classified_questions(empty, as_of=dt.date(2026, 3, 1)).is_empty()
+    assert automation_alone(classified_questions(empty, as_of=dt.date(2026, 3, 1))).is_empty()
+    assert repair_after_incidents(empty, as_of=dt.date(2026, 3, 1)).episodes.is_empty()
 
 
 def test_no_questions_means_no_question_measures() -> None:
@@ -236,7 +236,7 @@ def test_bad_settings_and_windows_are_refused() -> None:
     with pytest.raises(InputError):
         find_traps(_synthetic("x", [0.1] * 5, [1.0] * 5), TrapSettings(window_weeks=0))
     with pytest.raises(InputError):
-        repair_after_incidents(_events([]), as_of="2026-03-01", window_days=0)
+        repair_after_incidents(_events([]), as_of=dt.date(2026, 3, 1), window_days=0)
 
 
 def test_repair_outcomes_on_a_small_timeline() -> None:
@@ -248,7 +248,7 @@ def test_repair_outcomes_on_a_small_timeline() -> None:
             ("B", 50, "login", "product", False, "customer", None),
             ("C", 45, "escalation", "support", False, "customer", None),
             ("C", 50, "login", "product", False, "customer", None)]
-    result = repair_after_incidents(_events(rows), as_of="2026-02-25", window_days=30)
+    result = repair_after_incidents(_events(rows), as_of=dt.date(2026, 2, 25), window_days=30)
     outcomes = dict(result.episodes.select("account_id", "outcome").rows())
     assert outcomes == {"A": "came_back", "B": "went_quiet", "C": "too_early"}
     b = result.episodes.filter(pl.col("account_id") == "B").row(0, named=True)

@@ -9,159 +9,169 @@ from typing import Annotated, Any
 
 import typer
 
-from playbooks.commands.signals import _AS_OF_HELP, _WORKSPACE_HELP, _date
+from playbooks.commands.options import (
+    AsOf,
+    Workspace,
+    check_table_path,
+    parse_as_of,
+    write_table,
+)
 from playbooks.errors import InputError
-
-
-def _write(frame: Any, out: Path) -> None:
-    suffix = out.suffix.lower()
-    if suffix not in {".csv", ".parquet"}:
-        raise InputError(f"--out must end in .csv or .parquet, not '{out.name}'.")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".parquet":
-        frame.write_parquet(out)
-    else:
-        frame.write_csv(out)
-
-
-def _rows(frame: Any) -> list[dict[str, Any]]:
-    return frame.to_dicts()
 
 
 def register(app: typer.Typer) -> None:
     """Add `trap` and `repair` to the command line."""
+    app.command("trap")(trap_command)
+    app.command("repair")(repair_command)
 
-    @app.command("trap")
-    def trap_command(
-        workspace: str = typer.Option(None, "--workspace", "-w", help=_WORKSPACE_HELP),
-        as_of: str = typer.Option(None, "--as-of", help=_AS_OF_HELP),
-        function: str = typer.Option(None, "--function",
-                                     help="Show one function only (e.g. support, or all)."),
-        window_weeks: int = typer.Option(12, "--window-weeks",
-                                         help="Weeks in each smoothed window."),
-        lag_weeks: int = typer.Option(52, "--lag-weeks",
-                                      help="How far back the compared window lies."),
-        drifting_every: int = typer.Option(0, "--drifting-every",
-                                           help="Add the share of accounts that look healthy "
-                                                "while drifting, every N weeks (0: skip; one "
-                                                "signals run per point)."),
-        needs: bool = typer.Option(True, "--needs/--no-needs",
-                                   help="Classify the questions and name where personal needs "
-                                        "meet automation alone."),
-        out: Annotated[Path | None, typer.Option(
-            "--out", help="Write the weekly series to .csv or .parquet.")] = None,
-        as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
-    ) -> None:
-        """Name the periods where a function got more efficient while the relationship weakened,
-        and where judgment, reassurance or peer-experience questions meet automation alone."""
-        from playbooks.data.workspace import load_tables
-        from playbooks.trap import (
-            TrapSettings,
-            automation_alone,
-            classified_questions,
-            trap_view,
-        )
 
-        if drifting_every < 0:
-            raise InputError("--drifting-every must be 0 or more.")
-        day = _date(as_of)
-        loaded = load_tables(workspace, need_accounts=bool(drifting_every))
-        activity = loaded.activity
-        accounts = loaded.accounts if drifting_every else None
-        settings = TrapSettings(window_weeks=window_weeks, lag_weeks=lag_weeks)
-        view = trap_view(activity, accounts, as_of=day, drifting_every_weeks=drifting_every or None,
-                         settings=settings)
-        findings = view.findings
-        known = sorted(view.series["function"].unique().to_list())
+def trap_command(
+    workspace: Workspace = None,
+    as_of: AsOf = None,
+    function: str = typer.Option(None, "--function",
+                                 help="Show one function only (e.g. support, or all)."),
+    window_weeks: int = typer.Option(12, "--window-weeks",
+                                     help="Weeks in each smoothed window."),
+    lag_weeks: int = typer.Option(52, "--lag-weeks",
+                                  help="How far back the compared window lies."),
+    drifting_every: int = typer.Option(0, "--drifting-every",
+                                       help="Add the share of accounts that look healthy "
+                                            "while drifting, every N weeks (0: skip; one "
+                                            "signals run per point)."),
+    needs: bool = typer.Option(True, "--needs/--no-needs",
+                               help="Classify the questions and name where personal needs "
+                                    "meet automation alone."),
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write the weekly series to .csv or .parquet.")] = None,
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
+) -> None:
+    """Name the periods where a function got more efficient while the relationship weakened,
+    and where judgment, reassurance or peer-experience questions meet automation alone."""
+    from playbooks.data.workspace import load_tables
+    from playbooks.signals import resolve_as_of
+    from playbooks.trap import TrapSettings, automation_alone, classified_questions, trap_view
+
+    if drifting_every < 0:
+        raise InputError("--drifting-every must be 0 or more.")
+    check_table_path(out)
+    given = parse_as_of(as_of)
+    loaded = load_tables(workspace, need_accounts=bool(drifting_every))
+    activity = loaded.activity
+    accounts = loaded.accounts if drifting_every else None
+    settings = TrapSettings(window_weeks=window_weeks, lag_weeks=lag_weeks)
+    day = resolve_as_of(activity, given)  # once, for the view and the questions
+    view = trap_view(activity, accounts, as_of=day, drifting_every_weeks=drifting_every or None,
+                     settings=settings)
+    findings = view.findings
+    known = sorted(view.series["function"].unique().to_list())
+    if function is not None:
+        if function not in known:
+            raise InputError(f"--function {function!r} is not in the data; it has: "
+                             f"{', '.join(known) or 'no functions'}.")
+        findings = findings.filter(findings["function"] == function)
+    alone = None
+    if needs:
+        alone = automation_alone(classified_questions(activity, as_of=day))
         if function is not None:
-            if function not in known:
-                raise InputError(f"--function {function!r} is not in the data; it has: "
-                                 f"{', '.join(known) or 'no functions'}.")
-            findings = findings.filter(findings["function"] == function)
-        alone = None
-        if needs:
-            alone = automation_alone(classified_questions(activity, as_of=day))
-            if function is not None:
-                alone = alone.filter(alone["function"] == function)
-        if out is not None:
-            _write(view.series, out)
-        if as_json:
-            typer.echo(json.dumps({
-                "findings": _rows(findings),
-                "automation_alone": _rows(alone) if alone is not None else None,
-                "functions": known,
-            }, indent=2, default=str))
-            return
-        if view.series.is_empty():
-            typer.echo("No activity to measure.")
-            return
-        weeks = view.series["week"].n_unique()
-        typer.echo(f"{weeks} weeks, functions: {', '.join(known)}")
-        needed = view.settings.window_weeks + view.settings.lag_weeks
-        if findings.is_empty() and weeks <= needed:
-            typer.echo(f"Too little history to look for the trap: each "
-                       f"{view.settings.window_weeks}-week window is compared with the same "
-                       f"weeks {view.settings.lag_weeks} weeks earlier, so it needs more than "
-                       f"{needed} weeks of activity; the data has {weeks}.")
-        elif findings.is_empty():
-            typer.echo("No period where efficiency improved while the relationship weakened.")
-        for row in findings.iter_rows(named=True):
+            alone = alone.filter(alone["function"] == function)
+    if out is not None:
+        write_table(view.series, out)
+    if as_json:
+        typer.echo(json.dumps({
+            "findings": _rows(findings),
+            "automation_alone": _rows(alone) if alone is not None else None,
+            "functions": known,
+        }, indent=2, default=str))
+        return
+    print_trap(view, findings, alone)
+    if out is not None:
+        typer.echo(f"Wrote {view.series.height} rows to {out}")
+
+
+def print_trap(view: Any, findings: Any, alone: Any | None) -> None:
+    """Print the weeks and functions measured, the trap periods, and the personal needs met
+    by automation alone (or why there are none)."""
+    if view.series.is_empty():
+        typer.echo("No activity to measure.")
+        return
+    weeks = view.series["week"].n_unique()
+    known = sorted(view.series["function"].unique().to_list())
+    typer.echo(f"{weeks} weeks, functions: {', '.join(known)}")
+    needed = view.settings.window_weeks + view.settings.lag_weeks
+    if findings.is_empty() and weeks <= needed:
+        typer.echo(f"Too little history to look for the trap: each "
+                   f"{view.settings.window_weeks}-week window is compared with the same "
+                   f"weeks {view.settings.lag_weeks} weeks earlier, so it needs more than "
+                   f"{needed} weeks of activity; the data has {weeks}.")
+    elif findings.is_empty():
+        typer.echo("No period where efficiency improved while the relationship weakened.")
+    for row in findings.iter_rows(named=True):
+        typer.echo(f"- {row['sentence']}")
+    if alone is not None:
+        typer.echo("Personal needs answered by automation alone:"
+                   if alone.height else "No personal need met automation alone.")
+        for row in alone.iter_rows(named=True):
             typer.echo(f"- {row['sentence']}")
-        if alone is not None:
-            typer.echo("Personal needs answered by automation alone:"
-                       if alone.height else "No personal need met automation alone.")
-            for row in alone.iter_rows(named=True):
-                typer.echo(f"- {row['sentence']}")
-        if out is not None:
-            typer.echo(f"Wrote {view.series.height} rows to {out}")
 
-    @app.command("repair")
-    def repair_command(
-        workspace: str = typer.Option(None, "--workspace", "-w", help=_WORKSPACE_HELP),
-        as_of: str = typer.Option(None, "--as-of", help=_AS_OF_HELP),
-        window_days: int = typer.Option(30, "--window-days",
-                                        help="Days after an escalation or incident within which "
-                                             "the customer must come back."),
-        out: Annotated[Path | None, typer.Option(
-            "--out", help="Write every episode to .csv or .parquet.")] = None,
-        top: int = typer.Option(10, "--top", help="Accounts that went quiet to list."),
-        as_json: bool = typer.Option(False, "--json", help="Print the shares and episodes."),
-    ) -> None:
-        """After an escalation or incident, did the account come back or go quiet?"""
-        import polars as pl
 
-        from playbooks.data.workspace import load_tables
-        from playbooks.trap import repair_after_incidents
+def repair_command(
+    workspace: Workspace = None,
+    as_of: AsOf = None,
+    window_days: int = typer.Option(30, "--window-days",
+                                    help="Days after an escalation or incident within which "
+                                         "the customer must come back."),
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write every episode to .csv or .parquet.")] = None,
+    top: int = typer.Option(10, "--top", help="Accounts that went quiet to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print the shares and episodes."),
+) -> None:
+    """After an escalation or incident, did the account come back or go quiet?"""
+    from playbooks.data.workspace import load_tables
+    from playbooks.trap import repair_after_incidents
 
-        if window_days < 1:
-            raise InputError(f"--window-days must be at least 1, not {window_days}.")
-        loaded = load_tables(workspace, need_accounts=False)
-        result = repair_after_incidents(loaded.activity, loaded.accounts_if_present,
-                                        as_of=_date(as_of), window_days=window_days)
-        if out is not None:
-            _write(result.episodes, out)
-        if as_json:
-            typer.echo(json.dumps({
-                "as_of": result.as_of, "window_days": window_days,
-                "summary": result.summary(),
-                "by_segment": _rows(result.by_segment),
-                "by_quarter": _rows(result.by_quarter),
-                "episodes": _rows(result.episodes),
-            }, indent=2, default=str))
-            return
-        typer.echo(result.summary())
-        for row in result.by_segment.iter_rows(named=True):
-            typer.echo(f"  {row['segment']:<12} {row['episodes']:>6} episodes, "
-                       f"{row['share_came_back']:.0%} came back")
-        for row in result.by_quarter.iter_rows(named=True):
-            typer.echo(f"  {row['quarter']}   {row['episodes']:>6} episodes, "
-                       f"{row['share_came_back']:.0%} came back")
-        quiet = result.episodes.filter(pl.col("outcome") == "went_quiet").sort(
-            "trigger_at", descending=True).head(top)
-        if quiet.height:
-            typer.echo("Latest accounts that went quiet:")
-            for row in quiet.iter_rows(named=True):
-                typer.echo(f"  {row['account_id']}  {row['name'] or ''}  "
-                           f"{row['trigger_kind']} {row['trigger_at']:%Y-%m-%d}")
-        if out is not None:
-            typer.echo(f"Wrote {result.episodes.height} episodes to {out}")
+    if window_days < 1:
+        raise InputError(f"--window-days must be at least 1, not {window_days}.")
+    check_table_path(out)
+    day = parse_as_of(as_of)
+    loaded = load_tables(workspace, need_accounts=False)
+    result = repair_after_incidents(loaded.activity, loaded.accounts_if_present,
+                                    as_of=day, window_days=window_days)
+    if out is not None:
+        write_table(result.episodes, out)
+    if as_json:
+        typer.echo(json.dumps({
+            "as_of": result.as_of, "window_days": window_days,
+            "summary": result.summary(),
+            "by_segment": _rows(result.by_segment),
+            "by_quarter": _rows(result.by_quarter),
+            "episodes": _rows(result.episodes),
+        }, indent=2, default=str))
+        return
+    print_repair(result, top)
+    if out is not None:
+        typer.echo(f"Wrote {result.episodes.height} episodes to {out}")
+
+
+def print_repair(result: Any, top: int) -> None:
+    """Print the repair summary, the shares per segment and quarter, and the latest accounts
+    that went quiet."""
+    import polars as pl
+
+    typer.echo(result.summary())
+    for row in result.by_segment.iter_rows(named=True):
+        typer.echo(f"  {row['segment']:<12} {row['episodes']:>6} episodes, "
+                   f"{row['share_came_back']:.0%} came back")
+    for row in result.by_quarter.iter_rows(named=True):
+        typer.echo(f"  {row['quarter']}   {row['episodes']:>6} episodes, "
+                   f"{row['share_came_back']:.0%} came back")
+    quiet = result.episodes.filter(pl.col("outcome") == "went_quiet").sort(
+        "trigger_at", descending=True).head(top)
+    if quiet.height:
+        typer.echo("Latest accounts that went quiet:")
+        for row in quiet.iter_rows(named=True):
+            typer.echo(f"  {row['account_id']}  {row['name'] or ''}  "
+                       f"{row['trigger_kind']} {row['trigger_at']:%Y-%m-%d}")
+
+
+def _rows(frame: Any) -> list[dict[str, Any]]:
+    return frame.to_dicts()

@@ -21,7 +21,13 @@ import numpy as np
 import polars as pl
 
 from playbooks.errors import InputError
-from playbooks.signals import _as_datetime, _require, is_customer, resolve_as_of
+from playbooks.vocabulary.activity import (
+    as_datetime,
+    as_of_date,
+    is_customer,
+    require_columns,
+    window_end,
+)
 
 THEME_SCHEMA: dict[str, Any] = {
     "theme_id": pl.String, "label": pl.String, "top_terms": pl.List(pl.String),
@@ -51,17 +57,16 @@ class ThemeSettings:
 
 def question_frame(activity: pl.LazyFrame, as_of: dt.date | None = None) -> pl.LazyFrame:
     """Customers' questions that carry text, up to the end of the as-of date."""
-    schema = _require(activity, ("account_id", "occurred_at"), "activity")
+    schema = require_columns(activity, ("account_id", "occurred_at"), "activity")
     if "question_text" not in schema:
         raise InputError("The activity table has no question_text column, so there are no "
                          "question themes to find.")
     text = pl.col("question_text").cast(pl.String).str.strip_chars()
-    frame = activity.with_columns(_as_datetime("occurred_at", schema["occurred_at"]))
+    frame = activity.with_columns(as_datetime("occurred_at", schema["occurred_at"]))
     if "actor_type" in schema:
         frame = frame.filter(is_customer())
     if as_of is not None:
-        end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
-        frame = frame.filter(pl.col("occurred_at") < end)
+        frame = frame.filter(pl.col("occurred_at") < window_end(as_of))
     return (frame.filter(text.is_not_null() & (text.str.len_chars() > 0))
             .select(pl.col("account_id").cast(pl.String), "occurred_at",
                     text.alias("question_text"),
@@ -165,12 +170,13 @@ def _slug(terms: list[str], used: set[str]) -> str:
     return slug
 
 
-def assign_themes(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | str | None = None,
+def assign_themes(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | None = None,
                   settings: ThemeSettings | None = None) -> pl.DataFrame:
-    """One row per customer question with text, with its theme_id and label."""
+    """One row per customer question with text, with its theme_id and label (`as_of` None:
+    the latest event's date)."""
     s = settings or ThemeSettings()
     act = activity.lazy()
-    day = resolve_as_of(act, as_of)
+    day = as_of_date(act, as_of)
     questions = question_frame(act, day).collect()
     out_schema: dict[str, Any] = {"account_id": pl.String, "occurred_at": pl.Datetime("us"),
                   "question_text": pl.String, "theme_id": pl.String, "label": pl.String,
@@ -194,12 +200,13 @@ def assign_themes(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | str
             .select(list(out_schema)))
 
 
-def find_themes(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | str | None = None,
+def find_themes(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | None = None,
                 settings: ThemeSettings | None = None) -> pl.DataFrame:
-    """Summarise repeated-question themes: reach, time span, weekly counts, recurring or not."""
+    """Summarise repeated-question themes: reach, time span, weekly counts, recurring or not
+    (`as_of` None: the latest event's date, read once)."""
     s = settings or ThemeSettings()
     act = activity.lazy()
-    day = resolve_as_of(act, as_of)
+    day = as_of_date(act, as_of)
     assigned = assign_themes(act, as_of=day, settings=s)
     if assigned.height == 0:
         return pl.DataFrame(schema=THEME_SCHEMA)

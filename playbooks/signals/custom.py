@@ -10,31 +10,25 @@ the quarterly review.
 
 A signal is either `events`, a boolean polars expression over activity rows (the customer
 actions it matches are counted per four weeks in the recent and baseline windows), or
-`compute`, a function given the customer activity (a LazyFrame) and the `SignalWindow`, that
-returns a frame with the columns account_id, recent and baseline.
+`compute`, a function given the customer activity (a LazyFrame) and the `SignalWindow` of the
+run (`baseline_start`, `recent_start`, `end`, `block_days`, `recent_blocks`, `baseline_blocks`),
+that returns a frame with the columns account_id, recent and baseline.
+
+`build_signals` and `compute_signals` both add the registered signals (`with_custom_signals`),
+so the lazy plan and the collected table agree once a plugin is loaded.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
 from playbooks.errors import InputError
-
-
-@dataclass(frozen=True)
-class SignalWindow:
-    """The windows the signals of one run compare (both end-exclusive)."""
-
-    baseline_start: dt.datetime
-    recent_start: dt.datetime
-    end: dt.datetime
-    block_days: int
-    recent_blocks: int
-    baseline_blocks: int
+from playbooks.signals.model import SIGNAL_NAMES, SignalWindow
+from playbooks.signals.score import status_expr
+from playbooks.vocabulary.activity import is_customer
 
 
 @dataclass(frozen=True)
@@ -62,8 +56,6 @@ def register_signal(name: str, label: str, *, events: pl.Expr | None = None,
     `weight` is the most points a fall in this signal can add to the disengagement score;
     `threshold` is the relative fall (0.3 = 30%) from which it counts against the account.
     """
-    from playbooks.signals.model import SIGNAL_NAMES
-
     if not name or any(c not in _NAME_OK for c in name):
         raise InputError(f"signal name {name!r}: use lower-case letters, digits and _ only")
     if name in SIGNAL_NAMES or name in {"continuity_gaps"}:
@@ -109,21 +101,20 @@ def _values(signal: CustomSignal, customer: pl.LazyFrame, window: SignalWindow) 
     )
 
 
-def apply_custom_signals(signals: pl.DataFrame, activity: pl.LazyFrame,
-                         window: SignalWindow) -> pl.DataFrame:
+def with_custom_signals(signals: pl.LazyFrame, activity: pl.LazyFrame,
+                        window: SignalWindow) -> pl.LazyFrame:
     """Add every registered signal's values to a signals table, with its points in the score
-    and a plain reason where it counts against the account."""
+    and a plain reason where it counts against the account, then restate the status from the
+    updated score. Nothing is collected; without registered signals the table is unchanged."""
     if not CUSTOM_SIGNALS:
         return signals
-    from playbooks.signals.inputs import is_customer
-
     customer = activity.filter(is_customer())
     out = signals
     for signal in CUSTOM_SIGNALS.values():
-        values = _values(signal, customer, window).collect()
+        values = _values(signal, customer, window)
         n = signal.name
         out = out.join(values.rename({"recent": f"{n}_recent", "baseline": f"{n}_baseline"}),
-                       on="account_id", how="left")
+                       on="account_id", how="left", maintain_order="left")
         recent, baseline = pl.col(f"{n}_recent").fill_null(0.0), pl.col(f"{n}_baseline")
         change = pl.when(baseline.fill_null(0.0) > 0).then(recent / baseline - 1.0)
         against = change.fill_null(0.0) <= -signal.threshold
@@ -143,4 +134,4 @@ def apply_custom_signals(signals: pl.DataFrame, activity: pl.LazyFrame,
             pl.when(against & active).then(pl.col("reasons").list.concat(pl.concat_list(reason)))
             .otherwise(pl.col("reasons")).alias("reasons"),
         )
-    return out
+    return out.with_columns(status_expr(pl.col("status") == "no_data", window.settings))

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import polars as pl
 
+from playbooks.data.workspace import load_tables
 from playbooks.errors import InputError
+from playbooks.signals.engine import compute_signals
+from playbooks.vocabulary.activity import is_customer
 
 # archetype -> (flag name, expression over the signals table)
 FLAGS: dict[str, tuple[str, pl.Expr]] = {
@@ -122,11 +125,9 @@ def _precision_recall(frame: pl.DataFrame, flag: pl.Expr, truth: pl.Expr,
 
 
 def evaluate_workspace(workspace: str | os.PathLike[str], *,
-                       as_of: dt.date | str | None = None) -> Evaluation:
-    """Compute the signals of a demo workspace and score them against its labels.csv."""
-    from playbooks.data.workspace import load_tables
-    from playbooks.signals import compute_signals
-
+                       as_of: dt.date | None = None) -> Evaluation:
+    """Compute the signals of a demo workspace and score them against its labels.csv
+    (`as_of` None: the latest event's date)."""
     folder = Path(workspace)
     labels = read_labels(folder / "labels.csv")
     tables = load_tables(folder)
@@ -160,20 +161,13 @@ class QuietPrediction:
 
 
 def evaluate_quiet_prediction(accounts: pl.LazyFrame | pl.DataFrame,
-                              activity: pl.LazyFrame | pl.DataFrame, *, cutoff: dt.date | str,
+                              activity: pl.LazyFrame | pl.DataFrame, *, cutoff: dt.date,
                               horizon_weeks: int = 12) -> QuietPrediction:
     """Score accounts with only the activity before `cutoff`, then check who did nothing at all
     (no customer action) in the `horizon_weeks` after it. Accounts with no activity before the
     cut-off are left out."""
     from sklearn.metrics import roc_auc_score
 
-    from playbooks.signals import compute_signals, is_customer
-
-    if isinstance(cutoff, str):
-        try:
-            cutoff = dt.date.fromisoformat(cutoff)
-        except ValueError:
-            raise InputError(f"cut-off {cutoff!r} is not a date (YYYY-MM-DD)") from None
     if horizon_weeks < 1:
         raise InputError("the horizon must be at least one week")
     start = dt.datetime.combine(cutoff, dt.time())

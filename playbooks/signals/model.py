@@ -1,12 +1,13 @@
-"""What the signals engine measures and with which settings: signals, settings, the plan."""
+"""What the signals engine measures and with which settings: signals, settings, the window."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
 
+from playbooks import vocabulary
 from playbooks.errors import InputError
+from playbooks.vocabulary.activity import window_end
 
 RELATIONSHIP_CONTACT = ("questions", "participation", "advocacy")
 
@@ -27,27 +28,25 @@ class Signal:
     prior: float = 1.0  # pseudo-count that keeps sparse changes from swinging
 
 
+# The kinds each signal counts are groups of the vocabulary (playbooks.vocabulary), where the
+# difference from the trap view is written down: the advocacy signal counts peer answers.
 SIGNALS: tuple[Signal, ...] = (
-    Signal("questions", "Questions asked", "count",
-           ("question_asked", "csm_question", "ticket_opened"), drift_weight=0.5,
-           drop_threshold=0.35),
+    Signal("questions", "Questions asked", "count", vocabulary.QUESTION_KINDS,
+           drift_weight=0.5, drop_threshold=0.35),
     Signal("participation", "Events, courses and programmes", "count",
-           ("event_attended", "course_completed", "programme_joined", "community_post"),
+           vocabulary.PARTICIPATION_KINDS,
            level_weight=0.5, trend_weight=0.75, drift_weight=0.5, drop_threshold=0.35),
     Signal("advocacy", "Advocacy (reviews, references, referrals, peer answers)", "count",
-           ("review", "reference", "referral", "community_answer"),
+           vocabulary.ADVOCACY_AND_PEER_ANSWER_KINDS,
            level_weight=0.5, trend_weight=0.5, drift_weight=0.25, drop_threshold=0.40),
     Signal("people", "People engaging", "people", level_weight=1.0, trend_weight=2.0,
            drift_weight=3.0, drop_threshold=0.20),
-    Signal("breadth", "Distinct features used", "features", ("feature_used",),
+    Signal("breadth", "Distinct features used", "features", vocabulary.FEATURE_USE_KINDS,
            trend_weight=1.0, drift_weight=0.5, drop_threshold=0.25),
-    Signal("active_days", "Days with product use", "days", ("login", "feature_used"),
+    Signal("active_days", "Days with product use", "days", vocabulary.PRODUCT_USE_KINDS,
            relationship=False, level_weight=1.5, trend_weight=1.0, drop_threshold=0.30),
 )
 SIGNAL_NAMES = tuple(s.name for s in SIGNALS)
-TRIGGER_KINDS = ("ticket_opened", "escalation", "incident")
-OUTREACH_KINDS = ("automated_check_in",)
-STAFF_KINDS = ("ticket_opened", "escalation", "check_in")
 
 
 @dataclass(frozen=True)
@@ -83,17 +82,31 @@ class SignalSettings:
     reason_min_points: float = 3.0
     signals: tuple[Signal, ...] = field(default=SIGNALS)
 
+    @property
+    def signal_names(self) -> set[str]:
+        """The names of the signals these settings measure."""
+        return {s.name for s in self.signals}
+
 
 @dataclass(frozen=True)
-class _Plan:
+class SignalWindow:
+    """The windows one signals run compares, and the settings it runs with.
+
+    Time is cut into blocks of `block_days` counted back from `end` (the end of the as-of
+    date, exclusive): the latest `recent_blocks` form the recent window, the
+    `baseline_blocks` before them the baseline. The engine's stages and the custom signals
+    read the same window.
+    """
+
     end: dt.datetime
     block_days: int
     recent_blocks: int
     baseline_blocks: int
-    settings: SignalSettings
+    settings: SignalSettings = field(default_factory=SignalSettings)
 
     @property
     def blocks(self) -> int:
+        """Blocks in the whole window (recent and baseline)."""
         return self.recent_blocks + self.baseline_blocks
 
     @property
@@ -102,17 +115,23 @@ class _Plan:
         return self.end - dt.timedelta(days=self.blocks * self.block_days)
 
     @property
+    def baseline_start(self) -> dt.datetime:
+        """Start of the baseline window: the start of the whole window."""
+        return self.start
+
+    @property
     def recent_start(self) -> dt.datetime:
+        """Start of the recent window (the baseline ends here)."""
         return self.end - dt.timedelta(days=self.recent_blocks * self.block_days)
 
 
-def _window_end(as_of: dt.date) -> dt.datetime:
-    """Events up to the end of the as-of date count."""
-    return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+def signal_window(as_of: dt.date, recent_weeks: int = 12, baseline_weeks: int = 12,
+                  settings: SignalSettings | None = None) -> SignalWindow:
+    """Check the window sizes against the block size and return the window of one run.
 
-
-def _checked_plan(as_of: dt.date, recent_weeks: int, baseline_weeks: int,
-                  s: SignalSettings) -> _Plan:
+    Raises InputError for a window that is not a whole number of blocks.
+    """
+    s = settings or SignalSettings()
     if s.block_weeks < 1:
         raise InputError("block_weeks must be at least 1.")
     for name, value in (("recent_weeks", recent_weeks), ("baseline_weeks", baseline_weeks)):
@@ -121,16 +140,8 @@ def _checked_plan(as_of: dt.date, recent_weeks: int, baseline_weeks: int,
                              f"(the block size), not {value}.")
     if s.gap_days < 1:
         raise InputError(f"gap_days must be at least 1, not {s.gap_days}.")
-    return _Plan(_window_end(as_of), s.block_weeks * 7, recent_weeks // s.block_weeks,
-                 baseline_weeks // s.block_weeks, s)
-
-
-def _replace(settings: SignalSettings, **changes: Any) -> SignalSettings:
-    return replace(settings, **changes)
-
-
-def _names(settings: SignalSettings) -> set[str]:
-    return {s.name for s in settings.signals}
+    return SignalWindow(window_end(as_of), s.block_weeks * 7, recent_weeks // s.block_weeks,
+                        baseline_weeks // s.block_weeks, s)
 
 
 def output_columns(settings: SignalSettings | None = None) -> list[str]:

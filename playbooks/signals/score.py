@@ -8,7 +8,7 @@ import math
 import polars as pl
 
 from playbooks.signals.inputs import days_before
-from playbooks.signals.model import RELATIONSHIP_CONTACT, Signal, _names, _Plan
+from playbooks.signals.model import RELATIONSHIP_CONTACT, Signal, SignalSettings, SignalWindow
 
 
 def relative_change(recent: pl.Expr, baseline: pl.Expr) -> pl.Expr:
@@ -32,7 +32,7 @@ def half_life_score(days: pl.Expr, half_life: float) -> pl.Expr:
     return 1.0 - (pl.lit(0.5) ** (days.cast(pl.Float64) / half_life))
 
 
-def signal_columns(sig: Signal, plan: _Plan) -> list[pl.Expr]:
+def signal_columns(sig: Signal, plan: SignalWindow) -> list[pl.Expr]:
     """Change, against flag, level gap and trend/level strengths for one signal."""
     n = sig.name
     recent, base, cohort = pl.col(f"{n}_recent"), pl.col(f"{n}_baseline"), pl.col(f"{n}_cohort")
@@ -50,7 +50,7 @@ def signal_columns(sig: Signal, plan: _Plan) -> list[pl.Expr]:
     ]
 
 
-def _components(plan: _Plan) -> list[tuple[str, float, pl.Expr, pl.Expr]]:
+def _components(plan: SignalWindow) -> list[tuple[str, float, pl.Expr, pl.Expr]]:
     """(name, weight, 0..1 strength, sentence) for every part of the disengagement score."""
     s = plan.settings
     parts: list[tuple[str, float, pl.Expr, pl.Expr]] = []
@@ -84,19 +84,19 @@ def _components(plan: _Plan) -> list[tuple[str, float, pl.Expr, pl.Expr]]:
     return parts
 
 
-def _pace(plan: _Plan) -> pl.Expr:
+def _pace(plan: SignalWindow) -> pl.Expr:
     """How many days per block the account usually does something: the larger of its recent
     and baseline days of product use, or of its questions, events and advocacy for accounts
     whose contact is not product use."""
     contact = [pl.col(f"{n}_{w}").fill_null(0.0) for n in ("questions", "participation",
                                                            "advocacy")
-               if n in _names(plan.settings) for w in ("recent",)]
+               if n in plan.settings.signal_names for w in ("recent",)]
     return pl.max_horizontal(pl.col("active_days_recent").fill_null(0.0),
                              pl.col("active_days_baseline").fill_null(0.0),
                              pl.sum_horizontal(contact) if contact else pl.lit(0.0))
 
 
-def quiet_risk(since_any: pl.Expr, plan: _Plan) -> pl.Expr:
+def quiet_risk(since_any: pl.Expr, plan: SignalWindow) -> pl.Expr:
     """The chance the account shows no activity over the coming horizon, given its own pace
     and its current silence (0..1).
 
@@ -119,7 +119,7 @@ def _pct(x: pl.Expr) -> pl.Expr:
     return (x * 100).fill_nan(None).round(0).cast(pl.Int64, strict=False).cast(pl.String)
 
 
-def score_stages(plan: _Plan) -> list[list[pl.Expr]]:
+def score_stages(plan: SignalWindow) -> list[list[pl.Expr]]:
     """The disengagement score and its reasons, re-weighted over the parts that exist.
 
     Returned as successive `with_columns` stages so every part is computed once.
@@ -136,7 +136,16 @@ def score_stages(plan: _Plan) -> list[list[pl.Expr]]:
     return [strengths, weights, points, [score.alias("disengagement_score")]]
 
 
-def internal_view_columns(plan: _Plan) -> list[pl.Expr]:
+def status_expr(no_data: pl.Expr, s: SignalSettings) -> pl.Expr:
+    """The status read from the disengagement score: no_data, disengaging, watch or ok."""
+    return (pl.when(no_data).then(pl.lit("no_data"))
+            .when(pl.col("disengagement_score") >= s.disengaging_score)
+            .then(pl.lit("disengaging"))
+            .when(pl.col("disengagement_score") >= s.watch_score).then(pl.lit("watch"))
+            .otherwise(pl.lit("ok")).alias("status"))
+
+
+def internal_view_columns(plan: SignalWindow) -> list[pl.Expr]:
     """What the company's own dashboards say: from the health score, else from activity."""
     s = plan.settings
     colour = pl.col("health_colour").str.to_lowercase()
@@ -163,7 +172,7 @@ def internal_view_columns(plan: _Plan) -> list[pl.Expr]:
     ]
 
 
-def drift_columns(plan: _Plan) -> list[pl.Expr]:
+def drift_columns(plan: SignalWindow) -> list[pl.Expr]:
     """The relationship fall index, the drifting flag and the silence label."""
     s = plan.settings
     rel = [sig for sig in s.signals if sig.relationship]
@@ -174,7 +183,7 @@ def drift_columns(plan: _Plan) -> list[pl.Expr]:
         pl.sum_horizontal([pl.col(f"_{x.name}_fall").fill_null(0.0) * wx
                            for x, wx in zip(rel, w, strict=True)]) / weight)
     against = pl.sum_horizontal([pl.col(f"{x.name}_against").cast(pl.Int32) for x in rel])
-    if s.drift_key_signal in _names(s):
+    if s.drift_key_signal in s.signal_names:
         key = pl.when(pl.col(f"{s.drift_key_signal}_present"))\
             .then(pl.col(f"{s.drift_key_signal}_against"))\
             .otherwise(against >= s.drift_min_against)
@@ -189,12 +198,12 @@ def drift_columns(plan: _Plan) -> list[pl.Expr]:
                       & (fall >= s.watch_drift_index))
     looks_healthy = calm & ((pl.col("internal_view") == "healthy") | amber_but_calm)
     contact_recent = pl.sum_horizontal([pl.col(f"{n}_recent").fill_null(0.0)
-                                        for n in RELATIONSHIP_CONTACT if n in _names(s)])
+                                        for n in RELATIONSHIP_CONTACT if n in s.signal_names])
     contact_cohort = pl.sum_horizontal([pl.col(f"{n}_cohort").fill_null(0.0)
-                                        for n in RELATIONSHIP_CONTACT if n in _names(s)])
+                                        for n in RELATIONSHIP_CONTACT if n in s.signal_names])
     quiet = contact_recent <= s.quiet_share * contact_cohort
     steady = ~(pl.any_horizontal([pl.col(f"{n}_against") for n in ("people", "active_days")
-                                  if n in _names(s)] or [pl.lit(False)])
+                                  if n in s.signal_names] or [pl.lit(False)])
                | (pl.col("breadth_change") <= -s.narrowing).fill_null(False))
     return [
         fall.round(4).alias("relationship_fall"),
@@ -205,7 +214,7 @@ def drift_columns(plan: _Plan) -> list[pl.Expr]:
     ]
 
 
-def _drift_sentence(plan: _Plan) -> pl.Expr:
+def _drift_sentence(plan: SignalWindow) -> pl.Expr:
     rel = [s for s in plan.settings.signals if s.relationship]
     falling = pl.concat_list([
         pl.when(pl.col(f"{s.name}_against")).then(
@@ -220,7 +229,7 @@ def _drift_sentence(plan: _Plan) -> pl.Expr:
                      "{}%: {}.", view, typical, falling)
 
 
-def with_reasons(frame: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+def with_reasons(frame: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
     """Add `reasons`: the plain sentences, most important first.
 
     The drift sentence and the continuity-gap sentence (when they apply), then the score's

@@ -18,27 +18,22 @@ import datetime as dt
 
 import polars as pl
 
-from playbooks.signals.inputs import block_index, days_before, is_customer
-from playbooks.signals.model import (
-    OUTREACH_KINDS,
-    RELATIONSHIP_CONTACT,
-    STAFF_KINDS,
-    TRIGGER_KINDS,
-    Signal,
-    _Plan,
-)
+from playbooks.signals.inputs import block_index, days_before
+from playbooks.signals.model import RELATIONSHIP_CONTACT, Signal, SignalWindow
+from playbooks.vocabulary import AUTOMATED_OUTREACH_KINDS, DASHBOARD_KINDS, GAP_TRIGGER_KINDS
+from playbooks.vocabulary.activity import is_customer
 
 WINDOW_COLUMNS = ("account_id", "person_id", "actor_type", "occurred_at", "kind", "feature",
                   "automated")
 
 
-def history_frame(activity: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+def history_frame(activity: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
     """Per account, over all history up to the as-of date: first and last customer actions,
     and the last question, event or advocacy."""
     return history_of(activity.filter(pl.col("occurred_at") < plan.end, is_customer()), plan)
 
 
-def history_of(customer_rows: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+def history_of(customer_rows: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
     """First and last action and last contact per account, over the customer rows given."""
     contact = [k for s in plan.settings.signals if s.name in RELATIONSHIP_CONTACT
                for k in s.kinds]
@@ -81,13 +76,13 @@ def source_present(signal: Signal) -> pl.Expr:
     return expr.alias(f"{signal.name}_present")
 
 
-def presence_frame(activity: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+def presence_frame(activity: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
     """One row: which signals' sources exist at all in the customer history before the end."""
     return (activity.filter(pl.col("occurred_at") < plan.end, is_customer())
             .select(*[source_present(x) for x in plan.settings.signals]))
 
 
-def presence_in_blocks(blocks: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+def presence_in_blocks(blocks: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
     """One row: which signals were measured above zero in some block of the window.
 
     True here means true in `presence_frame` too (the window is part of the history); only
@@ -97,7 +92,7 @@ def presence_in_blocks(blocks: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
                            for x in plan.settings.signals])
 
 
-def window_frame(activity: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+def window_frame(activity: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
     """The events the window stages read, with the customer flag computed once."""
     earliest = plan.start - dt.timedelta(days=plan.settings.gap_days)
     return (activity
@@ -111,7 +106,7 @@ def _distinct(values: pl.Expr) -> pl.Expr:
     return values.n_unique() - values.null_count().clip(upper_bound=1).cast(pl.UInt32)
 
 
-def block_frame(window: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+def block_frame(window: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
     """One row per account and block in the analysis window, each signal aggregated."""
     kind = pl.col("kind")
     columns, aggs = [], []
@@ -137,7 +132,8 @@ def block_frame(window: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
             .agg(*aggs))
 
 
-def account_frame(accounts: pl.LazyFrame, history: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+def account_frame(accounts: pl.LazyFrame, history: pl.LazyFrame,
+                  plan: SignalWindow) -> pl.LazyFrame:
     """Accounts with their start, exposure (which blocks count) and cohort key."""
     s = plan.settings
     start = pl.coalesce(pl.col("contract_start").cast(pl.Datetime("us")),
@@ -168,7 +164,7 @@ def account_frame(accounts: pl.LazyFrame, history: pl.LazyFrame, plan: _Plan) ->
     return frame.drop("_m", "_cohort_full", "_cohort_seg")
 
 
-def window_values(blocks: pl.LazyFrame, accounts: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+def window_values(blocks: pl.LazyFrame, accounts: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
     """Per account: each signal's recent (recency-weighted) and baseline value per block."""
     r = plan.recent_blocks
     weight = pl.lit(2.0) ** (r - 1 - pl.col("block")).cast(pl.Float64)
@@ -196,7 +192,7 @@ def window_values(blocks: pl.LazyFrame, accounts: pl.LazyFrame, plan: _Plan) -> 
                                           for c in (f"_{s.name}_rsum", f"_{s.name}_bsum")])
 
 
-def cohort_baselines(values: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+def cohort_baselines(values: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
     """Median recent value of each signal among similar accounts (segment x lifecycle)."""
     active = pl.col("last_activity").is_not_null()
     return (values.filter(active).group_by("cohort")
@@ -205,13 +201,13 @@ def cohort_baselines(values: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
                    for s in plan.settings.signals]))
 
 
-def staff_frame(window: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+def staff_frame(window: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
     """What a typical dashboard counts per account: tickets, escalations, personal check-ins."""
     recent = pl.col("occurred_at") >= plan.recent_start
     kind = pl.col("kind")
     personal = (kind == "check_in") & ~pl.col("automated").fill_null(False)
     return (window
-            .filter(pl.col("occurred_at") >= plan.start, kind.is_in(STAFF_KINDS))
+            .filter(pl.col("occurred_at") >= plan.start, kind.is_in(DASHBOARD_KINDS))
             .group_by("account_id")
             .agg(((kind == "ticket_opened") & recent).sum().alias("tickets_recent"),
                  ((kind == "ticket_opened") & ~recent).sum().alias("tickets_baseline"),
@@ -229,12 +225,12 @@ def continuity_gap_frame(activity: pl.LazyFrame, *, end: dt.datetime, start: dt.
     kind = pl.col("kind")
     window = (pl.col("occurred_at") >= start - dt.timedelta(days=gap_days)) & (
         pl.col("occurred_at") < end)
-    triggers = (activity.filter(window, kind.is_in(TRIGGER_KINDS))
+    triggers = (activity.filter(window, kind.is_in(GAP_TRIGGER_KINDS))
                 .select("account_id", pl.col("occurred_at").alias("trigger_at"),
                         kind.alias("trigger_kind"))
                 .sort("account_id", "trigger_at", "trigger_kind"))
     outreach = (activity.filter(window, pl.col("occurred_at") >= start,
-                                kind.is_in(OUTREACH_KINDS)
+                                kind.is_in(AUTOMATED_OUTREACH_KINDS)
                                 | ((kind == "check_in") & pl.col("automated").fill_null(False)))
                 .select("account_id", pl.col("occurred_at").alias("outreach_at"),
                         kind.alias("outreach_kind"))
@@ -247,7 +243,7 @@ def continuity_gap_frame(activity: pl.LazyFrame, *, end: dt.datetime, start: dt.
                            / 24).round(1).alias("days_after")))
 
 
-def gap_counts(window: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+def gap_counts(window: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
     """Per account: continuity gaps in the whole window, the recent and the baseline part."""
     return (continuity_gap_frame(window, end=plan.end, start=plan.start,
                                  gap_days=plan.settings.gap_days)

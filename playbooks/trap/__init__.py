@@ -41,15 +41,15 @@ from playbooks.trap.needs import (
 )
 from playbooks.trap.repair import (
     DEFAULT_WINDOW_DAYS,
-    RETURN_KINDS,
-    TRIGGER_KINDS,
     RepairResult,
     repair_after_incidents,
 )
+from playbooks.vocabulary import REPAIR_RETURN_KINDS, REPAIR_TRIGGER_KINDS
+from playbooks.vocabulary.activity import as_of_date
 
 __all__ = [
     "ALL", "DEFAULT_WINDOW_DAYS", "FINDING_COLUMNS", "MEASURES", "MEASURE_BY_NAME",
-    "PERSONAL_NEEDS", "RETURN_KINDS", "SERIES_COLUMNS", "TRIGGER_KINDS", "Measure",
+    "PERSONAL_NEEDS", "REPAIR_RETURN_KINDS", "REPAIR_TRIGGER_KINDS", "SERIES_COLUMNS", "Measure",
     "RepairResult", "TrapSettings", "TrapView", "automation_alone", "classified_questions",
     "classify_texts", "compare_windows", "drifting_series", "find_traps", "function_label",
     "need_mix", "repair_after_incidents", "trap_view", "weekly_series",
@@ -67,12 +67,13 @@ class TrapView:
 
 def trap_view(activity: pl.LazyFrame | pl.DataFrame,
               accounts: pl.LazyFrame | pl.DataFrame | None = None, *,
-              as_of: dt.date | str | None = None, drifting_every_weeks: int | None = None,
+              as_of: dt.date | None = None, drifting_every_weeks: int | None = None,
               drifting_weeks: int = 52, settings: TrapSettings | None = None) -> TrapView:
     """Compute the series (with the drifting share when asked and accounts are given) and the
-    trap periods."""
+    trap periods (`as_of` None: the latest event's date, read once for both)."""
     s = settings or TrapSettings()
     s.check()
+    as_of = as_of_date(activity.lazy(), as_of)
     drifting = None
     if drifting_every_weeks and accounts is not None:
         drifting = drifting_series(accounts, activity, as_of=as_of,

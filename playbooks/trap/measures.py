@@ -17,13 +17,17 @@ from dataclasses import dataclass
 import polars as pl
 
 from playbooks.errors import InputError
-from playbooks.signals import prepare_activity, resolve_as_of
+from playbooks.signals import compute_signals, prepare_activity
+from playbooks.vocabulary import (
+    ADVOCACY_KINDS,
+    FEATURE_USE_KINDS,
+    PARTICIPATION_KINDS,
+    PEER_ANSWER_KINDS,
+    QUESTION_KINDS,
+)
+from playbooks.vocabulary.activity import as_of_date, window_end
 
 ALL = "all"
-QUESTION_KINDS = ("question_asked", "csm_question", "ticket_opened")
-PARTICIPATION_KINDS = ("event_attended", "course_completed", "programme_joined", "community_post")
-ADVOCACY_KINDS = ("review", "reference", "referral")
-PEER_ANSWER_KINDS = ("community_answer",)
 SERIES_COLUMNS = ("week", "function", "measure", "kind", "value")
 _SERIES_SCHEMA = {"week": pl.Date, "function": pl.String, "measure": pl.String,
                   "kind": pl.String, "value": pl.Float64}
@@ -77,15 +81,18 @@ def _kind_in(kinds: tuple[str, ...]) -> pl.Expr:
 
 
 def prepare_weekly(activity: pl.LazyFrame | pl.DataFrame,
-                   as_of: dt.date | str | None = None) -> tuple[pl.LazyFrame, dt.date]:
-    """Check and type the activity table, keep events up to the as-of date, add `week`."""
+                   as_of: dt.date | None = None) -> tuple[pl.LazyFrame, dt.date]:
+    """Check and type the activity table, keep events up to the as-of date, add `week`.
+
+    Returns the prepared rows and the as-of date (None: the latest event's date, one scan).
+    """
     lazy = activity.lazy()
-    day = resolve_as_of(lazy, as_of)
+    day = as_of_date(lazy, as_of)
     prepared = prepare_activity(lazy)
     schema = prepared.collect_schema()
     extra = [pl.lit("unknown", pl.String).alias(name) for name in ("source_function", "channel")
              if name not in schema]
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+    end = window_end(day)
     prepared = (prepared.with_columns(extra)
                 .with_columns(pl.col("source_function").cast(pl.String).fill_null("unknown"),
                               pl.col("channel").cast(pl.String).fill_null("unknown"),
@@ -110,7 +117,7 @@ def _customer_flags(prepared: pl.LazyFrame) -> pl.LazyFrame:
         _kind_in(PARTICIPATION_KINDS).alias("participation"),
         _kind_in(ADVOCACY_KINDS).alias("advocacy"),
         _kind_in(PEER_ANSWER_KINDS).alias("peer_answers"),
-        pl.when(pl.col("kind") == "feature_used").then(pl.col("feature").hash(seed=0))
+        pl.when(_kind_in(FEATURE_USE_KINDS)).then(pl.col("feature").hash(seed=0))
         .alias("feature"))
 
 
@@ -145,7 +152,7 @@ def _ticket_hours(prepared: pl.LazyFrame) -> pl.LazyFrame:
     return pl.concat([by_function, overall.select(by_function.collect_schema().names())])
 
 
-def weekly_series(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | str | None = None,
+def weekly_series(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | None = None,
                   drifting: pl.DataFrame | None = None) -> pl.DataFrame:
     """Return the weekly measures per function and for `all`, in long format.
 
@@ -223,7 +230,7 @@ def weekly_series(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | str
 
 
 def drifting_series(accounts: pl.LazyFrame | pl.DataFrame,
-                    activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | str | None = None,
+                    activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | None = None,
                     every_weeks: int = 4, weeks: int = 52, history_weeks: int = 24,
                     health: pl.LazyFrame | pl.DataFrame | None = None) -> pl.DataFrame:
     """Share of accounts flagged "looks healthy, drifting", every few weeks (company level).
@@ -231,8 +238,6 @@ def drifting_series(accounts: pl.LazyFrame | pl.DataFrame,
     Each point runs the account signals as of the end of that week, so this costs one signals
     run per point; the first point needs `history_weeks` of data before it.
     """
-    from playbooks.signals import compute_signals
-
     if every_weeks < 1 or weeks < 1:
         raise InputError("every_weeks and weeks must be at least 1.")
     prepared, day = prepare_weekly(activity, as_of)

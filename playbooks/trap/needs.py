@@ -15,7 +15,8 @@ import polars as pl
 from playbooks.framework.model import Knowledge, load_knowledge
 from playbooks.questions.classify import UNKNOWN, classify_questions
 from playbooks.trap.findings import function_label
-from playbooks.trap.measures import QUESTION_KINDS, prepare_weekly
+from playbooks.trap.measures import prepare_weekly
+from playbooks.vocabulary import QUESTION_KINDS
 
 PERSONAL_NEEDS = ("judgment", "reassurance", "peer_experience")
 NO_TEXT = "no_text"
@@ -33,11 +34,11 @@ def classify_texts(texts: pl.Series) -> pl.DataFrame:
 
 
 def classified_questions(activity: pl.LazyFrame | pl.DataFrame, *,
-                         as_of: dt.date | str | None = None) -> pl.DataFrame:
+                         as_of: dt.date | None = None) -> pl.DataFrame:
     """Every customer question with its week, function, channel, automation flag and need.
 
     Questions without text get the need `no_text`; texts the classifier cannot read get
-    `unknown`.
+    `unknown`. `as_of` None: the latest event's date.
     """
     prepared, _ = prepare_weekly(activity, as_of)
     questions = (prepared.filter((pl.col("actor_type") == "customer")

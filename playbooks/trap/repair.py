@@ -6,6 +6,9 @@ they ask, reply to a check-in, turn up at an event. One that has stopped expecti
 says nothing. Triggers of one account that follow each other within the window form one
 episode, judged from its first trigger. Episodes whose window has not ended by the as-of
 date are `too_early`, and left out of the shares.
+
+What repair is measured after (`repair_triggers`) and which customer actions count as coming
+back (`repair_returns`) are groups of `playbooks.vocabulary`, with their reasons.
 """
 
 from __future__ import annotations
@@ -16,19 +19,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from playbooks.errors import InputError
-from playbooks.trap.measures import (
-    ADVOCACY_KINDS,
-    PARTICIPATION_KINDS,
-    PEER_ANSWER_KINDS,
-    QUESTION_KINDS,
-    prepare_weekly,
-)
+from playbooks.trap.measures import prepare_weekly
+from playbooks.vocabulary import REPAIR_RETURN_KINDS, REPAIR_TRIGGER_KINDS
+from playbooks.vocabulary.activity import window_end
 
-TRIGGER_KINDS = ("escalation", "incident")
-# Customer actions that count as coming back (a check-in counts when the customer is the actor,
-# e.g. a reply logged by the CRM; a check-in the company sends is not the customer returning).
-RETURN_KINDS = (*QUESTION_KINDS, "check_in", *PARTICIPATION_KINDS, *ADVOCACY_KINDS,
-                *PEER_ANSWER_KINDS)
 OUTCOMES = ("came_back", "went_quiet", "too_early")
 DEFAULT_WINDOW_DAYS = 30
 
@@ -67,15 +61,16 @@ def _shares(episodes: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
 
 def repair_after_incidents(activity: pl.LazyFrame | pl.DataFrame,
                            accounts: pl.LazyFrame | pl.DataFrame | None = None, *,
-                           as_of: dt.date | str | None = None,
+                           as_of: dt.date | None = None,
                            window_days: int = DEFAULT_WINDOW_DAYS) -> RepairResult:
-    """Judge every escalation or incident episode: came back, went quiet, or too early."""
+    """Judge every escalation or incident episode: came back, went quiet, or too early
+    (`as_of` None: the latest event's date)."""
     if window_days < 1:
         raise InputError(f"The repair window must be at least 1 day, not {window_days}.")
     prepared, day = prepare_weekly(activity, as_of)
     window = dt.timedelta(days=window_days)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
-    triggers = (prepared.filter(pl.col("kind").is_in(list(TRIGGER_KINDS)))
+    end = window_end(day)
+    triggers = (prepared.filter(pl.col("kind").is_in(list(REPAIR_TRIGGER_KINDS)))
                 .select("account_id", pl.col("occurred_at").alias("trigger_at"),
                         pl.col("kind").alias("trigger_kind"),
                         pl.col("source_function").alias("trigger_function"))
@@ -88,7 +83,7 @@ def repair_after_incidents(activity: pl.LazyFrame | pl.DataFrame,
                      pl.col("trigger_function").first(), pl.len().alias("triggers"))
                 .drop("episode").sort("trigger_at"))
     returns = (prepared.filter((pl.col("actor_type") == "customer")
-                               & pl.col("kind").is_in(list(RETURN_KINDS)))
+                               & pl.col("kind").is_in(list(REPAIR_RETURN_KINDS)))
                .select("account_id", pl.col("occurred_at").alias("returned_at"),
                        pl.col("kind").alias("returned_with"))
                .sort("returned_at"))

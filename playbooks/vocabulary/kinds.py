@@ -1,11 +1,12 @@
 """The words of the activity table, defined once: event kinds, their groups, and the channels.
 
-The kinds, channels, functions and actor types are read from the shipped activity contract
-(`data_contracts/activity.yaml`, the `validValues` of each property); the channels customers
-bring their needs to are read from the knowledge file `channels.yaml`. The groups of kinds the
-engine counts are declared below as data, each with what it means and, where it is a product
-decision, why; every group is checked when this module loads to name only kinds the contract
-knows.
+The kinds, channels, functions and actor types are read from the activity contract that ships
+with CX Playbooks (`data_contracts/activity.yaml`, the `validValues` of each property; a
+company's own PLAYBOOKS_CONTRACTS folder does not change the words the engine counts); the
+channels customers bring their needs to are read from the knowledge file `channels.yaml`. The
+groups of kinds the engine counts are declared below as data, each with what it means and,
+where it is a product decision, why; every group is checked when this module loads to name
+only kinds the contract knows.
 
 Signals and trap read the same groups, with one deliberate difference: the `advocacy` signal
 counts a peer answer (`community_answer`) as advocacy (`advocacy_and_peer_answers`), while the

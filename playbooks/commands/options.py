@@ -1,0 +1,59 @@
+"""Options shared by the commands over a workspace: the folder, the as-of date, `--out` files.
+
+The as-of date is parsed here, at the edge, once; the library functions are given a plain
+`datetime.date` (or None for the latest event's date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from playbooks.errors import InputError
+
+WORKSPACE_HELP = "Workspace folder (default: $PLAYBOOKS_WORKSPACE, else ./workspace)."
+AS_OF_HELP = "Date to compute as of (YYYY-MM-DD; default: the date of the latest event)."
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+Workspace = Annotated[str | None, typer.Option("--workspace", "-w", help=WORKSPACE_HELP)]
+AsOf = Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)]
+
+
+def parse_as_of(value: str | None) -> dt.date | None:
+    """Read the --as-of option: a date, or None for the latest event's date.
+
+    Raises InputError naming the option and the value when it is not a date.
+    """
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise InputError(f"--as-of must be a date like 2026-03-31, not '{value}'.") from error
+
+
+def check_table_path(out: Path | None) -> None:
+    """Refuse an --out file that is neither .csv nor .parquet, before any work is done."""
+    if out is not None and out.suffix.lower() not in TABLE_SUFFIXES:
+        raise InputError(f"--out must end in .csv or .parquet, not '{out.name}'.")
+
+
+def write_table(frame: Any, out: Path) -> None:
+    """Write a table to .parquet, or to .csv with list columns joined by " | " (nested
+    columns, which CSV cannot hold, are left out)."""
+    import polars as pl
+
+    check_table_path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".parquet":
+        frame.write_parquet(out)
+        return
+    flat = frame.with_columns(
+        [pl.col(c).list.eval(pl.element().cast(pl.String)).list.join(" | ")
+         for c, t in frame.schema.items() if isinstance(t, pl.List)
+         and not isinstance(t.inner, pl.Struct)])
+    flat = flat.drop([c for c, t in flat.schema.items() if isinstance(t, pl.List | pl.Struct)])
+    flat.write_csv(out)
