@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_classify.py"
 
 

@@ -24,9 +24,11 @@ LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgro
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every browser test `browser` and `slow` (`pytest -m "not slow"` leaves them out)."""
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
