@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,12 +11,14 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.slow
+# The script runs `python -m playbooks`: in this environment, never through the bootstrap.
+NO_BOOTSTRAP = {**os.environ, "PLAYBOOKS_NO_BOOTSTRAP": "1"}
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_report.py"
 
 
 def test_bench_report_runs_at_tiny_scale() -> None:
     done = subprocess.run([sys.executable, str(SCRIPT), "--accounts", "60", "--weeks", "26"],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, env=NO_BOOTSTRAP)
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["accounts"] == 60 and figures["cli_cold_seconds"] > 0
