@@ -51,10 +51,11 @@ def register(app: typer.Typer) -> None:
         """Check a file against its data contract: exit 0 valid, 1 invalid, 2 unreadable."""
         import polars as pl
 
+        from playbooks.data.checks import referenced_tables
         from playbooks.data.contracts import load_contract
         from playbooks.data.workspace import (
-            _normalise,
             load_mapping,
+            normalise_column,
             read_file,
             resolve_workspace,
             validate_file,
@@ -62,9 +63,9 @@ def register(app: typer.Typer) -> None:
 
         if gx not in {"sample", "full", "off"}:
             raise InputError(f"--gx must be sample, full or off, not '{gx}'.")
-        chosen = load_contract(contract or _normalise(file.stem))
+        chosen = load_contract(contract or normalise_column(file.stem))
         related = None
-        if any(r.check == "references" for r in chosen.rules):
+        if "accounts" in referenced_tables(chosen.rules):
             if accounts is not None:
                 related = {"accounts": read_file(accounts, contract="accounts")}
             else:
@@ -109,9 +110,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Check files against their contracts and swap them into the workspace, all or none."""
         from playbooks.data.workspace import (
-            _normalise,
             import_files,
             load_mapping,
+            normalise_column,
             resolve_workspace,
         )
 
@@ -124,7 +125,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(
                 "--mapping applies to a single file; import files one by one to map each."
             )
-        named = {(table or _normalise(f.stem)): f for f in files}
+        named = {(table or normalise_column(f.stem)): f for f in files}
         mappings = {next(iter(named)): load_mapping(mapping)} if mapping else None
         reports = import_files(named, workspace, mappings=mappings, replace_demo=replace_demo)
         folder = resolve_workspace(workspace)
