@@ -168,24 +168,33 @@ def account_timeline_chart(activity: pl.DataFrame) -> alt.Chart:
     ).properties(title="Every touch across functions, week by week", height=260)
 
 
-def account_trend_chart(activity: pl.DataFrame) -> alt.Chart:
-    """One account's customer questions, participation and people engaging per four weeks."""
-    customer = activity.filter(pl.col("actor_type") == "customer").with_columns(
-        period=pl.col("occurred_at").dt.truncate("4w").dt.date())
-    questions = {"ticket_opened", "question_asked", "csm_question", "community_post"}
-    participation = {"event_attended", "course_completed", "programme_joined"}
-    trend = customer.group_by("period").agg(
-        questions=pl.col("kind").is_in(list(questions)).sum(),
-        participation=pl.col("kind").is_in(list(participation)).sum(),
-        people=pl.col("person_id").n_unique(),
-        features=pl.col("feature").drop_nulls().n_unique(),
-    ).sort("period").unpivot(index="period", variable_name="signal", value_name="value")
-    return alt.Chart(trend).mark_line(point=True).encode(
-        x=alt.X("period:T", title="Four-week period"),
-        y=alt.Y("value:Q", title="Count"),
-        color=alt.Color("signal:N", title="Signal"),
-        tooltip=["period:T", "signal:N", "value:Q"],
-    ).properties(title="Relationship signals over time", height=220)
+def account_trend_chart(series: pl.DataFrame) -> alt.LayerChart:
+    """One account's relationship signals per block, as the engine counts them, with the
+    engine's recent and baseline value of each drawn dashed over its window.
+
+    `series` is `playbooks.signals.account_block_series` for one account; blocks before the
+    account started, which the engine leaves out, are not drawn.
+    """
+    data = series.filter(pl.col("counted")).select(
+        "signal", "label", "block_start", "block_end", "window", "value", "window_value")
+    weeks = (int((series["block_end"][0] - series["block_start"][0]).days) + 1) // 7 \
+        if series.height else 4
+    colour = alt.Color("label:N", title="Signal")
+    base = alt.Chart(data)
+    per_block = base.mark_line(point=True).encode(
+        x=alt.X("block_start:T", title=f"Block of {weeks} weeks (start)"),
+        y=alt.Y("value:Q", title=f"Per {weeks} weeks"), color=colour,
+        tooltip=[alt.Tooltip("label:N", title="Signal"),
+                 alt.Tooltip("block_start:T", title="From"),
+                 alt.Tooltip("block_end:T", title="To"),
+                 alt.Tooltip("value:Q", title="This block", format=".1f")])
+    levels = base.mark_rule(strokeDash=[4, 3], opacity=0.7).encode(
+        x="block_start:T", x2="block_end:T", y="window_value:Q", color=colour,
+        tooltip=[alt.Tooltip("label:N", title="Signal"),
+                 alt.Tooltip("window:N", title="Window"),
+                 alt.Tooltip("window_value:Q", title="Engine's value", format=".2f")])
+    return alt.layer(per_block, levels).properties(
+        title="Relationship signals over time (dashed: recent and baseline)", height=220)
 
 
 def themes_chart(themes: pl.DataFrame, top: int = 12) -> alt.Chart:

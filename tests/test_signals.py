@@ -285,6 +285,85 @@ def test_the_lazy_plan_gives_the_same_table_as_compute_signals():
     assert_matches_snapshot(lazy, "signals_default")
 
 
+def test_the_lazy_plan_and_compute_signals_agree_with_custom_signals():
+    """Both add the registered signals: one counted from events, one from a function."""
+    from playbooks.signals import SignalWindow, build_signals, register_signal, unregister_signal
+
+    def office_hours(customer: pl.LazyFrame, window: SignalWindow) -> pl.LazyFrame:
+        at = pl.col("occurred_at")
+        return (customer.filter(pl.col("kind") == "review", at >= window.baseline_start,
+                                at < window.end)
+                .group_by("account_id")
+                .agg((at >= window.recent_start).sum().alias("recent"),
+                     (at < window.recent_start).sum().alias("baseline")))
+
+    accounts, activity = _frozen_inputs()
+    plain = compute_signals(accounts, activity, as_of=dt.date(2026, 10, 1))
+    register_signal("live_sessions", "Live sessions attended", weight=30,
+                    events=pl.col("kind").is_in(["event_attended", "course_completed"]))
+    register_signal("office_hours", "Office hours", compute=office_hours, weight=20)
+    try:
+        eager = compute_signals(accounts, activity, as_of=dt.date(2026, 10, 1))
+        lazy = build_signals(accounts.lazy(), activity.lazy(), as_of=dt.date(2026, 10, 1),
+                             gap_days=7).collect()
+    finally:
+        unregister_signal("live_sessions")
+        unregister_signal("office_hours")
+    assert {"live_sessions_against", "office_hours_recent"} <= set(eager.columns)
+    assert eager.filter("live_sessions_against").height > 0
+    assert not eager["disengagement_score"].equals(plain["disengagement_score"])
+    assert lazy.equals(eager)
+
+
+def test_the_block_series_rebuilds_the_engines_recent_and_baseline_values():
+    """Per block, as `account_block_series` gives it: the baseline is the plain mean of the
+    counted baseline blocks, the recent value the recency-weighted mean of the recent ones."""
+    from playbooks.signals import SIGNALS, account_block_series
+
+    accounts, activity = _frozen_inputs()
+    day = dt.date(2026, 10, 1)
+    engine = {r["account_id"]: r for r in
+              compute_signals(accounts, activity, as_of=day).iter_rows(named=True)}
+    series = account_block_series(accounts, activity, as_of=day)
+    assert set(series["signal"]) == {s.name for s in SIGNALS}
+    assert not series["counted"].all()  # some accounts started inside the window
+    weight = pl.when(pl.col("window") == "recent").then(2.0 ** (2 - pl.col("block"))) \
+        .otherwise(1.0)
+    rebuilt = (series.filter("counted")
+               .group_by("account_id", "signal", "window")
+               .agg(((pl.col("value") * weight).sum() / weight.sum()).alias("rebuilt"),
+                    pl.col("window_value").first()))
+    assert rebuilt.height > 100
+    for r in rebuilt.iter_rows(named=True):
+        expected = engine[r["account_id"]][f"{r['signal']}_{r['window']}"]
+        assert r["window_value"] == pytest.approx(expected)
+        assert r["rebuilt"] == pytest.approx(expected)
+
+
+def test_the_account_chart_draws_the_engines_numbers():
+    from playbooks.charts import account_trend_chart
+    from playbooks.signals import account_block_series
+
+    accounts, activity = _frozen_inputs()
+    day = dt.date(2026, 10, 1)
+    engine = compute_signals(accounts, activity, as_of=day)
+    row = engine.filter(pl.col("has_baseline")).row(0, named=True)
+    series = account_block_series(accounts, activity, account_ids=[row["account_id"]],
+                                  as_of=day, relationship_only=True)
+    spec = account_trend_chart(series).to_dict()
+    values = pl.DataFrame(next(iter(spec["datasets"].values())))
+    shown = set(values["signal"])
+    assert shown == {"questions", "participation", "advocacy", "people", "breadth"}
+    for name in shown:
+        for window in ("recent", "baseline"):
+            drawn = values.filter(pl.col("signal") == name, pl.col("window") == window)
+            assert drawn.height == 3
+            assert drawn["window_value"].to_list() == pytest.approx(
+                [row[f"{name}_{window}"]] * 3)
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "rule"]
+    assert account_trend_chart(series.clear()).to_dict()["layer"]  # no data: still a chart
+
+
 def test_customer_rows_match_a_lowercase_comparison():
     from playbooks.signals import is_customer
 

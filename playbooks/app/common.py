@@ -112,17 +112,38 @@ def tables(stamp: tuple[str, tuple[float, ...]]):
     return loaded.accounts.collect(), loaded.activity.collect()
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def workspace_as_of(stamp: tuple[str, tuple[float, ...]]):
+    """The date every result of a workspace is computed as of: its latest event's date, read
+    once per workspace version and passed to each computation."""
+    from playbooks.signals import resolve_as_of
+
+    return resolve_as_of(tables(stamp)[1].lazy(), None)
+
+
 @st.cache_resource(show_spinner="Computing account signals ...", max_entries=4)
-def signals(stamp: tuple[str, tuple[float, ...]], as_of=None):
-    """Per-account signals of a workspace as of a date (cached per workspace version), with
-    the company's custom signals from PLAYBOOKS_PLUGINS."""
+def signals(stamp: tuple[str, tuple[float, ...]]):
+    """Per-account signals of a workspace (cached per workspace version), with the company's
+    custom signals from PLAYBOOKS_PLUGINS."""
     from playbooks.plugins import load_plugins
     from playbooks.signals import compute_signals
 
     load_plugins()
 
     accounts, activity = tables(stamp)
-    return compute_signals(accounts.lazy(), activity.lazy(), as_of=as_of)
+    return compute_signals(accounts.lazy(), activity.lazy(), as_of=workspace_as_of(stamp))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def account_series(stamp: tuple[str, tuple[float, ...]], account_id: str):
+    """One account's relationship signals per block, as the engine counts them."""
+    from playbooks.plugins import load_plugins
+    from playbooks.signals import account_block_series
+
+    load_plugins()
+    accounts, activity = tables(stamp)
+    return account_block_series(accounts.lazy(), activity.lazy(), account_ids=[account_id],
+                                as_of=workspace_as_of(stamp), relationship_only=True)
 
 
 @st.cache_resource(show_spinner="Grouping repeated questions ...", max_entries=2)
@@ -130,7 +151,7 @@ def themes(stamp: tuple[str, tuple[float, ...]]):
     """Repeated-question themes of a workspace."""
     from playbooks.questions.themes import find_themes
 
-    return find_themes(tables(stamp)[1].lazy())
+    return find_themes(tables(stamp)[1].lazy(), as_of=workspace_as_of(stamp))
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -138,7 +159,7 @@ def continuity_gaps(stamp: tuple[str, tuple[float, ...]]):
     """Continuity gaps of a workspace, one row per gap."""
     from playbooks.signals import list_continuity_gaps
 
-    return list_continuity_gaps(tables(stamp)[1].lazy())
+    return list_continuity_gaps(tables(stamp)[1].lazy(), as_of=workspace_as_of(stamp))
 
 
 _MARKDOWN_SPECIAL = "\\`*_{}[]()<>#+-.!|~$:"
@@ -166,7 +187,8 @@ def trap_view(stamp: tuple[str, tuple[float, ...]],
     from playbooks.trap import trap_view as compute
 
     accounts, activity = tables(stamp)
-    return compute(activity.lazy(), accounts.lazy(), drifting_every_weeks=drifting_every_weeks)
+    return compute(activity.lazy(), accounts.lazy(), as_of=workspace_as_of(stamp),
+                   drifting_every_weeks=drifting_every_weeks)
 
 
 @st.cache_resource(show_spinner="Reading the need behind each question ...", max_entries=2)
@@ -174,7 +196,7 @@ def classified_questions(stamp: tuple[str, tuple[float, ...]]):
     """Every customer question of a workspace with the need behind it."""
     from playbooks.trap import classified_questions as classify
 
-    return classify(tables(stamp)[1].lazy())
+    return classify(tables(stamp)[1].lazy(), as_of=workspace_as_of(stamp))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -183,7 +205,8 @@ def repair(stamp: tuple[str, tuple[float, ...]], window_days: int):
     from playbooks.trap import repair_after_incidents
 
     accounts, activity = tables(stamp)
-    return repair_after_incidents(activity.lazy(), accounts.lazy(), window_days=window_days)
+    return repair_after_incidents(activity.lazy(), accounts.lazy(),
+                                  as_of=workspace_as_of(stamp), window_days=window_days)
 
 
 # --- warming the caches ------------------------------------------------------------------------

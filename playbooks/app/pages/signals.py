@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from playbooks.app.common import (
+    account_series,
     continuity_gaps,
     ensure_workspace,
     friendly_errors,
@@ -123,7 +124,7 @@ with friendly_errors("read the account data"):
     mine = activity.filter(pl.col("account_id") == account_id)
     left, right = st.columns(2)
     left.altair_chart(account_timeline_chart(mine), width="stretch")
-    right.altair_chart(account_trend_chart(mine), width="stretch")
+    right.altair_chart(account_trend_chart(account_series(stamp, account_id)), width="stretch")
 
     gaps = continuity_gaps(stamp)
     own_gaps = gaps.filter(pl.col("account_id") == account_id)
