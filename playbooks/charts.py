@@ -193,8 +193,8 @@ def account_trend_chart(series: pl.DataFrame) -> alt.LayerChart:
         tooltip=[alt.Tooltip("label:N", title="Signal"),
                  alt.Tooltip("window:N", title="Window"),
                  alt.Tooltip("window_value:Q", title="Engine's value", format=".2f")])
-    return alt.layer(per_block, levels).properties(
-        title="Relationship signals over time (dashed: recent and baseline)", height=220)
+    return cast(alt.LayerChart, alt.layer(per_block, levels).properties(
+        title="Relationship signals over time (dashed: recent and baseline)", height=220))
 
 
 def themes_chart(themes: pl.DataFrame, top: int = 12) -> alt.Chart:
