@@ -46,3 +46,12 @@ def test_kind_refuses_an_unknown_kind():
     assert vocabulary.kind("login") == "login"
     with pytest.raises(VocabularyError, match="'logon'"):
         vocabulary.kind("logon")
+
+
+def test_the_reference_page_lists_every_group_with_its_kinds():
+    from playbooks.docs import render_knowledge_markdown
+
+    page = render_knowledge_markdown()
+    for group in vocabulary.GROUPS.values():
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{group.name}` |"))
+        assert all(f"`{k}`" in row for k in group.kinds)

@@ -49,8 +49,8 @@ GROUP_DEFINITIONS: tuple[KindGroup, ...] = (
         "questions", "Questions the customer asked, in any channel.",
         "signals (questions), trap (questions per account, automation share), trap needs",
         own=("question_asked", "csm_question", "ticket_opened"),
-        rationale="A ticket is a question asked through the help desk; a community post is "
-        "not counted as a question (it is participation)."),
+        rationale="Product decision: a ticket counts as a question (asked through the help "
+        "desk); a community post does not (it is participation)."),
     KindGroup(
         "participation", "Taking part: events, courses, programmes and community posts.",
         "signals (participation), trap (participation per account)",
@@ -67,9 +67,9 @@ GROUP_DEFINITIONS: tuple[KindGroup, ...] = (
         "advocacy_and_peer_answers", "Advocacy with the answers customers give each other.",
         "signals (advocacy)",
         includes=("advocacy", "peer_answers"),
-        rationale="In the account signals a peer answer is vouching for the product, and too "
-        "rare per account to stand alone; the company-wide trap view has the volume to show "
-        "peer answers as their own measure."),
+        rationale="Product decision: the advocacy signal counts answering another customer "
+        "as advocacy (its label names peer answers); the trap view shows peer answers as a "
+        "measure of their own, beside advocacy."),
     KindGroup(
         "feature_use", "Use of a named product feature.",
         "signals (breadth: distinct features), trap (breadth of use)",
@@ -86,8 +86,8 @@ GROUP_DEFINITIONS: tuple[KindGroup, ...] = (
         "continuity_gap_triggers", "Support issues after which templated outreach is a "
         "continuity gap.", "signals (continuity gaps)",
         own=("ticket_opened", "escalation", "incident"),
-        rationale="Any support issue, even an ordinary ticket, deserves a person following "
-        "up, so a ticket counts here."),
+        rationale="Product decision: an ordinary ticket counts as a support issue here, as "
+        "escalations and incidents do; repair (repair_triggers) follows only the latter."),
     KindGroup(
         "automated_outreach", "Outreach sent without a person writing it.",
         "signals (continuity gaps; an automated check_in row counts as well)",
@@ -96,8 +96,8 @@ GROUP_DEFINITIONS: tuple[KindGroup, ...] = (
         "repair_triggers", "Serious problems after which repair is measured.",
         "trap (repair after incidents)",
         own=("escalation", "incident"),
-        rationale="Repair is judged after things that went wrong for the account; an "
-        "ordinary ticket is everyday help, not a breach of trust."),
+        rationale="Product decision: repair is judged after escalations and incidents only, "
+        "not after an ordinary ticket (unlike continuity_gap_triggers)."),
     KindGroup(
         "repair_returns", "Customer actions that count as coming back after a problem.",
         "trap (repair after incidents)",
