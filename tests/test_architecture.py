@@ -95,12 +95,7 @@ ROOMS: dict[str, Room] = {
 # reported to their owners. The integrator empties this list as they are fixed; any violation
 # not listed here fails the test, and an entry that no longer occurs fails
 # test_known_violations_still_occur so that it is removed. Keys: (file, rule, subject).
-KNOWN_VIOLATIONS: set[tuple[str, str, str]] = {
-    # data room (being split by its owner)
-    ("playbooks/commands/data.py", "private-name", "playbooks.data.workspace._normalise"),
-    ("playbooks/data/demo.py", "length", ""),
-    ("playbooks/data/workspace.py", "length", ""),
-}
+KNOWN_VIOLATIONS: set[tuple[str, str, str]] = set()
 
 
 # --- reading the package ---------------------------------------------------------------------
