@@ -113,5 +113,10 @@ def main(argv: list[str]) -> None:
         return
     python = ensure_venv(extras_for(argv))
     os.chdir(ROOT)
-    completed = subprocess.run([str(python), "-m", "playbooks", *argv])
+    command = [str(python), "-m", "playbooks", *argv]
+    if os.name == "posix":  # become the command, so a stop request reaches it directly
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(command[0], command)
+    completed = subprocess.run(command)
     sys.exit(completed.returncode)

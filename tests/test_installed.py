@@ -333,12 +333,28 @@ def installed_app(installed: SimpleNamespace, elsewhere: Path) -> Iterator[Simpl
     try:
         yield SimpleNamespace(url=url, log=log_path, workspace=elsewhere / "ws")
     finally:
-        server.terminate()
+        server.terminate()  # as a service manager stops it: `playbooks app` passes it on
         try:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+    if _answers(url, within=15):
+        pytest.fail(f"Streamlit kept serving {url} after `playbooks app` was stopped; stop "
+                    "it by hand", pytrace=False)
+
+
+def _answers(url: str, within: float) -> bool:
+    """Say whether the server at `url` still answers its health check after `within` s."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                pass
+        except OSError:
+            return False
+        time.sleep(0.5)
+    return True
 
 
 @pytest.mark.slow

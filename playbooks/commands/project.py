@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -80,6 +81,23 @@ def _flag_value(value: str | int | bool) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def run_server(command: Sequence[str], env: dict[str, str]) -> int:
+    """Run the server until it ends; a stop request (SIGTERM, Ctrl+C) is passed on to it.
+
+    Without that, stopping `playbooks app` would leave Streamlit serving on its own.
+    """
+    server = subprocess.Popen(list(command), env=env)
+    previous = signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+    try:
+        while True:
+            try:
+                return server.wait()
+            except KeyboardInterrupt:  # Ctrl+C reaches the server too; make sure it ends
+                server.terminate()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def register(app: typer.Typer) -> None:
     """Add `app` and `test` to the command line."""
 
@@ -109,7 +127,7 @@ def register(app: typer.Typer) -> None:
         flags = streamlit_flags(port, ctx.args)
         command = [sys.executable, "-m", "streamlit", "run", str(APP_ENTRY), *flags]
         typer.echo(f"Starting CX Playbooks on {app_url(flags)} (Ctrl+C to stop)")
-        raise typer.Exit(subprocess.run(command, env=env).returncode)
+        raise typer.Exit(run_server(command, env))
 
     @app.command("test", context_settings={"allow_extra_args": True,
                                            "ignore_unknown_options": True})
