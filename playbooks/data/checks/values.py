@@ -16,7 +16,7 @@ class NotNull(Check):
     """A required column is filled in on every row."""
 
     kind = "not_null"
-    summary = "The column is filled in on every row (empty text counts as empty)."
+    summary = "The column is filled in on every row (an empty CSV field is empty)."
     made_by = "a property with `required: true`"
     expectation_names = ("ExpectColumnValuesToNotBeNull",)
     position = 40
