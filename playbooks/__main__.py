@@ -1,4 +1,5 @@
-"""`python -m playbooks ...`: create the environment on first use, then run the command line."""
+"""`python -m playbooks ...`: in a checkout, create the environment on first use, then run the
+command line in it (installed with pip, run the command line at once)."""
 
 import sys
 
