@@ -1,10 +1,11 @@
 """Measure contract validation of the activity table: throughput and peak memory.
 
-    python benchmarks/bench_validate.py --rows 1000000 10000000 30000000 --source DIR
+    python benchmarks/bench_validate.py --rows 1000000 10000000 30000000 [--source DIR]
 
 DIR is a demo workspace with at least as many activity rows as the largest size (see
-bench_demo.py --out). Each size is written as its own Parquet file and validated in a fresh
-process, so peak memory is per run. Modes:
+bench_demo.py --out); without --source the script generates one (about 600 activity rows per
+account) in a temporary folder and removes it afterwards. Each size is written as its own
+Parquet file and validated in a fresh process, so peak memory is per run. Modes:
 
 - chunked: `validate_file` as `playbooks validate` runs it (polars rules on every row in
   chunks, the compiled great-expectations suite on a 10,000-row sample, in a thread);
@@ -47,7 +48,8 @@ def _worker(mode: str, file: Path, accounts: Path) -> dict[str, float]:
     related = {"accounts": pl.read_parquet(accounts, columns=["account_id"])}
     if mode == "gx-full-frame":
         from playbooks.data.contracts import load_contract
-        from playbooks.data.validation import related_keys, run_gx
+        from playbooks.data.gx import run_gx
+        from playbooks.data.validation import related_keys
 
         contract = load_contract("activity")
         frame = pl.read_parquet(file)
@@ -69,10 +71,25 @@ def _worker(mode: str, file: Path, accounts: Path) -> dict[str, float]:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
+def _generate_source(folder: Path, rows: int) -> Path:
+    """Generate a demo workspace with at least `rows` activity rows (seed 7, 104 weeks)."""
+    from playbooks.data.demo import generate_demo
+
+    accounts = max(50, rows // 500 + 1)  # about 600-650 rows per account: a margin
+    result = generate_demo(folder, accounts=accounts, weeks=104, seed=7)
+    if result.events < rows:
+        raise SystemExit(f"the generated demo has {result.events:,} activity rows, fewer than "
+                         f"{rows:,}; pass --source")
+    print(json.dumps({"generated_source": str(folder), "accounts": accounts,
+                      "events": result.events}), flush=True)
+    return folder
+
+
 def main(argv: list[str] | None = None) -> list[dict[str, float]]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
-    parser.add_argument("--source", type=Path, required=True, help="demo workspace folder")
+    parser.add_argument("--source", type=Path, default=None,
+                        help="demo workspace folder (default: generate one)")
     parser.add_argument("--modes", nargs="+",
                         default=["chunked", "chunked-warm", "chunked-no-gx",
                                  "gx-full-frame"])
@@ -89,6 +106,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, float]]:
 
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as temp:
+        if args.source is None:
+            args.source = _generate_source(Path(temp) / "demo", max(args.rows))
         for rows in args.rows:
             file = Path(temp) / f"activity-{rows}.parquet"
             pl.scan_parquet(args.source / "activity.parquet").head(rows).sink_parquet(file)
