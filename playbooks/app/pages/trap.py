@@ -36,7 +36,7 @@ with friendly_errors("measure efficiency beside relationship"):
     functions = [ALL] + [f for f in functions if f != ALL]
     trapped = view.findings["function"].unique().to_list()
     function = st.selectbox("Function", functions, format_func=function_label,
-                            key=KEY + "function")
+                            key=KEY + "function") or ALL
 
     st.altair_chart(trap_signature_chart(view.series, view.findings, function=function,
                                          width=680), width="content")
