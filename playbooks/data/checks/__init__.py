@@ -3,23 +3,15 @@
 Each unit (`playbooks.data.checks.base.Check`) carries, for its kind, how a contract makes
 rules of it, its polars failing-rows expression, its great-expectations expectation(s), its
 description for the contracts page and its problem sentence. Adding a kind is one new module
-here, imported below so that it registers.
+in this folder: every module here is imported when the package is, so its units register.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Iterable
 
-from playbooks.data.checks import (  # noqa: F401 - imported so that every kind registers
-    custom,
-    datatype,
-    pairs,
-    ranges,
-    references,
-    table,
-    uniqueness,
-    values,
-)
 from playbooks.data.checks.base import (
     CHECKS,
     Check,
@@ -34,6 +26,16 @@ from playbooks.data.contract_model import Contract, Rule
 __all__ = ["CHECKS", "Check", "CheckContext", "SuiteContext", "Verdict", "check_for",
            "derive_rules", "odcs_rules", "referenced_column", "referenced_tables", "register",
            "unit_for_odcs"]
+
+
+def _register_every_kind() -> None:
+    """Import every module of this package but `base`; each registers its check units."""
+    for found in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if found.name != "base":
+            importlib.import_module(f"{__name__}.{found.name}")
+
+
+_register_every_kind()
 
 
 def _in_report_order() -> list[Check]:
