@@ -2,7 +2,7 @@
 
 How it runs: every rule of the contract becomes a small polars expression evaluated over
 every row, chunk by chunk, so memory stays bounded and 30 million rows take seconds. The
-same contract is compiled into a great-expectations suite (`playbooks.data.contracts.compile_suite`)
+same contract is compiled into a great-expectations suite (`playbooks.data.gx.compile_suite`)
 which runs on a sample of the data (or, with `gx="full"`, on every chunk); its counts are
 compared with the polars counts, so the two engines keep each other honest. A disagreement is
 listed in the report as `engine_mismatches`.
@@ -35,6 +35,7 @@ __all__ = ["DEFAULT_CHUNK_ROWS", "GX_SAMPLE_ROWS", "MAX_EXAMPLES", "ConformState
 
 DEFAULT_CHUNK_ROWS = 2_000_000
 GX_SAMPLE_ROWS = 10_000
+
 
 @dataclass
 class RuleResult:
