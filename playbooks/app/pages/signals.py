@@ -25,11 +25,10 @@ from playbooks.charts import (
     portfolio_frame,
     themes_chart,
 )
+from playbooks.signals import SIGNALS as ENGINE_SIGNALS
 
 KEY = "signals_"
-SIGNALS = [("questions", "Questions asked"), ("participation", "Events, courses, programmes"),
-           ("advocacy", "Advocacy"), ("people", "People engaging"),
-           ("breadth", "Distinct features used"), ("active_days", "Active days")]
+SIGNALS = [(s.name, s.label) for s in ENGINE_SIGNALS]  # the engine's names and labels
 
 st.title("Account signals")
 st.caption("Accounts whose dashboards look fine while customers ask less, join less, use less "
