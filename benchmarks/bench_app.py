@@ -52,7 +52,7 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from playbooks.data.demo import generate_demo
+    from playbooks.demo import generate_demo
 
     folder = Path(tempfile.mkdtemp(prefix="bench-app-"))
     start = time.perf_counter()

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
     import polars as pl
 
-    from playbooks.data.demo import generate_demo
+    from playbooks.demo import generate_demo
 
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-demo-"))
     try:

@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--no-cold", action="store_true", help="skip the fresh-process run")
     args = parser.parse_args(argv)
 
-    from playbooks.data.demo import generate_demo
+    from playbooks.demo import generate_demo
 
     folder = Path(tempfile.mkdtemp(prefix="bench-report-"))
     try:

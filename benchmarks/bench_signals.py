@@ -29,7 +29,7 @@ COLUMNS = ["account_id", "person_id", "actor_type", "occurred_at", "kind", "feat
 
 
 def _demo(data: Path, accounts: int) -> Path:
-    from playbooks.data.demo import generate_demo
+    from playbooks.demo import generate_demo
 
     folder = data / f"demo-{accounts}"
     if not (folder / "activity.parquet").exists():

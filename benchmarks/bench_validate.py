@@ -73,7 +73,7 @@ def _worker(mode: str, file: Path, accounts: Path) -> dict[str, float]:
 
 def _generate_source(folder: Path, rows: int) -> Path:
     """Generate a demo workspace with at least `rows` activity rows (seed 7, 104 weeks)."""
-    from playbooks.data.demo import generate_demo
+    from playbooks.demo import generate_demo
 
     accounts = max(50, rows // 500 + 1)  # about 600-650 rows per account: a margin
     result = generate_demo(folder, accounts=accounts, weeks=104, seed=7)

@@ -9,7 +9,7 @@ import polars as pl
 
 from playbooks.advice.journey import EXAMPLE_JOURNEY, load_journey_map
 from playbooks.assessment.bank import load_question_bank
-from playbooks.data.demo import generate_demo
+from playbooks.demo import generate_demo
 from playbooks.store import Store, answers_from_levels
 
 TEAM = "Success <script>alert('team')</script>"

@@ -62,9 +62,11 @@ ROOMS: dict[str, Room] = {
     "assessment": Room("question bank, quarters, scoring and comparison, evidence",
                        (*BASE, "framework")),
     "data": Room("contracts and their checks, reading and conforming files, validation, "
-                 "workspace, demo", (*BASE, "framework")),
+                 "the workspace", (*BASE, "framework")),
     "vocabulary": Room("the activity table's words defined once: event kinds and their "
                        "groups, channels", (*BASE, "framework", "data")),
+    "demo": Room("a generated demo company, written as a workspace",
+                 (*BASE, "framework", "data", "vocabulary")),
     "questions": Room("the need behind a question, repeated-question themes",
                       (*BASE, "framework", "data", "vocabulary")),
     "store": Room("the durable store: assessments, journey maps, action items",
@@ -79,9 +81,9 @@ ROOMS: dict[str, Room] = {
     "review": Room("the quarterly review pack: gather, HTML, Markdown",
                    (*BASE, *ANALYSIS, "charts")),
     "app": Room("the Streamlit app: `main`, `common` caches, `pages/`",
-                (*BASE, "plugins", *ANALYSIS, "charts", "docs", "review")),
+                (*BASE, "plugins", *ANALYSIS, "demo", "charts", "docs", "review")),
     "commands": Room("one module per command group; `output` prints advice",
-                     (*BASE, "plugins", *ANALYSIS, "charts", "docs", "review")),
+                     (*BASE, "plugins", *ANALYSIS, "demo", "charts", "docs", "review")),
     "cli": Room("the Typer app: registers the command groups, turns errors into messages",
                 (*BASE, "plugins", "commands")),
     "_bootstrap": Room("stdlib and settings only: makes the virtual environment, then runs "

@@ -55,7 +55,7 @@ def test_every_kind_is_described_for_a_business_reader():
 
 
 def test_demo_vocabularies_are_the_contract_vocabularies():
-    from playbooks.data import demo
+    from playbooks import demo
 
     activity = load_contract("activity")
     assert set(demo.KINDS) == set(activity.field("kind").valid_values)

@@ -10,8 +10,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from playbooks.data.demo import ARCHETYPES, default_as_of, ensure_demo_workspace, generate_demo
 from playbooks.data.workspace import validate_file, workspace_status
+from playbooks.demo import ARCHETYPES, default_as_of, ensure_demo_workspace, generate_demo
 from playbooks.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]

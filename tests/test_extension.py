@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from playbooks.data.demo import generate_demo
+from playbooks.demo import generate_demo
 from playbooks.errors import InputError
 from playbooks.signals import compute_signals, register_signal, unregister_signal
 

@@ -374,7 +374,7 @@ def test_a_review_given_data_without_the_trap_view_says_so(review: Review) -> No
 
 def test_on_two_years_of_demo_data_the_pack_states_the_support_trap(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from playbooks.data.demo import generate_demo
+    from playbooks.demo import generate_demo
 
     monkeypatch.delenv("PLAYBOOKS_DATABASE_URL", raising=False)
     generate_demo(tmp_path, accounts=600, weeks=104, seed=7, as_of=dt.date(2026, 11, 23))

@@ -26,7 +26,7 @@ HELD_OUT_SEED = 5150
 @pytest.fixture(scope="module")
 def held_out_demo(tmp_path_factory):
     """2,000 accounts (about 1.3 M events, ~3 s): fewer makes recall swing by +-0.03."""
-    from playbooks.data.demo import generate_demo
+    from playbooks.demo import generate_demo
 
     folder = tmp_path_factory.mktemp("demo")
     generate_demo(folder, accounts=2000, seed=HELD_OUT_SEED, as_of=AS_OF)

@@ -22,14 +22,14 @@ def _questions(texts_by_week: dict[int, list[str]], accounts: int = 12) -> pl.Da
 
 
 def _demo_questions(weeks: int = 20) -> pl.DataFrame:
-    from playbooks.data.demo import THEMES
+    from playbooks.demo import THEMES
 
     texts = [t for _, _, variants in THEMES for t in variants]
     return _questions({w: texts for w in range(weeks)})
 
 
 def test_demo_questions_group_into_pure_themes():
-    from playbooks.data.demo import THEMES
+    from playbooks.demo import THEMES
 
     truth = pl.DataFrame([(t, tid) for tid, _, v in THEMES for t in v],
                          schema=["question_text", "truth"], orient="row")

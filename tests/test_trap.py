@@ -33,7 +33,7 @@ UNTRAPPED = ("education", "community", "customer_success", "marketing", "product
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    from playbooks.data.demo import generate_demo
+    from playbooks.demo import generate_demo
 
     folder = tmp_path_factory.mktemp("trap-demo")
     generate_demo(folder, accounts=1000, seed=23, as_of=AS_OF)

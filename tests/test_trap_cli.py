@@ -11,7 +11,7 @@ import pytest
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from playbooks.data.demo import generate_demo
+    from playbooks.demo import generate_demo
 
     folder = tmp_path_factory.mktemp("trap-cli-demo")
     generate_demo(folder, accounts=1000, seed=11, as_of=dt.date(2026, 11, 23))

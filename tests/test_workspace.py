@@ -183,7 +183,7 @@ def test_workspace_resolution_order(tmp_path, monkeypatch):
 
 
 def test_demo_workspace_is_protected_unless_replaced(tmp_path):
-    from playbooks.data.demo import generate_demo
+    from playbooks.demo import generate_demo
 
     folder = tmp_path / "demo"
     generate_demo(folder, accounts=20, weeks=4, seed=1)

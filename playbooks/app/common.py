@@ -81,8 +81,8 @@ def demo_size() -> int:
 
 def ensure_workspace() -> None:
     """Give a first run a working demo workspace, with a spinner while it is generated."""
-    from playbooks.data.demo import ensure_demo_workspace
     from playbooks.data.workspace import workspace_status
+    from playbooks.demo import ensure_demo_workspace
 
     folder = workspace_path()
     if workspace_status(folder).has_data:

@@ -166,8 +166,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Generate a complete demo workspace of a believable B2B software company."""
-        from playbooks.data.demo import generate_demo
         from playbooks.data.workspace import resolve_workspace
+        from playbooks.demo import generate_demo
 
         day = None
         if as_of:

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 from playwright.sync_api import Page, expect
 
-from playbooks.data.demo import generate_demo
+from playbooks.demo import generate_demo
 from playbooks.signals import compute_signals
 
 TIMEOUT = 60_000

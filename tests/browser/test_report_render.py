@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page
 
 from playbooks.assessment.bank import load_question_bank
-from playbooks.data.demo import generate_demo
+from playbooks.demo import generate_demo
 from playbooks.review.files import write_review
 from playbooks.review.gather import build_review
 from playbooks.store import Store, answers_from_levels

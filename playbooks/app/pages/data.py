@@ -158,7 +158,7 @@ sure = st.checkbox("I understand this replaces the data in the workspace",
                    key=KEY + "confirm_demo", disabled=status.is_demo)
 if st.button("Use the demo workspace", disabled=status.is_demo or not sure, key=KEY + "demo"):
     with friendly_errors("create the demo workspace"), st.spinner("Generating the demo ..."):
-        from playbooks.data.demo import generate_demo
+        from playbooks.demo import generate_demo
 
         generate_demo(workspace_path(), accounts=demo_size())
         st.cache_resource.clear()

@@ -13,16 +13,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from playbooks.data.demo.health import health_snapshots
-from playbooks.data.demo.questions import QUESTION_TEXTS, pick_questions
-from playbooks.data.demo.world import (
-    ACTORS,
+from playbooks.demo.health import health_snapshots
+from playbooks.demo.questions import QUESTION_TEXTS, pick_questions
+from playbooks.demo.world import (
     ARCHETYPES,
     BEHAVIOURS,
-    CHANNELS,
     FEATURES,
-    FUNCTIONS,
-    KINDS,
     LEVELS,
     SEG_ACTIVITY,
     STREAMS,
@@ -30,6 +26,7 @@ from playbooks.data.demo.world import (
     arrow_schema,
     to_us,
 )
+from playbooks.vocabulary import ACTORS, CHANNELS, FUNCTIONS, KINDS
 
 
 def block_frames(plan: dict[str, Any], start: int, stop: int, block: int,

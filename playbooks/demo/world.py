@@ -1,9 +1,8 @@
 """The demo company's world: archetypes, segments, the activity table's words, event streams.
 
-The kinds, functions, channels and actor types are those the shipped activity contract lists
-(the same source `playbooks.vocabulary` reads; the data room sits below the vocabulary, so it
-reads the contract itself). The event streams say, per kind of event, who does it, where,
-and how often for an engaged mid-sized account.
+The kinds, functions, channels and actor types are the activity table's words from
+`playbooks.vocabulary` (read from the shipped activity contract). The event streams say, per
+kind of event, who does it, where, and how often for an engaged mid-sized account.
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from playbooks.data.contracts import load_contract, shipped_contracts_dir
-
 ARCHETYPES = ("engaged", "quietly_working", "drifting", "noisy_loyal", "onboarding",
               "at_risk_visible")
 SEGMENTS = ("enterprise", "mid_market", "smb")
@@ -23,11 +20,6 @@ DEFAULT_ACCOUNTS = 2_000
 DEFAULT_WEEKS = 104
 DEFAULT_SEED = 7
 
-_ACTIVITY = load_contract(shipped_contracts_dir() / "activity.yaml")
-KINDS: tuple[str, ...] = _ACTIVITY.field("kind").valid_values
-FUNCTIONS: tuple[str, ...] = _ACTIVITY.field("source_function").valid_values
-CHANNELS: tuple[str, ...] = _ACTIVITY.field("channel").valid_values
-ACTORS: tuple[str, ...] = _ACTIVITY.field("actor_type").valid_values
 FEATURES = ("report_builder", "dashboards", "workflows", "approvals", "forecasting",
             "integrations", "api", "webhooks", "sso", "user_admin", "permissions", "alerts",
             "scheduling", "templates", "comments", "mobile_app", "data_import", "audit_log",

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from playbooks.data.demo.world import SEG_ACTIVITY
+from playbooks.demo.world import SEG_ACTIVITY
 
 
 def _rolling(matrix: np.ndarray, width: int) -> np.ndarray:

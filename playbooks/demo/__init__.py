@@ -34,24 +34,21 @@ from typing import Any
 
 import polars as pl
 
-from playbooks.data.demo.accounts import plan_accounts
-from playbooks.data.demo.activity import block_frames
-from playbooks.data.demo.questions import QUESTION_TEXTS, THEMES
-from playbooks.data.demo.world import (
-    ACTORS,
+from playbooks.data.workspace import workspace_status
+from playbooks.demo.accounts import plan_accounts
+from playbooks.demo.activity import block_frames
+from playbooks.demo.questions import QUESTION_TEXTS, THEMES
+from playbooks.demo.world import (
     ARCHETYPES,
-    CHANNELS,
     DEFAULT_ACCOUNTS,
     DEFAULT_SEED,
     DEFAULT_WEEKS,
     FEATURES,
-    FUNCTIONS,
-    KINDS,
     SEGMENTS,
     arrow_schema,
 )
-from playbooks.data.workspace import workspace_status
 from playbooks.errors import InputError
+from playbooks.vocabulary import ACTORS, CHANNELS, FUNCTIONS, KINDS
 
 __all__ = ["ACTORS", "ARCHETYPES", "CHANNELS", "DEFAULT_ACCOUNTS", "DEFAULT_SEED",
            "DEFAULT_WEEKS", "FEATURES", "FUNCTIONS", "KINDS", "QUESTION_TEXTS", "SEGMENTS",

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from playbooks.data.demo.world import ARCHETYPES, BEHAVIOURS, FEATURES, SEGMENTS, to_us
+from playbooks.demo.world import ARCHETYPES, BEHAVIOURS, FEATURES, SEGMENTS, to_us
 
 _ARCH_SHARE = (0.35, 0.20, 0.15, 0.10, 0.10, 0.10)
 _SEG_SHARE = (0.15, 0.35, 0.50)
