@@ -75,9 +75,9 @@ SETTINGS = (WORKSPACE, DATABASE_URL, KNOWLEDGE_OVERLAY, PLUGINS, CONTRACTS, DEMO
 
 # Read by the test suite only (tests/, set by .ci/run or by hand).
 TEST_POSTGRES_URL = Setting(
-    "PLAYBOOKS_TEST_POSTGRES_URL", "none",
+    "PLAYBOOKS_TEST_POSTGRES_URL", "the local server on /var/run/postgresql",
     "A PostgreSQL server for the store tests (any database on it; they create and drop their "
-    "own). Unset: those tests are skipped.")
+    "own). When none can be reached, those tests are skipped.")
 REQUIRE_POSTGRES = Setting(
     "PLAYBOOKS_REQUIRE_POSTGRES", "off",
     "`1` makes skipped PostgreSQL tests a failure (CI sets it).")
