@@ -14,7 +14,7 @@ from playbooks import settings
 from playbooks.errors import PlaybooksError
 
 PLUGINS_ENV = settings.PLUGINS.name
-_LOADED: set[str] = set()
+LOADED: set[str] = set()  # the plugins imported so far in this process
 
 
 class PluginError(PlaybooksError):
@@ -28,7 +28,7 @@ def load_plugins(spec: str | None = None) -> list[str]:
     items = settings.plugins() if spec is None else settings.split_path_list(spec)
     loaded = []
     for item in items:
-        if item in _LOADED:
+        if item in LOADED:
             continue
         try:
             if item.endswith(".py"):
@@ -48,6 +48,6 @@ def load_plugins(spec: str | None = None) -> list[str]:
         except Exception as error:  # noqa: BLE001 - report any failure of company code plainly
             raise PluginError(f"plugin {item} failed to load: {type(error).__name__}: "
                               f"{error}") from None
-        _LOADED.add(item)
+        LOADED.add(item)
         loaded.append(item)
     return loaded

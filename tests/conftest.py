@@ -108,7 +108,7 @@ def extension_registries() -> Iterator[None]:
     from playbooks.data.contracts import CUSTOM_RULES
     from playbooks.signals.custom import CUSTOM_SIGNALS
 
-    loaded = plugins._LOADED  # the loader's record of what it imported; it has no public handle
+    loaded = plugins.LOADED
     was_loaded, signals, rules = set(loaded), dict(CUSTOM_SIGNALS), dict(RULES)
     contract_rules = {contract: dict(found) for contract, found in CUSTOM_RULES.items()}
     modules = set(sys.modules)
