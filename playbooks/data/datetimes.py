@@ -1,0 +1,347 @@
+"""Read dates, date-times and numbers as customer tools write them.
+
+The formats understood are declared once, in `DATE_FORMATS` (name, example, what it covers);
+the messages and the contracts page are written from that list. A column is read in one
+format throughout: the format is detected among the declared ones (or given, by name or as a
+strftime pattern such as `%d %b %Y`), each candidate read once over the column's distinct
+values. Values with an offset (`+02:00`, `Z`, `UTC`) are converted to UTC; values without one
+are read in the given time zone (UTC unless told otherwise). Epoch seconds and milliseconds are
+told apart by their size; spreadsheet serial day numbers are read when declared, or without
+being declared when every value lies between 1970 and 2100 as a serial. A column whose values
+read both month first and day first, giving different dates, is refused with both readings
+and how to choose; a value no format reads is refused in one message naming the rows and the
+formats understood.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from playbooks.errors import InputError
+
+__all__ = ["DATE_FORMATS", "DateFormat", "DateOptions", "DateReading", "format_names",
+           "parse_dates", "parse_datetimes", "parse_numbers", "read_datetimes"]
+
+MAX_LISTED = 5
+_TIME24 = (" %H:%M:%S%.f", " %H:%M:%S", " %H:%M", "")
+_TIME12 = (" %I:%M:%S %p", " %I:%M %p")
+_SERIAL_EPOCH = dt.datetime(1899, 12, 30)
+_NUMBER = r"^\d+(?:\.\d+)?$"
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    """One way tools write dates: its name (as `--date-format` takes it), an example, patterns.
+
+    `order` is "month" or "day" for the two formats that can read the same text differently;
+    `numeric` is "s", "ms" or "serial" for numbers rather than written dates.
+    """
+
+    name: str
+    example: str
+    description: str
+    patterns: tuple[str, ...] = ()
+    order: str = ""
+    numeric: str = ""
+
+
+DATE_FORMATS: tuple[DateFormat, ...] = (
+    DateFormat("YYYY-MM-DD", "2024-01-12T12:18:53+02:00",
+               "ISO 8601: a date, optionally a time after `T` or a space (seconds and "
+               "fractions optional), optionally `Z`, `UTC` or an offset such as `+02:00`",
+               tuple("%Y-%m-%d" + t for t in _TIME24)),
+    DateFormat("YYYY/MM/DD", "2024/01/12 12:18", "year first with slashes, optional time",
+               tuple("%Y/%m/%d" + t for t in _TIME24)),
+    DateFormat("MM/DD/YYYY", "01/09/2024 2:46 PM",
+               "US month first, optional time in 24-hour or 12-hour (AM/PM) form",
+               tuple("%m/%d/%Y" + t for t in _TIME12 + _TIME24), order="month"),
+    DateFormat("DD/MM/YYYY", "08/01/2024 14:46", "day first with slashes, optional time",
+               tuple("%d/%m/%Y" + t for t in _TIME24 + _TIME12), order="day"),
+    DateFormat("DD.MM.YYYY", "08.01.2024", "day first with dots, optional time",
+               tuple("%d.%m.%Y" + t for t in _TIME24)),
+    DateFormat("DD-MM-YYYY", "08-01-2024", "day first with dashes, optional time",
+               tuple("%d-%m-%Y" + t for t in _TIME24)),
+    DateFormat("epoch-s", "1704812933", "Unix time in seconds (told from milliseconds by size)",
+               numeric="s"),
+    DateFormat("epoch-ms", "1704812933000", "Unix time in milliseconds", numeric="ms"),
+    DateFormat("serial", "45303.5125",
+               "spreadsheet serial day number (days since 1899-12-30, as Excel and Google "
+               "Sheets store dates); read undeclared only when every value falls in 1970-2100",
+               numeric="serial"),
+)
+_BY_NAME = {f.name.lower(): f for f in DATE_FORMATS}
+
+
+@dataclass(frozen=True)
+class DateOptions:
+    """How to read a file's dates: a format per column, a time zone for times without one."""
+
+    formats: Mapping[str, str] = field(default_factory=dict)
+    timezone: str | None = None
+    day_first: bool | None = None
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """A column read as UTC date-times, and the name of the format it was read in."""
+
+    values: pl.Series
+    format: str
+
+
+def format_names() -> str:
+    """Return the formats understood, as a message lists them: name (e.g. example), ..."""
+    return "; ".join(f"{f.name} (e.g. {f.example})" for f in DATE_FORMATS)
+
+
+def resolve_format(spec: str) -> DateFormat:
+    """Return the declared format named `spec`, or a custom one for a strftime pattern."""
+    known = _BY_NAME.get(spec.strip().lower())
+    if known is not None:
+        return known
+    if "%" in spec:
+        return DateFormat(spec, spec, "a custom pattern", (spec,))
+    raise InputError(f"Unknown date format '{spec}'. Use one of: {format_names()}; or a "
+                     "pattern such as '%d %b %Y %H:%M'.")
+
+
+def check_timezone(name: str) -> str:
+    """Return `name` if it is a time zone (such as Europe/Berlin), else raise InputError."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise InputError(f"Unknown time zone '{name}'; use a name such as UTC, "
+                         "Europe/Berlin or America/New_York.") from error
+    return name
+
+
+def parse_datetimes(text: pl.Series, *, formats: Sequence[str] | None = None,
+                    timezone: str | None = None, day_first: bool | None = None, column: str,
+                    source: str, row_offset: int = 0) -> pl.Series:
+    """Read a text column as UTC date-times (polars `Datetime("us")`, no zone attached).
+
+    Args:
+        text: the values as written; surrounding spaces are ignored, empty text is null.
+        formats: the format names (from `DATE_FORMATS`) or strftime patterns to try, in order
+            of preference; default: detect among all declared formats.
+        timezone: the zone of times written without an offset (default UTC).
+        day_first: settle month-first against day-first (`03/05/2024`) without asking.
+        column, source: named in messages (the column and the file).
+        row_offset: rows before this series in the file, so messages name the file's rows.
+
+    Raises InputError when the column is ambiguous, mixes formats or has unreadable values.
+    """
+    return read_datetimes(text, formats=formats, timezone=timezone, day_first=day_first,
+                          column=column, source=source, row_offset=row_offset).values
+
+
+def parse_dates(text: pl.Series, *, formats: Sequence[str] | None = None,
+                day_first: bool | None = None, column: str, source: str,
+                row_offset: int = 0) -> pl.Series:
+    """Read a text column as calendar dates (`Date`), as written; see `parse_datetimes`."""
+    return read_datetimes(text, formats=formats, day_first=day_first, column=column,
+                          source=source, row_offset=row_offset).values.dt.date()
+
+
+def read_datetimes(text: pl.Series, *, formats: Sequence[str] | None = None,
+                   timezone: str | None = None, day_first: bool | None = None,
+                   prefer: str | None = None, column: str, source: str,
+                   row_offset: int = 0) -> DateReading:
+    """Read a text column as UTC date-times and say which format it was in.
+
+    As `parse_datetimes`; `prefer` names a format to keep when it reads every value (the one
+    earlier chunks of the same file were read in), before any other is considered.
+    """
+    zone = check_timezone(timezone) if timezone else "UTC"
+    clean = _clean(text)
+    distinct = clean.drop_nulls().unique()
+    if distinct.is_empty():
+        return DateReading(pl.Series(text.name, [None] * len(text), dtype=pl.Datetime("us")),
+                           prefer or DATE_FORMATS[0].name)
+    local, offsets = _split_offset(distinct)
+    declared = [resolve_format(f) for f in formats] if formats else None
+    candidates = declared or _candidates(day_first)
+    if prefer and not declared:
+        first = resolve_format(prefer)
+        candidates = [first, *[c for c in candidates if c.name != first.name]]
+    read: dict[str, pl.Series] = {}
+    chosen: DateFormat | None = None
+    for item in candidates:
+        if item.numeric == "serial" and not declared and not _plainly_serial(local):
+            continue
+        read[item.name] = _read(local, item, bool(declared))
+        if read[item.name].null_count() == 0 and (declared or item is candidates[0]):
+            chosen = item  # the first choice reads everything: no need to look further
+            break
+    if chosen is None:
+        full = [c for c in candidates if c.name in read and read[c.name].null_count() == 0]
+        if not full:
+            _refuse_unread(clean, distinct, read, column, source, row_offset)
+        chosen = full[0]
+        if not declared:
+            _refuse_ambiguous(distinct, read, full, column, source)
+    values = read[chosen.name]
+    if not chosen.numeric or chosen.numeric == "serial":
+        values = _to_utc(values, offsets, zone)
+    lookup = pl.DataFrame({"v": distinct, "out": values})
+    out = pl.DataFrame({"v": clean}).join(lookup, on="v", how="left", maintain_order="left")
+    return DateReading(out.get_column("out").alias(text.name), chosen.name)
+
+
+def parse_numbers(text: pl.Series, *, decimal_comma: bool | None = False) -> pl.Series:
+    """Read text as numbers (`Float64`); a value that is not a number becomes null.
+
+    A leading `+` is allowed. With `decimal_comma=True`, `1.234,5` and `1 234,5` are 1234.5;
+    with `None`, decimal commas are used when every value reads so and at least one value
+    shows it plainly (`12,5`: a comma not followed by exactly three digits) and none is
+    written with a decimal point.
+    """
+    clean = _clean(text).str.replace(r"^\+", "")
+    if decimal_comma is None:
+        values = clean.drop_nulls()
+        comma = values.str.contains(r"^-?[\d.\s\u00a0]*\d,\d+$")
+        plain = values.str.contains(r"^-?\d+,(?:\d{1,2}|\d{4,})$")
+        grouped = values.str.contains(r"^-?\d{1,3}(\.\d{3})+$")
+        dotted = values.str.contains(r"^-?\d+\.\d+$") & ~grouped
+        decimal_comma = bool(plain.any() and (comma | ~values.str.contains(",")).all()
+                             and not dotted.any())
+    if decimal_comma:
+        clean = clean.str.replace_all(r"[.\s\u00a0]", "").str.replace(",", ".", literal=True)
+    return clean.cast(pl.Float64, strict=False)
+
+
+def _clean(text: pl.Series) -> pl.Series:
+    stripped = text.cast(pl.String).str.strip_chars()
+    return pl.select(pl.when(stripped.str.len_bytes() == 0).then(None)
+                     .otherwise(stripped).alias(text.name)).to_series()
+
+
+def _candidates(day_first: bool | None) -> list[DateFormat]:
+    skip = {True: "month", False: "day", None: None}[day_first]
+    return [f for f in DATE_FORMATS if f.order != skip or not f.order]
+
+
+def _split_offset(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Split `…12:18:53+02:00`, `…Z`, `… UTC` into local text and offset minutes (null: none)."""
+    timed = r"(\d:\d\d(?::\d\d(?:[.,]\d+)?)?)"
+    parts = values.str.extract_groups(timed + r"\s?([+-])(\d\d):?(\d\d)?$")
+    sign = pl.when(parts.struct.field("2") == "-").then(-1).otherwise(1)
+    hours = parts.struct.field("3").cast(pl.Int64)
+    minutes = parts.struct.field("4").cast(pl.Int64).fill_null(0)
+    offset = pl.select(sign * (hours * 60 + minutes)).to_series()
+    utc = values.str.contains(r"(?i)\d(?:\s?z|\s(?:utc|gmt))$")
+    offset = pl.select(pl.when(utc).then(0).otherwise(offset)).to_series()
+    local = values.str.replace(r"(?i)(\d)(?:\s?z|\s(?:utc|gmt))$", "$1")
+    local = local.str.replace(timed + r"\s?[+-]\d\d(?::?\d\d)?$", "$1")
+    local = local.str.replace(r"^(\d{4}-\d\d-\d\d)T", "$1 ").str.replace(r"(\d:\d\d),", "$1.")
+    return local, offset
+
+
+def _read(local: pl.Series, item: DateFormat, declared: bool) -> pl.Series:
+    """Read the distinct values in one format; null where it does not read."""
+    if item.numeric:
+        number = pl.select(pl.when(local.str.contains(_NUMBER)).then(local)
+                           .otherwise(None)).to_series().cast(pl.Float64, strict=False)
+        low, high, scale = {"s": (1e8, 1e11, 1e6), "ms": (1e11, 1e14, 1e3),
+                            "serial": (1.0 if declared else 25569.0, 2958466.0, 86_400e6)
+                            }[item.numeric]
+        fits = (number >= low) & (number < high)
+        micros = pl.select(pl.when(fits).then(number * scale).otherwise(None)).to_series()
+        start = _SERIAL_EPOCH if item.numeric == "serial" else dt.datetime(1970, 1, 1)
+        offset = micros.round(0).cast(pl.Int64).cast(pl.Duration("us"))
+        return pl.select(pl.lit(start, dtype=pl.Datetime("us")) + offset).to_series()
+    out = local.str.to_datetime(item.patterns[0], strict=False, time_unit="us")
+    for pattern in item.patterns[1:]:
+        unread = out.is_null()
+        if not unread.any():
+            break
+        later = local.filter(unread).str.to_datetime(pattern, strict=False, time_unit="us")
+        out = out.scatter(unread.arg_true(), later)
+    return out
+
+
+def _plainly_serial(local: pl.Series) -> bool:
+    number = local.cast(pl.Float64, strict=False)
+    return bool(local.str.contains(_NUMBER).all() and number.min() >= 25569  # type: ignore[operator]
+                and number.max() < 73051)  # type: ignore[operator]
+
+
+def _to_utc(values: pl.Series, offsets: pl.Series, zone: str) -> pl.Series:
+    naive = values
+    if zone != "UTC":
+        naive = (values.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+                 .dt.convert_time_zone("UTC").dt.replace_time_zone(None))
+    shifted = values - (offsets.fill_null(0) * 60_000_000).cast(pl.Duration("us"))
+    return pl.select(pl.when(offsets.is_null()).then(naive).otherwise(shifted)).to_series()
+
+
+def _show(value: dt.datetime | None) -> str:
+    if value is None:
+        return "?"
+    return value.strftime("%d %B %Y" if value.time() == dt.time() else "%d %B %Y %H:%M")
+
+
+def _refuse_ambiguous(distinct: pl.Series, read: dict[str, pl.Series],
+                      full: list[DateFormat], column: str, source: str) -> None:
+    month = next((f for f in full if f.order == "month"), None)
+    day = next((f for f in full if f.order == "day"), None)
+    if month is None or day is None:
+        return
+    differs = read[month.name] != read[day.name]
+    if not differs.any():
+        return
+    picks = distinct.filter(differs).sort().head(3).to_list()
+    pairs = dict(zip(distinct.to_list(), zip(read[month.name].to_list(),
+                                              read[day.name].to_list(), strict=True),
+                     strict=True))
+    readings = [f"'{v}' is {_show(pairs[v][0])} as {month.name} or {_show(pairs[v][1])} as "
+                f"{day.name}" for v in picks]
+    raise InputError(
+        f"{source}: column '{column}' has dates that read both month first and day first, "
+        f"giving different dates ({'; '.join(readings)}). Say which it is: "
+        f"--date-format {column}={month.name} or --date-format {column}={day.name} (in a "
+        "recipe, the column's date format).")
+
+
+def _refuse_unread(clean: pl.Series, distinct: pl.Series, read: dict[str, pl.Series],
+                   column: str, source: str, row_offset: int) -> None:
+    counts = {name: len(s) - s.null_count() for name, s in read.items()}
+    best = max(counts, key=lambda n: counts[n]) if counts else None
+    if best is not None and counts[best]:
+        for other, values in read.items():
+            extra = values.is_not_null() & read[best].is_null()
+            if other != best and extra.any():
+                first = distinct.filter(read[best].is_not_null()).to_list()
+                second = distinct.filter(extra).to_list()
+                row_a, value_a = _first_row(clean, first)
+                row_b, value_b = _first_row(clean, second)
+                if row_b < row_a:
+                    row_a, value_a, row_b, value_b, best, other = (
+                        row_b, value_b, row_a, value_a, other, best)
+                raise InputError(
+                    f"{source}: column '{column}' mixes date formats: row "
+                    f"{row_a + row_offset + 1} has '{value_a}' ({best}) but row "
+                    f"{row_b + row_offset + 1} has '{value_b}' ({other}). Export every date "
+                    "in one format, preferably YYYY-MM-DD.")
+    readable = read[best].is_not_null() if best is not None else pl.repeat(
+        False, len(distinct), eager=True)
+    bad = clean.is_in(distinct.filter(~readable).implode())
+    rows = bad.arg_true()
+    listed = [f"row {int(i) + row_offset + 1}: '{clean[int(i)]}'" for i in rows[:MAX_LISTED]]
+    more = f" (the first {MAX_LISTED} of {len(rows)} listed)" if len(rows) > MAX_LISTED else ""
+    raise InputError(
+        f"{source}: column '{column}' has {len(rows)} "
+        f"{'value' if len(rows) == 1 else 'values'} that cannot be read as a date{more}. "
+        f"Dates are understood in these formats: {format_names()}. To read another format, "
+        f"name it: --date-format {column}='%d %b %Y' (a strftime pattern).",
+        problems=listed)
+
+
+def _first_row(clean: pl.Series, values: list[str]) -> tuple[int, str]:
+    index = int(clean.is_in(pl.Series(values, dtype=pl.String).implode()).arg_true()[0])
+    return index, str(clean[index])
