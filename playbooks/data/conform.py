@@ -2,9 +2,12 @@
 
 Text is trimmed and empty text becomes null. A value that cannot be converted becomes null
 and is flagged in a hidden `__typefail__<column>` column, which the contract's type rules
-count. Dates must keep one format per column across the whole file; a column mixing
-formats, or using day/month dates that could be read either way, is refused with the column,
-rows and values named, because guessing would silently corrupt the data.
+count. Dates and date-times are read by `playbooks.data.datetimes` in the formats it declares,
+one format per column across the whole file: a column mixing formats, one whose dates read
+both month first and day first, or a value no format reads is refused with the column, rows
+and values named (and the formats understood), because guessing would silently corrupt the
+data. The file's date formats, time zone and decimal commas come from the `DateOptions` in
+force (`datetimes.date_options`, set by a recipe or the command line).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from playbooks.data.contract_model import Contract, Field
+from playbooks.data.datetimes import DateOptions, current_date_options, number_expr, read_datetimes
 from playbooks.errors import InputError
 
 TYPEFAIL = "__typefail__"
@@ -29,22 +33,15 @@ DTYPES: dict[str, Any] = {
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 
-# Date formats, grouped into families; a column must use one family throughout.
-_DATE_FAMILIES: dict[str, tuple[str, ...]] = {
-    "YYYY-MM-DD": ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"),
-    "YYYY/MM/DD": ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d"),
-    "DD/MM/YYYY": ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"),
-    "MM/DD/YYYY": ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y"),
-    "DD.MM.YYYY": ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y"),
-    "DD-MM-YYYY": ("%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y"),
-}
-
-
 class ConformState:
-    """What earlier chunks decided (date format per column), so later chunks must agree."""
+    """What earlier chunks decided (date format per column), so later chunks must agree.
 
-    def __init__(self, source: str = "the data") -> None:
+    `dates` says how to read the file's dates and numbers (default: the `DateOptions` in force).
+    """
+
+    def __init__(self, source: str = "the data", dates: DateOptions | None = None) -> None:
         self.source = source
+        self.dates = dates or current_date_options()
         self.date_family: dict[str, tuple[str, int, str]] = {}
 
 
@@ -85,7 +82,7 @@ def conform(frame: pl.DataFrame, contract: Contract, *, state: ConformState | No
             out = (pl.when(low.is_in(list(_TRUE))).then(True)
                    .when(low.is_in(list(_FALSE))).then(False).otherwise(None))
         else:
-            number = text.str.replace(r"^\+", "").cast(pl.Float64, strict=False)
+            number = number_expr(text, decimal_comma=state.dates.decimal_comma)
             out = number
             if target == pl.Int64:
                 out = pl.when(number == number.round(0)).then(number).otherwise(None) \
@@ -134,7 +131,8 @@ def _conform_column(series: pl.Series, item: Field, state: ConformState,
                             .when(low.is_in(list(_FALSE))).then(False)
                             .otherwise(None)).to_series()
         elif target in (pl.Float64, pl.Int64):
-            out = text.str.replace_all(r"^\+", "").cast(pl.Float64, strict=False)
+            out = pl.select(number_expr(pl.lit(text), decimal_comma=state.dates.decimal_comma)
+                            ).to_series()
             if target == pl.Int64:
                 whole = out.is_not_null() & (out == out.round(0))
                 out = pl.select(pl.when(whole).then(out).otherwise(None)).to_series()
@@ -145,6 +143,10 @@ def _conform_column(series: pl.Series, item: Field, state: ConformState,
     # A non-text column of another type.
     if target == pl.String:
         return series.cast(pl.String), None
+    if series.dtype.is_numeric() and target in (pl.Date, pl.Datetime("us")):
+        # Numbers in a date column: epoch seconds or milliseconds, or spreadsheet serials.
+        out = _parse_dates(series.cast(pl.String), item, state, row_offset)
+        return out, series.is_not_null() & out.is_null()
     ok_numeric = series.dtype.is_numeric() and target in (pl.Float64, pl.Int64)
     ok_temporal = series.dtype.is_temporal() and target in (pl.Date, pl.Datetime("us"))
     ok_bool = series.dtype.is_integer() and target == pl.Boolean
@@ -162,82 +164,28 @@ def _conform_column(series: pl.Series, item: Field, state: ConformState,
 
 def _parse_dates(text: pl.Series, item: Field, state: ConformState,
                  row_offset: int) -> pl.Series:
-    """Parse text dates, insisting on one format family per column across all chunks."""
-    # A trailing Z or UTC offset (+02:00) is turned into UTC; everything is stored as UTC.
-    zone = text.str.extract_groups(r"(?:\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)([+-])(\d\d):?(\d\d)$")
-    offset_minutes = pl.select(
-        pl.when(zone.struct.field("1") == "-").then(-1).otherwise(1)
-        * (zone.struct.field("2").cast(pl.Int64) * 60 + zone.struct.field("3").cast(pl.Int64))
-    ).to_series().fill_null(0)
-    clean = text.str.replace(r"(?i)z$", "")
-    clean = clean.str.replace(r"(\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)[+-]\d\d:?\d\d$", "$1")
-    clean = clean.str.replace("T", " ", literal=True)
-    def parse(family: str) -> pl.Series:
-        # Try the formats one after another, each only on the values still unread.
-        formats = _DATE_FAMILIES[family]
-        out = clean.str.to_datetime(formats[0], strict=False, time_unit="us")
-        for fmt in formats[1:]:
-            unread = out.is_null() & clean.is_not_null()
-            if not unread.any():
-                break
-            later = clean.filter(unread).str.to_datetime(fmt, strict=False, time_unit="us")
-            out = out.scatter(unread.arg_true(), later)
-        return out
-
-    present = clean.is_not_null()
+    """Read text dates in one format per column across all chunks (`datetimes.read_datetimes`)."""
+    options = state.dates
+    declared = options.formats.get(item.name)
     chosen = state.date_family.get(item.name)
-    # Fast path: the family already in use (ISO by default) reads every value.
-    first = parse(chosen[0] if chosen else "YYYY-MM-DD")
-    if (first.is_not_null() | ~present).all():
-        parsed = {chosen[0] if chosen else "YYYY-MM-DD": first}
-    else:
-        parsed = {family: parse(family) for family in _DATE_FAMILIES}
-    full = [f for f, s in parsed.items() if (s.is_not_null() | ~present).all()]
-    if chosen and chosen[0] in full:
-        family = chosen[0]
-    elif full:
-        family = full[0]
-        if {"DD/MM/YYYY", "MM/DD/YYYY"} <= set(full) and not chosen:
-            example = clean.drop_nulls().head(1).to_list()
+    reading = read_datetimes(
+        text, formats=[declared] if declared else None,
+        timezone=options.timezone if item.physical_type == "timestamp" else None,
+        day_first=options.day_first, prefer=chosen[0] if chosen else None,
+        column=item.name, source=state.source, row_offset=row_offset)
+    out = reading.values
+    read = out.is_not_null()
+    if read.any():
+        row = int(read.arg_true()[0])
+        if chosen and chosen[0] != reading.format:
             raise InputError(
-                f"{state.source}: column '{item.name}' has dates like "
-                f"'{example[0] if example else ''}' that could be day/month or month/day. "
-                "Export the dates as YYYY-MM-DD and try again.")
-    else:
-        # Which family reads the most rows; anything else is either another format or junk.
-        counts = {f: int(s.is_not_null().sum()) for f, s in parsed.items()}
-        family = max(counts, key=lambda f: counts[f])
-        others = [f for f in counts if f != family and counts[f] > 0
-                  and (parsed[f].is_not_null() & parsed[family].is_null()).any()]
-        if counts[family] and others:
-            _raise_mixed(clean, parsed, family, others[0], item, state, row_offset)
-    if chosen and chosen[0] != family and int(parsed[family].is_not_null().sum()) > 0:
-        mask = parsed[family].is_not_null()
-        row = int(mask.arg_true()[0]) + row_offset + 1
-        value = clean.filter(mask)[0]
-        raise InputError(
-            f"{state.source}: column '{item.name}' mixes date formats: row {chosen[1]} has "
-            f"'{chosen[2]}' ({chosen[0]}) but row {row} has '{value}' ({family}). "
-            "Export every date in one format, preferably YYYY-MM-DD.")
-    out = parsed[family]
-    if (offset_minutes != 0).any():
-        out = out - (offset_minutes * 60_000_000).cast(pl.Duration("us"))
-    if chosen is None and out.is_not_null().any():
-        mask = out.is_not_null()
-        state.date_family[item.name] = (family, int(mask.arg_true()[0]) + row_offset + 1,
-                                        str(clean.filter(mask)[0]))
+                f"{state.source}: column '{item.name}' mixes date formats: row {chosen[1]} has "
+                f"'{chosen[2]}' ({chosen[0]}) but row {row + row_offset + 1} has "
+                f"'{str(text[row]).strip()}' ({reading.format}). Export every date in one "
+                "format, preferably YYYY-MM-DD.")
+        if chosen is None:
+            state.date_family[item.name] = (reading.format, row + row_offset + 1,
+                                            str(text[row]).strip())
     if item.physical_type == "date":
         return out.dt.date()
     return out
-
-
-def _raise_mixed(clean: pl.Series, parsed: dict[str, pl.Series], family: str, other: str,
-                 item: Field, state: ConformState, row_offset: int) -> None:
-    first = int(parsed[family].is_not_null().arg_true()[0])
-    second_mask = parsed[other].is_not_null() & parsed[family].is_null()
-    second = int(second_mask.arg_true()[0])
-    raise InputError(
-        f"{state.source}: column '{item.name}' mixes date formats: row "
-        f"{first + row_offset + 1} has '{clean[first]}' ({family}) but row "
-        f"{second + row_offset + 1} has '{clean[second]}' ({other}). "
-        "Export every date in one format, preferably YYYY-MM-DD.")

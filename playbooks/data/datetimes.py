@@ -15,17 +15,21 @@ formats understood.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from playbooks.errors import InputError
 
-__all__ = ["DATE_FORMATS", "DateFormat", "DateOptions", "DateReading", "format_names",
-           "parse_dates", "parse_datetimes", "parse_numbers", "read_datetimes"]
+__all__ = ["DATE_FORMATS", "DateFormat", "DateOptions", "DateReading", "check_timezone",
+           "current_date_options", "date_options", "format_names", "number_expr",
+           "parse_dates", "parse_datetimes", "parse_numbers", "read_datetimes",
+           "resolve_format"]
 
 MAX_LISTED = 5
 _TIME24 = (" %H:%M:%S%.f", " %H:%M:%S", " %H:%M", "")
@@ -79,11 +83,42 @@ _BY_NAME = {f.name.lower(): f for f in DATE_FORMATS}
 
 @dataclass(frozen=True)
 class DateOptions:
-    """How to read a file's dates: a format per column, a time zone for times without one."""
+    """How to read a file's dates and numbers, as a recipe or the command line says.
+
+    `formats`: a date format (name or strftime pattern) per column; `timezone`: the zone of
+    times written without an offset (default UTC); `day_first`: settle `03/05/2024` for every
+    column; `decimal_comma`: numbers are written `1.234,5`.
+    """
 
     formats: Mapping[str, str] = field(default_factory=dict)
     timezone: str | None = None
     day_first: bool | None = None
+    decimal_comma: bool = False
+
+
+_OPTIONS: contextvars.ContextVar[DateOptions | None] = contextvars.ContextVar(
+    "date_options", default=None)
+
+
+def current_date_options() -> DateOptions:
+    """Return the options set by the innermost `date_options(...)` block (default: none)."""
+    return _OPTIONS.get() or DateOptions()
+
+
+@contextlib.contextmanager
+def date_options(options: DateOptions) -> Iterator[DateOptions]:
+    """Read every file inside the block with `options` (checked first; InputError if bad)."""
+    for column, spec in options.formats.items():
+        if not column.strip():
+            raise InputError(f"--date-format needs COLUMN=FORMAT, not '={spec}'.")
+        resolve_format(spec)
+    if options.timezone:
+        check_timezone(options.timezone)
+    token = _OPTIONS.set(options)
+    try:
+        yield options
+    finally:
+        _OPTIONS.reset(token)
 
 
 @dataclass(frozen=True)
@@ -201,7 +236,7 @@ def parse_numbers(text: pl.Series, *, decimal_comma: bool | None = False) -> pl.
     shows it plainly (`12,5`: a comma not followed by exactly three digits) and none is
     written with a decimal point.
     """
-    clean = _clean(text).str.replace(r"^\+", "")
+    clean = _clean(text)
     if decimal_comma is None:
         values = clean.drop_nulls()
         comma = values.str.contains(r"^-?[\d.\s\u00a0]*\d,\d+$")
@@ -210,9 +245,15 @@ def parse_numbers(text: pl.Series, *, decimal_comma: bool | None = False) -> pl.
         dotted = values.str.contains(r"^-?\d+\.\d+$") & ~grouped
         decimal_comma = bool(plain.any() and (comma | ~values.str.contains(",")).all()
                              and not dotted.any())
+    return pl.select(number_expr(pl.lit(clean), decimal_comma=decimal_comma)).to_series()
+
+
+def number_expr(text: pl.Expr, *, decimal_comma: bool = False) -> pl.Expr:
+    """Return an expression reading trimmed text as `Float64` (`1.234,5` with a decimal comma)."""
+    text = text.str.replace(r"^\+", "")
     if decimal_comma:
-        clean = clean.str.replace_all(r"[.\s\u00a0]", "").str.replace(",", ".", literal=True)
-    return clean.cast(pl.Float64, strict=False)
+        text = text.str.replace_all(r"[.\s\u00a0]", "").str.replace(",", ".", literal=True)
+    return text.cast(pl.Float64, strict=False)
 
 
 def _clean(text: pl.Series) -> pl.Series:
