@@ -11,10 +11,13 @@ from playbooks.data.workspace import (
     ImportRejected,
     import_files,
     load_mapping,
+    load_tables,
+    read_sources,
     resolve_workspace,
     suggest_mapping,
     workspace_status,
 )
+from playbooks.data.sources import scan_table
 from playbooks.errors import InputError, PlaybooksError
 
 ACCOUNTS = """account_id,name,segment,owner,annual_value,contract_start,renewal_date,lifecycle_stage
@@ -51,7 +54,14 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _accounts(folder: Path) -> pl.DataFrame:
+    table = scan_table(folder, read_sources(folder), "accounts")
+    assert table is not None
+    return table.collect()
 
 
 def _replace_line(text: str, line: int, old: str, new: str) -> str:
@@ -116,7 +126,7 @@ def test_broken_input_is_refused_precisely_and_changes_nothing(tmp_path, workspa
     for word in words:
         assert word in message, f"{word!r} missing from: {message}"
     assert _snapshot(workspace) == before
-    assert not any(p.name.startswith(".import-") for p in workspace.iterdir())
+    assert not any(p.name.startswith(".import-") for p in workspace.rglob("*"))
 
 
 def test_a_good_import_replaces_the_table_and_keeps_extra_columns(tmp_path, workspace):
@@ -124,7 +134,7 @@ def test_a_good_import_replaces_the_table_and_keeps_extra_columns(tmp_path, work
         "adoption\n", "adoption,EMEA\n").replace("renewal\n", "renewal,US\n").replace(
         "expansion\n", "expansion,APAC\n")
     import_files({"accounts": _csv(tmp_path, "accounts.csv", richer)}, workspace, gx="off")
-    stored = pl.read_parquet(workspace / "accounts.parquet")
+    stored = load_tables(workspace).accounts.collect()
     assert stored["region"].to_list() == ["EMEA", "US", "APAC"]
     assert stored.schema["contract_start"] == pl.Date
     assert stored.schema["health_score"] == pl.Float64  # optional column added, empty
@@ -156,7 +166,7 @@ def test_mapping_files_rename_export_columns(tmp_path):
     folder = tmp_path / "ws"
     import_files({"accounts": _csv(tmp_path, "export.csv", export)}, folder,
                  mappings={"accounts": load_mapping(yaml_map)}, gx="off")
-    assert pl.read_parquet(folder / "accounts.parquet")["name"][0] == "Acme"
+    assert _accounts(folder)["name"][0] == "Acme"
 
 
 def test_mapping_to_an_unknown_column_is_named(tmp_path):
@@ -218,7 +228,7 @@ def test_cli_validate_json_and_import(tmp_path, cli):
     assert done.code == 0
     assert json.loads(done.stdout)["valid"] is True
     assert cli("import", str(good), "--workspace", str(tmp_path / "ws")).code == 0
-    assert (tmp_path / "ws" / "accounts.parquet").exists()
+    assert _accounts(tmp_path / "ws").height == 3
     bad = _csv(tmp_path, "activity.csv", _replace_line(ACTIVITY, 1, ",A1,", ",A77,"))
     done = cli("import", str(bad), "--workspace", str(tmp_path / "ws"))
     assert done.code == 1

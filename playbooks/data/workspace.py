@@ -1,43 +1,106 @@
-"""The workspace folder: import exports into it atomically, say what it holds, load its tables.
+"""Import exports into a workspace, source by source, all or nothing.
 
-A workspace holds one Parquet file per contract (`accounts.parquet`, `activity.parquet`,
-`health_snapshots.parquet`), a `demo.json` marker when the data is the generated demo, and
-whatever later features keep beside them (the assessment store). An import checks the file
-against its contract while writing a temporary copy in the workspace, and only swaps it in
-(`os.replace`) when every rule passed, so a failed import leaves the previous data untouched.
+A workspace's tables are unions of sources (see `playbooks.data.sources` for the layout, the
+manifest `sources.json` and how a workspace is read). An import checks each file against its
+contract while writing it, as a temporary Parquet file, into its table's folder; merges it
+with the source's rows when extending (skipping rows whose key the source has); names the
+result after its hash; and, only when every file passed, replaces the manifest in one
+`os.replace`: that is the commit point. Before it, readers still see the previous manifest's
+files, untouched; a refused or killed import leaves only files no manifest lists, removed at
+the next import. Files that only the previous manifest listed are removed after the commit.
+One Parquet file per source keeps readers fast (a lazy scan of a few files) and an import's
+cost proportional to the sources it touches.
+
 Reading an export is `playbooks.data.reading`'s job, column mappings `playbooks.data.mapping`'s;
-their public functions are importable from here too.
+their public functions, and the workspace's status and loading, are importable from here too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from playbooks import settings
 from playbooks.data.checks import referenced_tables
 from playbooks.data.conform import DTYPES
 from playbooks.data.contracts import Contract, load_contract, load_contracts
 from playbooks.data.mapping import load_mapping, normalise_column, suggest_mapping
 from playbooks.data.reading import file_chunks, read_file
+from playbooks.data.sources import (
+    DEMO_MARKER,
+    DEMO_SOURCE,
+    MANIFEST,
+    TABLES,
+    MissingTables,
+    Origin,
+    Source,
+    SourceFile,
+    TableStatus,
+    WorkspaceStatus,
+    WorkspaceTables,
+    check_source_name,
+    default_source,
+    describe_sources,
+    file_record,
+    file_sha256,
+    load_tables,
+    read_sources,
+    resolve_workspace,
+    source_rows,
+    source_stats,
+    workspace_status,
+    write_sources,
+)
 from playbooks.data.validation import DEFAULT_CHUNK_ROWS, ValidationReport, validate_chunks
 from playbooks.errors import InputError, PlaybooksError
 
-__all__ = ["DEMO_MARKER", "TABLES", "ImportRejected", "MissingTables", "TableStatus",
-           "WorkspaceStatus", "WorkspaceTables", "file_chunks", "import_files", "load_mapping",
-           "load_tables", "normalise_column", "read_file", "resolve_workspace",
+__all__ = ["DEMO_MARKER", "KEYS", "TABLES", "ImportFiles", "ImportRejected", "ImportResult",
+           "MissingTables", "Origin", "SourceChange", "TableStatus", "WorkspaceStatus",
+           "WorkspaceTables", "describe_sources", "file_chunks", "import_files", "load_mapping",
+           "load_tables", "normalise_column", "read_file", "read_sources", "resolve_workspace",
            "suggest_mapping", "validate_file", "workspace_status"]
 
-DEMO_MARKER = "demo.json"
-TABLES = ("accounts", "activity", "health_snapshots")
+ImportFiles = (Mapping[str, str | os.PathLike[str]]
+               | Sequence[str | os.PathLike[str] | tuple[str, str | os.PathLike[str]]])
+"""What `import_files` takes: {table: path}, or paths and (table, path) pairs."""
+
+KEYS = {"accounts": ("account_id",), "activity": ("event_id",),
+        "health_snapshots": ("account_id", "week")}
+"""Per table, the columns that identify a row: extending a source skips rows it has."""
+
+
+@dataclass(frozen=True)
+class SourceChange:
+    """What an import did to one source: its rows before and after, and whether it changed."""
+
+    source: str
+    table: str
+    file: str
+    rows_before: int
+    rows_after: int
+    changed: bool
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """An import's reports (one per file; iterating yields them), what it did to each source
+    it touched, and the (table, source) pairs it left untouched."""
+
+    reports: list[ValidationReport]
+    changes: list[SourceChange]
+    untouched: list[tuple[str, str]]
+
+    def __iter__(self) -> Iterator[ValidationReport]:
+        return iter(self.reports)
+
+    def __len__(self) -> int:
+        return len(self.reports)
 
 
 class ImportRejected(PlaybooksError):
@@ -48,14 +111,6 @@ class ImportRejected(PlaybooksError):
     def __init__(self, message: str, reports: list[ValidationReport]) -> None:
         super().__init__(message, problems=[r.to_text() for r in reports if not r.valid])
         self.reports = reports
-
-
-def resolve_workspace(path: str | os.PathLike[str] | None = None) -> Path:
-    """Return the workspace folder: the given path, else $PLAYBOOKS_WORKSPACE, else ./workspace."""
-    folder = Path(path).expanduser() if path else settings.workspace()
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"The workspace {folder} is a file, not a folder.")
-    return folder
 
 
 # --- importing --------------------------------------------------------------------------
@@ -74,100 +129,198 @@ def validate_file(path: str | os.PathLike[str], contract: Contract | str, *,
                            now=now, gx=gx)
 
 
-def import_files(files: Mapping[str, str | os.PathLike[str]] | Sequence[str | os.PathLike[str]],
-                 workspace: str | os.PathLike[str] | None = None, *,
-                 mappings: dict[str, dict[str, str]] | None = None,
+def import_files(files: ImportFiles, workspace: str | os.PathLike[str] | None = None, *,
+                 origins: Mapping[str | os.PathLike[str], Origin] | None = None,
+                 extend: bool = False, mappings: dict[str, dict[str, str]] | None = None,
                  replace_demo: bool = False, gx: str = "sample",
-                 now: dt.datetime | None = None) -> list[ValidationReport]:
-    """Check files against their contracts and swap them into the workspace, all or nothing.
+                 now: dt.datetime | None = None) -> ImportResult:
+    """Check files against their contracts and swap them into their sources, all or nothing.
 
     Args:
-        files: {table: path}, or a list of paths named after their tables (accounts.csv).
+        files: {table: path}; or a list of paths named after their tables (accounts.csv)
+            and of (table, path) pairs, so one table can take several files.
+        origins: per file path, where it came from (`Origin`); a file without one feeds the
+            source named after the file (`default` for a file named after its table).
+        extend: add the rows to the source's rows instead of replacing them, skipping rows
+            whose key (event_id; account_id; account_id and week) the source already has.
         mappings: per table, a column mapping (export name -> contract name).
-        replace_demo: allow importing into a workspace holding demo data; the demo tables
-            and marker are removed once the import succeeds.
+        replace_demo: allow importing into a workspace holding demo data; the demo's
+            sources and marker are removed once the import succeeds.
 
-    Raises ImportRejected (exit code 1) when a file breaks its contract and InputError when a
-    file cannot be read; in both cases the workspace is left exactly as it was.
+    Only the sources named are touched. Returns an ImportResult (iterating it yields the
+    validation reports). Raises ImportRejected (exit code 1) when a file breaks its contract
+    and InputError when a file cannot be read; in both cases the workspace is left exactly
+    as it was.
     """
     folder = resolve_workspace(workspace)
     known = load_contracts()
-    jobs = _import_jobs(files, known)
-    if (folder / DEMO_MARKER).exists() and not replace_demo:
+    jobs = _import_jobs(files, known, {Path(k): v for k, v in (origins or {}).items()})
+    current = read_sources(folder) if folder.is_dir() else []
+    demo = (folder / DEMO_MARKER).exists() and any(s.source == DEMO_SOURCE for s in current)
+    if demo and not replace_demo:
         raise InputError(f"The workspace {folder} holds demo data. Import into another folder "
                          "(--workspace), or pass --replace-demo to replace the demo data.")
     folder.mkdir(parents=True, exist_ok=True)
-    temps: list[tuple[Path, Path]] = []
+    _clean_stale(folder, current)
+    planned = {(s.table, s.source): s for s in current if not (demo and s.source == DEMO_SOURCE)}
+    created: list[Path] = []
+    committed = False
     try:
-        reports = _check_into_temps(jobs, folder, known, temps, mappings or {}, gx, now)
+        reports, changes = _import_into(jobs, folder, planned, created, mappings or {},
+                                        extend, gx, now)
         if not all(r.valid for r in reports):
             failed = [r.source for r in reports if not r.valid]
             verb = "breaks its contract" if len(failed) == 1 else "break their contracts"
             raise ImportRejected(f"Nothing was imported: {', '.join(failed)} {verb} "
                                  f"(the workspace {folder} is unchanged).", reports)
-        for temp, final in temps:
-            os.replace(temp, final)
-        temps = []
-        if (folder / DEMO_MARKER).exists():
-            _remove_demo(folder, keep={c.name for c, _ in jobs})
+        if demo or not (folder / MANIFEST).exists() or \
+                planned != {(s.table, s.source): s for s in current}:
+            write_sources(folder, planned.values())
+        committed = True
     finally:
-        for temp, _final in temps:
-            temp.unlink(missing_ok=True)
-    return reports
+        for path in created:
+            if not committed or path.name.startswith(".import-"):
+                path.unlink(missing_ok=True)
+        for table in TABLES:
+            if not committed and (folder / table).is_dir() and \
+                    not any((folder / table).iterdir()):
+                (folder / table).rmdir()
+    listed = {s.path for s in planned.values()}
+    for old in current:
+        if old.path not in listed:
+            (folder / old.path).unlink(missing_ok=True)
+    if demo:
+        (folder / "labels.csv").unlink(missing_ok=True)
+        (folder / DEMO_MARKER).unlink(missing_ok=True)
+    touched = {(c.table, c.source) for c in changes}
+    return ImportResult(reports, changes, [key for key in planned if key not in touched])
 
 
-def _import_jobs(files: Mapping[str, str | os.PathLike[str]] | Sequence[str | os.PathLike[str]],
-                 known: dict[str, Contract]) -> list[tuple[Contract, Path]]:
-    """Pair each file with its contract, in the order tables must be imported."""
-    for given in (files.values() if isinstance(files, Mapping) else files):
-        if not Path(given).exists():
-            raise InputError(f"{given}: no such file.")
+def _import_jobs(files: ImportFiles, known: dict[str, Contract],
+                 origins: dict[Path, Origin]) -> list[tuple[Contract, Path, Origin]]:
+    """Pair each file with its contract and origin, in the order tables must be imported."""
+    pairs: list[tuple[str | None, Path]] = []
     if isinstance(files, Mapping):
-        jobs = [(known[_checked_table(t, known)], Path(p)) for t, p in files.items()]
+        pairs = [(_checked_table(t, known), Path(p)) for t, p in files.items()]
     else:
-        jobs = [(_table_for(Path(p), known), Path(p)) for p in files]
+        for given in files:
+            if isinstance(given, tuple):
+                pairs.append((_checked_table(given[0], known), Path(given[1])))
+            else:
+                pairs.append((None, Path(given)))
+    jobs = []
+    for table, path in pairs:
+        if not path.exists():
+            raise InputError(f"{path}: no such file.")
+        contract = known[table] if table else _table_for(path, known)
+        origin = origins.get(path) or Origin(default_source(path, contract.name))
+        check_source_name(origin.source)
+        jobs.append((contract, path, origin))
     order = {name: index for index, name in enumerate(TABLES)}
     jobs.sort(key=lambda job: order.get(job[0].name, 99))
     return jobs
 
 
-def _check_into_temps(jobs: list[tuple[Contract, Path]], folder: Path,
-                      known: dict[str, Contract], temps: list[tuple[Path, Path]],
-                      mappings: dict[str, dict[str, str]], gx: str,
-                      now: dt.datetime | None) -> list[ValidationReport]:
-    """Check each file and write it to a temporary file in the workspace (listed in `temps`).
+def _import_into(jobs: list[tuple[Contract, Path, Origin]], folder: Path,
+                 planned: dict[tuple[str, str], Source], created: list[Path],
+                 mappings: dict[str, dict[str, str]], extend: bool, gx: str,
+                 now: dt.datetime | None) -> tuple[list[ValidationReport], list[SourceChange]]:
+    """Check each file into a new data file of its source, updating `planned` as it goes.
 
-    A table other tables refer to (accounts) is checked first; once valid, the later files
-    are checked against the new copy instead of the one in the workspace.
+    A table other tables refer to (accounts) is checked first; later files are checked
+    against the planned union of its sources, new ones included. New data files are listed
+    in `created` (so a refused import can remove them); the manifest is not written here.
     """
-    referenced = referenced_tables(r for c in known.values() for r in c.rules)
-    related: dict[str, pl.DataFrame] = {}
-    reports = []
-    for contract, path in jobs:
-        _gather_related(contract, path, folder, related)
-        temp = folder / f".import-{contract.name}-{uuid.uuid4().hex}.parquet"
-        temps.append((temp, folder / f"{contract.name}.parquet"))
-        report = _validate_and_write(path, contract, temp, related,
-                                     mappings.get(contract.name), gx, now)
+    reports, changes = [], []
+    for contract, path, origin in jobs:
+        table = contract.name
+        related = _gather_related(contract, path, folder, planned)
+        (folder / table).mkdir(exist_ok=True)
+        temp = folder / table / f".import-{uuid.uuid4().hex}.parquet"
+        created.append(temp)
+        report = _validate_and_write(path, contract, temp, related, mappings.get(table),
+                                     gx, now)
         reports.append(report)
-        if report.valid and contract.name in referenced:
-            related[contract.name] = pl.read_parquet(temp)
-    return reports
+        if not report.valid:
+            continue
+        old = planned.get((table, origin.source))
+        before = source_rows(folder, old)
+        data = _merged(folder, old, temp, table, created) if extend and old else temp
+        record = file_record(path, origin, now)
+        ids = related["accounts"]["account_id"] if "accounts" in related else None
+        entry = _entry(folder, old, data, origin, table, record, extend, ids, created)
+        planned[(table, origin.source)] = entry
+        changes.append(SourceChange(origin.source, table, path.name, before, entry.rows or 0,
+                                    entry != old))
+    return reports, changes
+
+
+def _entry(folder: Path, old: Source | None, data: Path, origin: Origin, table: str,
+           record: SourceFile, extend: bool, ids: pl.Series | None,
+           created: list[Path]) -> Source:
+    """Return the source's new manifest entry; the old one unchanged when its data is."""
+    digest = file_sha256(data)
+    if old is not None and (old.data_sha256 or file_sha256(folder / old.path)) == digest:
+        known_files = {f.sha256 for f in old.files}
+        files = (old.files if record.sha256 in known_files
+                 else (*old.files, record) if extend else (record,))
+        rows = old.rows if old.rows is not None else source_rows(folder, old)
+        return replace(old, files=files, data_sha256=digest, rows=rows,
+                       tool=origin.tool or old.tool, recipe=origin.recipe or old.recipe)
+    final = folder / table / f"{origin.source}.{digest[:16]}.parquet"
+    if final.exists():
+        data.unlink()
+    else:
+        os.replace(data, final)
+        created.append(final)
+    stats = source_stats(pl.scan_parquet(final), table, ids)
+    files = (*old.files, record) if extend and old else (record,)
+    return Source(origin.source, table, final.relative_to(folder).as_posix(),
+                  origin.tool or (old.tool if old else None),
+                  origin.recipe or (old.recipe if old else None), files, digest, **stats)
+
+
+def _merged(folder: Path, old: Source, temp: Path, table: str, created: list[Path]) -> Path:
+    """Return the source's rows plus the new rows whose key it lacks (its own file if none)."""
+    keys = list(KEYS[table])
+    existing = pl.scan_parquet(folder / old.path)
+    fresh = pl.scan_parquet(temp).join(existing.select(keys), on=keys, how="anti",
+                                       maintain_order="left")
+    if fresh.select(pl.len()).collect().item() == 0:
+        return folder / old.path
+    merged = temp.with_name(f".import-{uuid.uuid4().hex}.parquet")
+    created.append(merged)
+    pl.concat([existing, fresh], how="diagonal_relaxed").sink_parquet(merged,
+                                                                      compression="zstd")
+    return merged
 
 
 def _gather_related(contract: Contract, path: Path, folder: Path,
-                    related: dict[str, pl.DataFrame]) -> None:
-    """Add the tables the contract refers to from the workspace; refuse when one is absent."""
-    needs = referenced_tables(contract.rules)
-    for table in needs - set(related):
-        existing = folder / f"{table}.parquet"
-        if existing.exists() and not (folder / DEMO_MARKER).exists():
-            related[table] = pl.read_parquet(existing)
-    if needs - set(related):
-        missing = ", ".join(sorted(needs - set(related)))
-        raise InputError(f"{path.name}: import the {missing} table first (or in the "
-                         f"same command), so its {contract.name} can be checked "
-                         "against it.")
+                    planned: dict[tuple[str, str], Source]) -> dict[str, pl.DataFrame]:
+    """Return the tables the contract refers to, as planned; refuse when one is absent."""
+    related = {}
+    for table in sorted(referenced_tables(contract.rules)):
+        files = [folder / s.path for s in planned.values() if s.table == table]
+        if not files:
+            raise InputError(f"{path.name}: import the {table} table first (or in the "
+                             f"same command), so its {contract.name} can be checked "
+                             "against it.")
+        related[table] = pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed")
+    return related
+
+
+def _clean_stale(folder: Path, sources: list[Source]) -> None:
+    """Remove what killed imports left: temporary files and data files no source lists."""
+    listed = {s.path for s in sources}
+    for temp in folder.glob(".import-*"):
+        temp.unlink(missing_ok=True)
+    for table in TABLES:
+        if (folder / table).is_dir():
+            for path in (folder / table).glob("*"):
+                name = f"{table}/{path.name}"
+                if path.is_file() and (path.name.startswith(".import-") or
+                                       (path.suffix == ".parquet" and name not in listed)):
+                    path.unlink(missing_ok=True)
 
 
 def _table_for(path: Path, known: dict[str, Contract]) -> Contract:
@@ -211,114 +364,3 @@ def _validate_and_write(path: Path, contract: Contract, temp: Path,
         if writer:
             writer[0].close()
     return report
-
-
-def _remove_demo(folder: Path, keep: set[str]) -> None:
-    for table in TABLES:
-        if table not in keep:
-            (folder / f"{table}.parquet").unlink(missing_ok=True)
-    (folder / "labels.csv").unlink(missing_ok=True)
-    (folder / DEMO_MARKER).unlink(missing_ok=True)
-
-
-# --- status and loading ---------------------------------------------------------------------
-
-
-@dataclass
-class TableStatus:
-    """One table of a workspace."""
-
-    name: str
-    exists: bool
-    rows: int = 0
-    last_import: dt.datetime | None = None
-
-
-@dataclass
-class WorkspaceStatus:
-    """What a workspace holds."""
-
-    path: Path
-    exists: bool
-    is_demo: bool
-    demo: dict[str, Any] = field(default_factory=dict)
-    tables: dict[str, TableStatus] = field(default_factory=dict)
-
-    @property
-    def has_data(self) -> bool:
-        return any(t.exists for t in self.tables.values())
-
-
-def workspace_status(path: str | os.PathLike[str] | None = None) -> WorkspaceStatus:
-    """Report which tables a workspace holds, their row counts, import times, demo or not."""
-    import pyarrow.parquet as pq
-
-    folder = resolve_workspace(path)
-    marker = folder / DEMO_MARKER
-    demo: dict[str, Any] = {}
-    if marker.exists():
-        try:
-            demo = json.loads(marker.read_text(encoding="utf-8"))
-        except (ValueError, OSError):
-            demo = {"note": "demo marker present but unreadable"}
-    status = WorkspaceStatus(folder, folder.is_dir(), marker.exists(), demo)
-    for table in TABLES:
-        file = folder / f"{table}.parquet"
-        if not file.exists():
-            status.tables[table] = TableStatus(table, False)
-            continue
-        try:
-            rows = pq.ParquetFile(file).metadata.num_rows
-        except Exception:  # noqa: BLE001 - a damaged file shows as zero rows
-            rows = 0
-        modified = dt.datetime.fromtimestamp(file.stat().st_mtime, dt.UTC)
-        status.tables[table] = TableStatus(table, True, rows, modified)
-    return status
-
-
-class MissingTables(InputError):
-    """A workspace lacks tables a command needs; `missing` names them."""
-
-    def __init__(self, folder: Path, missing: Sequence[str]) -> None:
-        self.folder = folder
-        self.missing = tuple(missing)
-        files = ", ".join(str(folder / f"{t}.parquet") for t in self.missing)
-        super().__init__(f"The workspace {folder} has no {' or '.join(self.missing)} table yet "
-                         f"({files}); import your exports with `playbooks import` or create "
-                         "the demo with `playbooks demo`.")
-
-
-@dataclass(frozen=True)
-class WorkspaceTables:
-    """Lazy scans of a workspace's tables: activity always, accounts and health when present."""
-
-    folder: Path
-    activity: pl.LazyFrame
-    accounts_if_present: pl.LazyFrame | None = None
-    health: pl.LazyFrame | None = None
-
-    @property
-    def accounts(self) -> pl.LazyFrame:
-        """Return the accounts table, or raise MissingTables when the workspace has none."""
-        if self.accounts_if_present is None:
-            raise MissingTables(self.folder, ["accounts"])
-        return self.accounts_if_present
-
-
-def load_tables(workspace: str | os.PathLike[str] | None = None, *,
-                need_accounts: bool = True) -> WorkspaceTables:
-    """Return lazy scans of a workspace's accounts, activity and health snapshots.
-
-    The activity table is always needed, the accounts table unless `need_accounts` is False;
-    the health snapshots are optional. Raises MissingTables (an InputError) naming the folder,
-    the missing tables and how to create them.
-    """
-    folder = resolve_workspace(workspace)
-    files = {table: folder / f"{table}.parquet" for table in TABLES}
-    needed = ("accounts", "activity") if need_accounts else ("activity",)
-    missing = [table for table in needed if not files[table].exists()]
-    if missing:
-        raise MissingTables(folder, missing)
-    scans = {table: pl.scan_parquet(file) for table, file in files.items() if file.exists()}
-    return WorkspaceTables(folder, scans["activity"], scans.get("accounts"),
-                           scans.get("health_snapshots"))
