@@ -1,0 +1,195 @@
+"""Open an export the way its recipe says: CSV or JSON lines, encoding, sections, footers.
+
+The export is scanned lazily by polars, every column as text, with a row number (`ROW`: 1 is
+the first row after the header, as messages name rows). A plain UTF-8 CSV (with or without a
+byte-order mark) is scanned in place; a Windows-1252 file, a report whose table is one block
+among several, or one with footer lines is first copied, line by line, to a UTF-8 file in a
+temporary folder that lives as long as the `opened_export` block. Limits: the file's size
+(`MAX_EXPORT_BYTES`), a line's length while copying (`MAX_LINE_BYTES`) and how far a section
+title is looked for (`SECTION_SEARCH_LINES`).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from playbooks.data.recipes.schema import ReadOptions, Recipe
+from playbooks.errors import InputError
+
+ROW = "__row"
+MAX_EXPORT_BYTES = 20 << 30
+MAX_LINE_BYTES = 1 << 20
+SECTION_SEARCH_LINES = 10_000
+_BINARY = (b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0", b"PAR1", b"\x1f\x8b", b"\x89PNG")
+
+
+@dataclass(frozen=True)
+class OpenedExport:
+    """An export as a lazy frame of text columns plus `ROW`, and its header's column names."""
+
+    frame: pl.LazyFrame
+    columns: list[str]
+
+
+@contextlib.contextmanager
+def opened_export(
+    path: Path, recipe: Recipe, *, workdir: Path | None = None
+) -> Iterator[OpenedExport]:
+    """Open `path` as `recipe` reads it; refuse a file it cannot read, naming file and column."""
+    _check_file(path)
+    options = recipe.read
+    with contextlib.ExitStack() as stack:
+        source = path
+        if options.format == "csv" and (
+            options.encoding != "utf-8" or options.section or options.footer_lines
+        ):
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=workdir)))
+            source = folder / "export.csv"
+            _copy_table(path, source, options)
+        frame = _scan(source, path, options)
+        try:
+            columns = frame.collect_schema().names()
+        except pl.exceptions.PolarsError as error:
+            raise InputError(
+                f"{path.name}: could not be read as {_what(options)}: {error}"
+            ) from None
+        columns = [c for c in columns if c != ROW]
+        frame = _select_used(frame, columns, recipe, path)
+        yield OpenedExport(frame, columns)
+
+
+def _what(options: ReadOptions) -> str:
+    return "JSON lines" if options.format == "jsonl" else "CSV"
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such file.")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file.")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{path.name}: the file is empty (0 bytes); export it again.")
+    if size > MAX_EXPORT_BYTES:
+        raise InputError(
+            f"{path.name}: the file is {size / (1 << 30):.1f} GiB, more than the "
+            f"{MAX_EXPORT_BYTES >> 30} GiB an export may be; export a shorter period."
+        )
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    if head.startswith(_BINARY) or b"\x00" in head:
+        raise InputError(
+            f"{path.name}: this is a binary file (a spreadsheet, archive or similar), not a "
+            "text export. Export it as CSV or JSON lines."
+        )
+
+
+def _scan(source: Path, original: Path, options: ReadOptions) -> pl.LazyFrame:
+    if options.format == "jsonl":
+        return pl.scan_ndjson(
+            source, infer_schema_length=10_000, row_index_name=ROW, row_index_offset=1
+        )
+    plain = source == original
+    return pl.scan_csv(
+        source,
+        separator=options.delimiter,
+        skip_rows=options.skip_rows if plain else 0,
+        infer_schema=False,
+        encoding="utf8",
+        row_index_name=ROW,
+        row_index_offset=1,
+        raise_if_empty=True,
+    )
+
+
+def _select_used(
+    frame: pl.LazyFrame, columns: list[str], recipe: Recipe, path: Path
+) -> pl.LazyFrame:
+    """Keep the columns the recipe reads, as trimmed text (empty text as null)."""
+    schema = frame.collect_schema()
+    picked = [pl.col(ROW)]
+    missing = []
+    for name in recipe.columns_used():
+        if name in schema:
+            expr = pl.col(name)
+        elif "." in name and isinstance(schema.get(name.split(".", 1)[0]), pl.Struct):
+            top, field = name.split(".", 1)
+            expr = pl.col(top).struct.field(field)
+        else:
+            missing.append(name)
+            continue
+        if isinstance(schema.get(name), pl.List | pl.Struct | pl.Array):
+            raise InputError(
+                f"{path.name}: column '{name}' holds lists or objects, not values; name one "
+                "of its fields (`column.field`) in the recipe."
+            )
+        text = expr.cast(pl.String).str.strip_chars()
+        picked.append(pl.when(text.str.len_bytes() > 0).then(text).alias(name))
+    if missing:
+        shown = ", ".join(columns[:30]) + (", ..." if len(columns) > 30 else "")
+        raise InputError(
+            f"{path.name}: the recipe {recipe.id} ({recipe.tool}) needs the column"
+            f"{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)}, which "
+            f"the file does not have. Its columns are: {shown}."
+        )
+    return frame.select(picked)
+
+
+def _copy_table(path: Path, out: Path, options: ReadOptions) -> None:
+    """Copy the table part of `path` to `out` as UTF-8: after the section title, without the
+    preamble, the lines after the table's end and the footer lines."""
+    encoding = "utf-8-sig" if options.encoding == "utf-8" else "cp1252"
+    section = options.section
+    footer: collections.deque[str] = collections.deque()
+    started = section is None
+    header_seen = False
+    with (
+        path.open(encoding=encoding, newline="") as source,
+        out.open("w", encoding="utf-8", newline="") as target,
+    ):
+        try:
+            for number, line in enumerate(source, start=1):
+                if len(line) > MAX_LINE_BYTES:
+                    raise InputError(
+                        f"{path.name}: line {number} is longer than "
+                        f"{MAX_LINE_BYTES >> 20} MiB; this is not a table export."
+                    )
+                bare = line.strip().strip(options.delimiter + '"').strip()
+                if not started:
+                    if number <= options.skip_rows:
+                        continue
+                    if section is not None and bare == section.start:
+                        started = True
+                    elif number > SECTION_SEARCH_LINES:
+                        break
+                    continue
+                if section is not None:
+                    if not header_seen and not bare:
+                        continue  # blank lines between the title and the header
+                    end = section.end or ""
+                    if header_seen and (bare == end or (not end and not bare)):
+                        break
+                elif number <= options.skip_rows:
+                    continue
+                header_seen = True
+                footer.append(line)
+                if len(footer) > options.footer_lines:
+                    target.write(footer.popleft())
+        except UnicodeDecodeError as error:
+            raise InputError(
+                f"{path.name}: the file is not {options.encoding} text (byte "
+                f"{error.start} of a line: {error.reason}); the recipe expects "
+                f"{options.encoding}."
+            ) from None
+    if section is not None and not started:
+        raise InputError(
+            f"{path.name}: the section '{section.start}' the recipe looks for is not in the "
+            f"first {SECTION_SEARCH_LINES:,} lines."
+        )
