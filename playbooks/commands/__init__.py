@@ -6,6 +6,8 @@ COMMAND_MODULES = [
     "classify",
     "assessment",
     "data",
+    "sources",
+    "accounts",
     "signals",
     "trap",
     "report",

@@ -1,0 +1,340 @@
+"""The account crosswalk: resolve the ways exports name an account to the account's id.
+
+Exports name accounts by the CRM id, another system's id, an email address or domain, a
+website, or a company name spelled differently in each system. `resolve_accounts` tries, for
+each distinct reference, in this order:
+
+1. `saved`: the user's earlier decision on this reference (accepted or rejected);
+2. `id`: the account_id itself;
+3. `alternate_id`: one of the account's `alternate_ids` (`gainsight:1I00ABC` or `1I00ABC`);
+4. `salesforce_15`: the same Salesforce id in its other form (15 <-> 18 characters);
+5. `domain`: the email's or website's registrable domain against the accounts' `domain`
+   or `website` (free-mail domains never match);
+6. `name`: the normalised company name (`crosswalk_keys.normalise_name`);
+7. `fuzzy_name`: the most similar account name (rapidfuzz), above `FUZZY_THRESHOLD`.
+
+Steps 1-6 give `matched`; a fuzzy name gives `uncertain` and waits for the user
+(`playbooks accounts accept|reject`). Anything else is `unmatched`, with its reason. Two
+accounts sharing a domain or name is never guessed between. The keys are joined, not looped;
+only the distinct unresolved names go through the fuzzy matcher.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+import polars as pl
+from rapidfuzz import fuzz, process
+
+from playbooks.data.crosswalk_keys import (
+    domain_of,
+    free_mail_domains,
+    normalise_name,
+    salesforce_key,
+)
+from playbooks.data.crosswalk_store import (
+    SCHEMA,
+    Crosswalk,
+    load_crosswalk,
+    save_crosswalk,
+)
+from playbooks.errors import InputError
+
+REF_KINDS = {
+    "id": "an account id in your CRM or another system (account_id or an alternate id)",
+    "email": "a person's email address; its domain is matched",
+    "domain": "an email or web domain such as northwind.com",
+    "website": "a web address such as https://www.northwind.com",
+    "name": "a company name",
+}
+"""The kinds of reference an export may name an account by, with what each means."""
+
+METHODS = ("saved", "id", "alternate_id", "salesforce_15", "domain", "name", "fuzzy_name")
+"""How a match was made, in the order they are tried."""
+
+FUZZY_THRESHOLD = 85.0
+"""The lowest rapidfuzz WRatio (0-100) at which a name is offered as an uncertain match."""
+
+RESULT_SCHEMA = {c: SCHEMA[c] for c in
+                 ("ref_kind", "ref", "account_id", "method", "score", "status", "reason", "rows")}
+_PRIORITY = {method: index for index, method in enumerate(METHODS)}
+_WHAT = {"id": "id", "alternate_id": "id", "salesforce_15": "id", "domain": "domain",
+         "name": "name"}
+
+
+def resolve_accounts(refs: pl.DataFrame, accounts: pl.DataFrame,
+                     saved: Crosswalk | None = None, *,
+                     threshold: float = FUZZY_THRESHOLD) -> pl.DataFrame:
+    """Resolve each distinct (ref_kind, ref) of `refs` to an account id.
+
+    Args:
+        refs: columns `ref_kind` (one of `REF_KINDS`) and `ref`; one row per export row.
+        accounts: the accounts table: `account_id`, `name`, and optionally `domain`,
+            `website`, `alternate_ids`.
+        saved: the workspace's crosswalk, whose decisions win over everything else.
+
+    Returns one row per distinct reference, sorted by ref_kind and ref: ref_kind, ref,
+    account_id (null unless matched or uncertain), method (one of `METHODS`, null when
+    unmatched by any), score (0-100), status (matched, uncertain, unmatched), reason (why
+    unmatched or uncertain) and rows (how many rows of `refs` carry the reference).
+
+    Raises InputError when a column is missing, a ref_kind is unknown, or two accounts share
+    an account_id or an alternate id (naming both rows and the id).
+    """
+    distinct = _distinct_refs(refs)
+    keys = account_keys(accounts)
+    decided = _saved_decisions(distinct, saved, set(accounts["account_id"].to_list()))
+    pending = distinct.join(decided.select("ref_kind", "ref"), on=["ref_kind", "ref"],
+                            how="anti")
+    exact, shared, reasons = _exact_matches(pending, keys)
+    rest = pending.join(exact.select("ref_kind", "ref"), on=["ref_kind", "ref"], how="anti")
+    names = rest.filter(pl.col("ref_kind") == "name").join(shared, on=["ref_kind", "ref"],
+                                                            how="anti")
+    fuzzy = _fuzzy_matches(names, accounts, reasons, threshold)
+    found = pl.concat([decided, exact, fuzzy], how="diagonal_relaxed")
+    unmatched = rest.join(fuzzy.select("ref_kind", "ref"), on=["ref_kind", "ref"], how="anti")
+    unmatched = unmatched.with_columns(
+        pl.struct("ref_kind", "ref").map_elements(
+            lambda row: reasons.get((row["ref_kind"], row["ref"]), "no account matches"),
+            return_dtype=pl.String).alias("reason"),
+        pl.lit("unmatched").alias("status"))
+    result = pl.concat([found.drop("rows", strict=False).join(
+        distinct, on=["ref_kind", "ref"]), unmatched], how="diagonal_relaxed")
+    return result.select([pl.col(c).cast(t) for c, t in RESULT_SCHEMA.items()]).sort(
+        "ref_kind", "ref")
+
+
+def update_crosswalk(refs: pl.DataFrame, accounts: pl.DataFrame,
+                     workspace: str | os.PathLike[str] | None = None) -> pl.DataFrame:
+    """Resolve `refs` with the workspace's saved decisions and save the crosswalk again.
+
+    The saved crosswalk keeps the decisions and gains the new references; nothing is
+    written when resolving fails (the workspace is left as it was). Returns what
+    `resolve_accounts` returns.
+    """
+    saved = load_crosswalk(workspace)
+    result = resolve_accounts(refs, accounts, saved)
+    old = saved.table if saved is not None else pl.DataFrame(schema=SCHEMA)
+    decisions = old.filter(pl.col("decision").is_not_null()).select(
+        "ref_kind", "ref", "decision", "decided_by", "decided_at")
+    fresh = result.join(decisions, on=["ref_kind", "ref"], how="left")
+    kept = old.join(fresh.select("ref_kind", "ref"), on=["ref_kind", "ref"], how="anti")
+    table = pl.concat([kept, fresh.select(list(SCHEMA))], how="diagonal_relaxed")
+    save_crosswalk(Crosswalk(table.sort("ref_kind", "ref")), workspace)
+    return result
+
+
+def account_keys(accounts: pl.DataFrame) -> pl.DataFrame:
+    """Return every key an account can be found by: columns key, account_id, method.
+
+    Keys are namespaced: `id:`, `alt:` (each alternate id, with and without its system
+    prefix), `sf:` (the case-safe Salesforce id), `dom:` and `name:`. Raises InputError when
+    two accounts share an account_id or an alternate id, naming both rows and the id.
+    """
+    missing = [c for c in ("account_id", "name") if c not in accounts.columns]
+    if missing:
+        raise InputError(f"The accounts table lacks the column(s) {', '.join(missing)}.")
+    table = accounts.with_row_index("row", 1).with_columns(
+        pl.col("account_id").cast(pl.String), pl.col("name").cast(pl.String))
+    ids = table.select("row", "account_id", pl.col("account_id").alias("value"),
+                       pl.lit("account_id").alias("column"))
+    alternates = _alternate_ids(table)
+    _refuse_shared_ids(pl.concat([ids, alternates.select(ids.columns)]))
+    parts = [
+        ids.select(("id:" + pl.col("value")).alias("key"), "account_id",
+                   pl.lit("id").alias("method")),
+        alternates.select(("alt:" + pl.col("value")).alias("key"), "account_id",
+                          pl.lit("alternate_id").alias("method")),
+        alternates.select(("alt:" + pl.col("bare")).alias("key"), "account_id",
+                          pl.lit("alternate_id").alias("method")),
+    ]
+    values = pl.concat([ids.select("value", "account_id"),
+                        alternates.select("value", "account_id"),
+                        alternates.select(pl.col("bare").alias("value"), "account_id")])
+    parts.append(_mapped(values, "value", salesforce_key, "sf:", "salesforce_15"))
+    free = free_mail_domains()
+    for column in ("domain", "website"):
+        if column in table.columns:
+            site = table.select(pl.col(column).cast(pl.String).alias("value"), "account_id")
+            parts.append(_mapped(site, "value", lambda v: _company_domain(v, free), "dom:",
+                                 "domain"))
+    names = table.select(pl.col("name").alias("value"), "account_id")
+    parts.append(_mapped(names, "value", lambda v: normalise_name(v) or None, "name:", "name"))
+    return pl.concat(parts).drop_nulls().unique()
+
+
+def _company_domain(value: str, free: frozenset[str]) -> str | None:
+    domain = domain_of(value)
+    return None if domain in free else domain
+
+
+def _mapped(frame: pl.DataFrame, column: str, function: object, prefix: str,
+            method: str) -> pl.DataFrame:
+    """Apply a key function to the distinct values of a column, then join it back."""
+    distinct = frame.select(column).drop_nulls().unique()
+    mapped = distinct.with_columns(pl.col(column).map_elements(
+        function, return_dtype=pl.String, skip_nulls=True).alias("mapped"))  # type: ignore[arg-type]
+    return frame.join(mapped, on=column).select(
+        (prefix + pl.col("mapped")).alias("key"), "account_id", pl.lit(method).alias("method"))
+
+
+def _alternate_ids(table: pl.DataFrame) -> pl.DataFrame:
+    """Return row, account_id, value (the full alternate id) and bare (without `system:`)."""
+    if "alternate_ids" not in table.columns:
+        return pl.DataFrame(schema={"row": pl.UInt32, "account_id": pl.String,
+                                    "value": pl.String, "column": pl.String,
+                                    "bare": pl.String})
+    return (table.select("row", "account_id",
+                         pl.col("alternate_ids").cast(pl.String).str.split(";").alias("value"))
+            .explode("value")
+            .with_columns(pl.col("value").str.strip_chars())
+            .filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
+            .with_columns(pl.lit("alternate_ids").alias("column"),
+                          pl.col("value").str.split_exact(":", 1).struct.field("field_1")
+                          .str.strip_chars().fill_null(pl.col("value")).alias("bare"))
+            .unique(["row", "value"], maintain_order=True))
+
+
+def _refuse_shared_ids(ids: pl.DataFrame) -> None:
+    shared = (ids.group_by("value")
+              .agg(pl.col("row"), pl.col("account_id"), pl.col("column"))
+              .filter((pl.col("account_id").list.n_unique() > 1)
+                      | (pl.col("column").list.count_matches("account_id") > 1))
+              .sort(pl.col("row").list.min()))
+    if not shared.height:
+        return
+    first = shared.row(0, named=True)
+    rows = sorted(zip(first["row"], first["account_id"], first["column"], strict=True))
+    (row_a, account_a, column_a), (row_b, account_b, column_b) = rows[0], rows[1]
+    raise InputError(
+        f"The accounts table gives the id '{first['value']}' to two accounts: row {row_a} "
+        f"(account {account_a}, {column_a}) and row {row_b} (account {account_b}, "
+        f"{column_b}). Each id may belong to one account; nothing was changed.",
+        problems=[f"id '{r['value']}': rows {', '.join(map(str, sorted(r['row'])))}"
+                  for r in shared.iter_rows(named=True)][1:6])
+
+
+def _distinct_refs(refs: pl.DataFrame) -> pl.DataFrame:
+    missing = [c for c in ("ref_kind", "ref") if c not in refs.columns]
+    if missing:
+        raise InputError(f"The references lack the column(s) {', '.join(missing)}.")
+    distinct = (refs.select(pl.col("ref_kind").cast(pl.String), pl.col("ref").cast(pl.String))
+                .group_by("ref_kind", "ref").agg(pl.len().cast(pl.Int64).alias("rows")))
+    unknown = sorted(set(distinct["ref_kind"].drop_nulls().to_list()) - set(REF_KINDS))
+    if unknown or distinct["ref_kind"].null_count():
+        shown = f"'{unknown[0]}'" if unknown else "an empty one"
+        raise InputError(f"The reference kind {shown} is not known; kinds are "
+                         f"{', '.join(REF_KINDS)}.")
+    return distinct
+
+
+def _saved_decisions(distinct: pl.DataFrame, saved: Crosswalk | None,
+                     known: set[str]) -> pl.DataFrame:
+    if saved is None:
+        return pl.DataFrame(schema={**RESULT_SCHEMA})
+    decided = distinct.join(saved.decisions.select("ref_kind", "ref", "account_id", "decision"),
+                            on=["ref_kind", "ref"])
+    accepted = pl.col("decision") == "accepted"
+    present = pl.col("account_id").is_in(list(known))
+    return decided.select(
+        "ref_kind", "ref", "rows",
+        pl.when(accepted & present).then("account_id").alias("account_id"),
+        pl.lit("saved").alias("method"),
+        pl.when(accepted & present).then(100.0).alias("score"),
+        pl.when(accepted & present).then(pl.lit("matched")).otherwise(pl.lit("unmatched"))
+        .alias("status"),
+        pl.when(accepted & present).then(pl.lit(None, pl.String))
+        .when(accepted).then(pl.lit("the accepted account ") + pl.col("account_id")
+                             + pl.lit(" is no longer in the accounts table"))
+        .otherwise(pl.lit("match rejected")).alias("reason"))
+
+
+def _ref_keys(kind: str, ref: str | None, free: frozenset[str],
+              reasons: dict[tuple[str, str | None], str]) -> Iterable[str]:
+    """Return the keys a reference is looked up by; record why when it has none."""
+    text = (ref or "").strip()
+    if not text:
+        reasons[(kind, ref)] = "empty reference"
+        return []
+    if kind == "id":
+        reasons[(kind, ref)] = "no account with this id"
+        sf = salesforce_key(text)
+        return [f"id:{text}", f"alt:{text}"] + ([f"sf:{sf}"] if sf else [])
+    if kind == "name":
+        reasons[(kind, ref)] = "no similar name"
+        name = normalise_name(text)
+        return [f"name:{name}"] if name else []
+    domain = domain_of(text)
+    if domain is None:
+        reasons[(kind, ref)] = f"not an {'email address' if kind == 'email' else kind}"
+        return []
+    if domain in free:
+        reasons[(kind, ref)] = "free-mail domain"
+        return []
+    reasons[(kind, ref)] = "no account with this domain"
+    return [f"dom:{domain}"]
+
+
+def _exact_matches(pending: pl.DataFrame, keys: pl.DataFrame
+                   ) -> tuple[pl.DataFrame, pl.DataFrame, dict[tuple[str, str | None], str]]:
+    """Join the references' keys on the accounts' keys; the best method wins, ties refuse.
+
+    Returns the matches, the references two accounts share (ref_kind, ref) and the reasons.
+    """
+    reasons: dict[tuple[str, str | None], str] = {}
+    free = free_mail_domains()
+    looked = pl.DataFrame(
+        [(kind, ref, key) for kind, ref in pending.select("ref_kind", "ref").iter_rows()
+         for key in _ref_keys(kind, ref, free, reasons)],
+        schema={"ref_kind": pl.String, "ref": pl.String, "key": pl.String}, orient="row")
+    hits = (looked.join(keys, on="key")
+            .with_columns(pl.col("method").replace_strict(_PRIORITY).alias("priority"))
+            .filter(pl.col("priority") == pl.col("priority").min().over("ref_kind", "ref"))
+            .group_by("ref_kind", "ref")
+            .agg(pl.col("account_id").unique().sort(), pl.col("method").first()))
+    shared = hits.filter(pl.col("account_id").list.len() > 1)
+    for kind, ref, ids, method in shared.iter_rows():
+        count = "two" if len(ids) == 2 else str(len(ids))
+        reasons[(kind, ref)] = (f"{count} accounts share this {_WHAT[method]} "
+                                f"({', '.join(ids)})")
+    exact = hits.filter(pl.col("account_id").list.len() == 1).select(
+        "ref_kind", "ref", pl.col("account_id").list.first(), "method",
+        pl.lit(100.0).alias("score"), pl.lit("matched").alias("status"),
+        pl.lit(None, pl.String).alias("reason"))
+    return exact, shared.select("ref_kind", "ref"), reasons
+
+
+def _fuzzy_matches(names: pl.DataFrame, accounts: pl.DataFrame,
+                   reasons: dict[tuple[str, str | None], str], threshold: float) -> pl.DataFrame:
+    """Offer the most similar account name for each distinct unresolved name, as uncertain."""
+    empty = pl.DataFrame(schema={c: RESULT_SCHEMA[c] for c in
+                                 ("ref_kind", "ref", "account_id", "method", "score", "status",
+                                  "reason")})
+    if not names.height:
+        return empty
+    owners: dict[str, set[str]] = {}
+    for account_id, name in accounts.select(pl.col("account_id").cast(pl.String),
+                                            pl.col("name").cast(pl.String)).iter_rows():
+        normal = normalise_name(name or "")
+        if normal:
+            owners.setdefault(normal, set()).add(account_id)
+    choices = sorted(owners)
+    rows = []
+    for (ref,) in names.select("ref").iter_rows():
+        query = normalise_name(ref or "")
+        if not query or not choices:
+            continue
+        best = process.extract(query, choices, scorer=fuzz.WRatio, limit=2,
+                               score_cutoff=threshold)
+        if not best:
+            continue
+        top = [choice for choice, score, _ in best if score == best[0][1]]
+        candidates = sorted({a for choice in top for a in owners[choice]})
+        if len(candidates) > 1:
+            reasons[("name", ref)] = (f"several accounts have names this similar "
+                                      f"({', '.join(candidates)})")
+            continue
+        rows.append(("name", ref, candidates[0], "fuzzy_name", float(best[0][1]), "uncertain",
+                     f"similar to the account name '{top[0]}'"))
+    return pl.DataFrame(rows, schema=empty.schema, orient="row") if rows else empty
