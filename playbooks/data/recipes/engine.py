@@ -35,6 +35,7 @@ BATCH_ROWS = 500_000
 MAX_LISTED = 10
 _PROBLEM = "__problem__"
 _HASH = "__hash__"
+_DATE = "__date__"
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 
@@ -120,7 +121,7 @@ def _parse_dates(
             row_offset=first,
         )
         formats[column] = reading.format
-        columns.append(reading.values.gather(rows - first - 1).alias(column))
+        columns.append(reading.values.gather(rows - first - 1).alias(_DATE + column))
     return batch.with_columns(columns) if columns else batch
 
 
@@ -223,6 +224,7 @@ def _typed(
     name: str, text: pl.Expr, kind: str, recipe: Recipe, problems: list[pl.Expr], source: str
 ) -> pl.Expr:
     """Convert a text output column to its contract type, flagging values that do not convert."""
+    out: pl.Expr
     if kind == "boolean":
         low = text.str.to_lowercase()
         out = pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False)
@@ -250,7 +252,7 @@ def _event_rows(
     for name, expression in event.columns.items():
         kind = types.get(name, "string")
         if kind in ("date", "timestamp") and expression.column:
-            out = pl.col(expression.column)
+            out = pl.col(_DATE + expression.column)
             columns.append((out.dt.date() if kind == "date" else out).alias(name))
             continue
         text = _expression(expression, recipe, problems)

@@ -1,0 +1,302 @@
+"""Recipes: every shipped recipe turns its fixture export into the expected rows; the format,
+the reader options, recognition and the messages hold what they promise.
+
+A shipped recipe `tools/<id>.yaml` needs `tests/data/exports/<id>.<ext>` (an export written
+from the tool's documentation) and `<id>.expected.yaml` beside it:
+
+    rows: {ticket_opened: 7, ticket_closed: 4}   # rows per kind (or {<table>: N})
+    examples:                                     # found by source_row (and kind)
+      - {source_row: 2, kind: ticket_opened, event_id: helpdesk-4502-ticket_opened}
+
+Dates are written ISO 8601 (`2026-03-02T10:02:55`), booleans true/false, empty as `~`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+import yaml
+
+from playbooks.data.recipes.catalogue import TOOLS_DIR, parse_recipe, shipped_recipes
+from playbooks.data.recipes.engine import SOURCE_ROW, convert_rows
+from playbooks.data.recipes.recognise import recognise
+from playbooks.data.recipes.schema import Recipe
+from playbooks.errors import InputError, KnowledgeError
+
+EXPORTS = Path(__file__).resolve().parent / "data" / "exports"
+RECIPE_IDS = sorted(p.stem for p in TOOLS_DIR.glob("*.yaml"))
+
+
+def fixture_of(recipe_id: str) -> Path:
+    found = [p for p in EXPORTS.glob(f"{recipe_id}.*") if not p.name.endswith(".expected.yaml")]
+    assert len(found) == 1, (
+        f"recipe {recipe_id} needs exactly one fixture export tests/data/exports/{recipe_id}.<ext>"
+        f" (found {[p.name for p in found]})"
+    )
+    return found[0]
+
+
+def as_expected(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def test_the_zendesk_recipe_is_shipped() -> None:
+    assert "zendesk_tickets" in RECIPE_IDS
+
+
+@pytest.mark.parametrize("recipe_id", RECIPE_IDS)
+def test_shipped_recipe_makes_the_expected_rows(recipe_id: str) -> None:
+    recipe = shipped_recipes()[recipe_id]
+    export = fixture_of(recipe_id)
+    expected_file = EXPORTS / f"{recipe_id}.expected.yaml"
+    assert expected_file.exists(), f"recipe {recipe_id} needs {expected_file.name}"
+    expected = yaml.safe_load(expected_file.read_text(encoding="utf-8"))
+    rows = convert_rows(export, recipe)
+    if recipe.table == "activity":
+        counts = dict(rows.group_by("kind").len().iter_rows())
+    else:
+        counts = {recipe.table: rows.height}
+    assert counts == expected["rows"]
+    assert expected.get("examples"), f"{expected_file.name} lists no example rows"
+    for example in expected["examples"]:
+        chosen = rows.filter(pl.col(SOURCE_ROW) == example["source_row"])
+        if "kind" in example:
+            chosen = chosen.filter(pl.col("kind") == example["kind"])
+        assert chosen.height == 1, f"{example} matches {chosen.height} rows"
+        got = {k: as_expected(v) for k, v in chosen.row(0, named=True).items()}
+        assert {k: got.get(k, "(no such column)") for k in example} == example
+
+
+@pytest.mark.parametrize("recipe_id", RECIPE_IDS)
+def test_shipped_recipe_recognises_its_own_export_only(recipe_id: str) -> None:
+    match = recognise(fixture_of(recipe_id), shipped_recipes().values())
+    assert match is not None and match.recipe.id == recipe_id
+
+
+@pytest.mark.parametrize("recipe_id", RECIPE_IDS)
+def test_shipped_recipe_never_keeps_an_email_address(recipe_id: str) -> None:
+    rows = convert_rows(fixture_of(recipe_id), shipped_recipes()[recipe_id])
+    for column in ("person_id", "event_id"):
+        if column in rows.columns:
+            assert not rows.get_column(column).str.contains("@").any(), column
+
+
+def test_hashed_person_id_is_the_sha256_of_the_lower_cased_email() -> None:
+    rows = convert_rows(EXPORTS / "zendesk_tickets.csv", shipped_recipes()["zendesk_tickets"])
+    digest = hashlib.sha256(b"luis.ortega@northwind.example").hexdigest()[:16]
+    assert rows.filter(pl.col(SOURCE_ROW) == 2).get_column("person_id")[0] == f"p-{digest}"
+
+
+# --- a small recipe written for the reader options ------------------------------------------
+
+BASE = {
+    "id": "test_tool",
+    "tool": "Test tool",
+    "table": "activity",
+    "source": "testing",
+    "written_from": "the tests",
+    "recognise": {"all_columns": ["Id", "Email", "When"]},
+    "value_maps": {"Colour": {"values": {"Yellow": "amber", "GREEN": "green"}}},
+    "events": [
+        {
+            "kind": "login",
+            "id_from": ["Id"],
+            "columns": {
+                "occurred_at": {"column": "When"},
+                "person_id": {"hash": "Email"},
+                "account_ref": {"domain_of": "Email"},
+                "feature": {"map": "Colour"},
+            },
+            "account_ref_kind": "domain",
+            "constants": {
+                "source_function": "product",
+                "actor_type": "customer",
+                "channel": "product",
+                "automated": False,
+            },
+        }
+    ],
+}
+
+
+def make_recipe(tmp_path: Path, **changes: Any) -> Recipe:
+    data = {**BASE, **changes}
+    path = tmp_path / "test_tool.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return parse_recipe(path)
+
+
+def test_windows_1252_with_preamble_footer_and_semicolons(tmp_path: Path) -> None:
+    recipe = make_recipe(
+        tmp_path,
+        read={"encoding": "windows-1252", "delimiter": ";", "skip_rows": 2, "footer_lines": 1},
+        timezone="Europe/Berlin",
+        datetime_formats=["DD.MM.YYYY"],
+    )
+    export = tmp_path / "export.csv"
+    text = (
+        "Bericht: Anmeldungen\nErstellt am 01.03.2026\n"
+        "Id;Email;When;Colour\n1;josé@müller.example;02.03.2026 10:00;yellow\n"
+        "2;ANA@Example.COM;03.03.2026 09:30;Green\nSumme;2;;\n"
+    )
+    export.write_bytes(text.encode("cp1252"))
+    rows = convert_rows(export, recipe)
+    assert rows.get_column("account_ref").to_list() == ["müller.example", "example.com"]
+    assert rows.get_column("feature").to_list() == ["amber", "green"]
+    # 10:00 in Berlin (winter time) is 09:00 UTC
+    assert rows.get_column("occurred_at")[0] == dt.datetime(2026, 3, 2, 9, 0)
+    assert rows.get_column(SOURCE_ROW).to_list() == [1, 2]
+
+
+def test_a_multi_section_report_reads_only_its_block(tmp_path: Path) -> None:
+    recipe = make_recipe(tmp_path, read={"section": {"start": "Attendee Details"}})
+    export = tmp_path / "report.csv"
+    export.write_text(
+        "\ufeffWebinar Report\nTopic,Id\nLaunch,99\n\nAttendee Details,,\n"
+        "Id,Email,When,Colour\n7,a@x.example,2026-03-02 10:00,Yellow\n\n"
+        "Other Details,,\nId,Email\n8,b@y.example\n",
+        encoding="utf-8",
+    )
+    rows = convert_rows(export, recipe)
+    assert rows.get_column("event_id").to_list() == ["testing-7-login"]
+    assert recognise(export, [recipe]) is not None
+
+
+def test_json_lines_with_nested_fields_and_epoch_times(tmp_path: Path) -> None:
+    events = [dict(BASE["events"][0])]  # type: ignore[index]
+    events[0]["columns"] = {
+        "occurred_at": {"column": "properties.time"},
+        "person_id": {"column": "properties.distinct_id"},
+        "account_id": {"column": "properties.account"},
+        "feature": {"column": "event"},
+    }
+    events[0].pop("account_ref_kind")
+    events[0]["id_from"] = ["properties.$insert_id"]
+    recipe = make_recipe(
+        tmp_path,
+        read={"format": "jsonl"},
+        recognise={"all_columns": ["event", "properties.time"]},
+        events=events,
+        value_maps={},
+    )
+    export = tmp_path / "events.jsonl"
+    export.write_text(
+        '{"event": "Report Built", "properties": {"time": 1772445600, "distinct_id": "u1", '
+        '"account": "ACC-1", "$insert_id": "x1"}}\n'
+        '{"event": "Login", "properties": {"time": 1772449200, "distinct_id": "u2", '
+        '"account": "ACC-2", "$insert_id": "x2"}}\n',
+        encoding="utf-8",
+    )
+    rows = convert_rows(export, recipe)
+    assert rows.get_column("occurred_at").to_list() == [
+        dt.datetime(2026, 3, 2, 10, 0),
+        dt.datetime(2026, 3, 2, 11, 0),
+    ]
+    assert rows.get_column("event_id").to_list() == ["testing-x1-login", "testing-x2-login"]
+    assert recognise(export, [recipe]) is not None
+
+
+def test_a_value_missing_from_a_value_map_names_file_row_column_and_value(tmp_path: Path) -> None:
+    recipe = make_recipe(tmp_path)
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Id,Email,When,Colour\n1,a@x.example,2026-03-02,Green\n2,b@x.example,2026-03-02,Mauve\n"
+    )
+    with pytest.raises(InputError) as caught:
+        convert_rows(export, recipe)
+    assert "export.csv" in str(caught.value)
+    assert "row 2, column 'Colour': 'Mauve' is not in the recipe's value map" in str(caught.value)
+
+
+def test_other_keeps_or_replaces_unmapped_values(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text("Id,Email,When,Colour\n1,a@x.example,2026-03-02,Mauve\n")
+    kept = make_recipe(tmp_path, value_maps={"Colour": {"values": {"x": "y"}, "other": "keep"}})
+    assert convert_rows(export, kept).get_column("feature").to_list() == ["Mauve"]
+    other = make_recipe(tmp_path, value_maps={"Colour": {"values": {"x": "y"}, "other": "grey"}})
+    assert convert_rows(export, other).get_column("feature").to_list() == ["grey"]
+
+
+def test_a_bad_date_names_its_row(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Id,Email,When,Colour\n1,a@x.example,2026-03-02,Green\n2,b@x.example,soon,Green\n"
+    )
+    with pytest.raises(InputError, match="row 2"):
+        convert_rows(export, make_recipe(tmp_path))
+
+
+def test_a_missing_column_is_named(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text("Id,Email,When\n1,a@x.example,2026-03-02\n")
+    with pytest.raises(InputError, match="needs the column 'Colour'"):
+        convert_rows(export, make_recipe(tmp_path))
+
+
+def test_filters_and_where_choose_rows(tmp_path: Path) -> None:
+    events = [dict(BASE["events"][0])]  # type: ignore[index]
+    events[0]["where"] = [{"column": "Colour", "in": ["green"]}]
+    recipe = make_recipe(
+        tmp_path, filters=[{"column": "Email", "matches": r"@x\.example$"}], events=events
+    )
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Id,Email,When,Colour\n1,a@x.example,2026-03-02,Green\n"
+        "2,b@staff.example,2026-03-02,Green\n3,c@x.example,2026-03-02,Yellow\n"
+    )
+    assert convert_rows(export, recipe).get_column("event_id").to_list() == ["testing-1-login"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"colour": "red"}, "colour: unknown key"),
+        ({"table": "tickets"}, "table:"),
+        ({"read": {"encoding": "latin-9"}}, "read.encoding:"),
+    ],
+)
+def test_a_bad_recipe_names_the_file_and_key(
+    tmp_path: Path, change: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(KnowledgeError) as caught:
+        make_recipe(tmp_path, **change)
+    assert "test_tool.yaml" in str(caught.value) and message in str(caught.value)
+
+
+def test_a_recipe_refuses_an_unknown_kind_and_column(tmp_path: Path) -> None:
+    events = [dict(BASE["events"][0])]  # type: ignore[index]
+    events[0]["kind"] = "ticket_reopened"
+    events[0]["constants"] = {**events[0]["constants"], "mood": "happy"}
+    with pytest.raises(KnowledgeError) as caught:
+        make_recipe(tmp_path, events=events)
+    text = str(caught.value)
+    assert "events[0].kind: unknown kind 'ticket_reopened'" in text
+    assert "events[0].constants.mood: not a column" in text
+
+
+def test_a_recipe_refuses_a_key_given_twice(tmp_path: Path) -> None:
+    path = tmp_path / "twice.yaml"
+    path.write_text("id: a\nid: b\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="appears twice"):
+        parse_recipe(path)
+
+
+def test_two_recipes_fitting_one_file_is_an_error_naming_both(tmp_path: Path) -> None:
+    first = make_recipe(tmp_path)
+    second = first.model_copy(update={"id": "other_tool", "tool": "Other tool"})
+    export = tmp_path / "export.csv"
+    export.write_text("Id,Email,When,Colour\n1,a@x.example,2026-03-02,Green\n")
+    with pytest.raises(InputError, match="test_tool .*other_tool.*--recipe"):
+        recognise(export, [first, second])
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("a,b\n1,2\n")
+    assert recognise(unknown, [first, second]) is None
