@@ -17,7 +17,8 @@ from typing import Any
 import polars as pl
 
 from playbooks.data.contract_model import Contract, Field
-from playbooks.data.datetimes import DateOptions, current_date_options, number_expr, read_datetimes
+from playbooks.data.datetimes import DateOptions, current_date_options, read_datetimes
+from playbooks.data.numbers import number_expr
 from playbooks.errors import InputError
 
 TYPEFAIL = "__typefail__"

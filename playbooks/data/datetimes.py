@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from playbooks.data.numbers import number_expr, parse_numbers
 from playbooks.errors import InputError
 
 __all__ = ["DATE_FORMATS", "DateFormat", "DateOptions", "DateReading", "check_timezone",
-           "current_date_options", "date_options", "format_names", "number_expr",
+           "current_date_options", "date_options", "date_share", "format_names", "number_expr",
            "parse_dates", "parse_datetimes", "parse_numbers", "read_datetimes",
            "resolve_format"]
 
@@ -228,32 +229,16 @@ def read_datetimes(text: pl.Series, *, formats: Sequence[str] | None = None,
     return DateReading(out.get_column("out").alias(text.name), chosen.name)
 
 
-def parse_numbers(text: pl.Series, *, decimal_comma: bool | None = False) -> pl.Series:
-    """Read text as numbers (`Float64`); a value that is not a number becomes null.
-
-    A leading `+` is allowed. With `decimal_comma=True`, `1.234,5` and `1 234,5` are 1234.5;
-    with `None`, decimal commas are used when every value reads so and at least one value
-    shows it plainly (`12,5`: a comma not followed by exactly three digits) and none is
-    written with a decimal point.
-    """
-    clean = _clean(text)
-    if decimal_comma is None:
-        values = clean.drop_nulls()
-        comma = values.str.contains(r"^-?[\d.\s\u00a0]*\d,\d+$")
-        plain = values.str.contains(r"^-?\d+,(?:\d{1,2}|\d{4,})$")
-        grouped = values.str.contains(r"^-?\d{1,3}(\.\d{3})+$")
-        dotted = values.str.contains(r"^-?\d+\.\d+$") & ~grouped
-        decimal_comma = bool(plain.any() and (comma | ~values.str.contains(",")).all()
-                             and not dotted.any())
-    return pl.select(number_expr(pl.lit(clean), decimal_comma=decimal_comma)).to_series()
-
-
-def number_expr(text: pl.Expr, *, decimal_comma: bool = False) -> pl.Expr:
-    """Return an expression reading trimmed text as `Float64` (`1.234,5` with a decimal comma)."""
-    text = text.str.replace(r"^\+", "")
-    if decimal_comma:
-        text = text.str.replace_all(r"[.\s\u00a0]", "").str.replace(",", ".", literal=True)
-    return text.cast(pl.Float64, strict=False)
+def date_share(text: pl.Series) -> float:
+    """Return the largest share of the distinct values one declared format reads (0 to 1)."""
+    distinct = _clean(text).drop_nulls().unique()
+    if distinct.is_empty():
+        return 0.0
+    local, _offsets = _split_offset(distinct)
+    shares = [1 - _read(local, item, False).null_count() / len(local)
+              for item in DATE_FORMATS
+              if item.numeric != "serial" or _plainly_serial(local)]
+    return max(shares)
 
 
 def _clean(text: pl.Series) -> pl.Series:
