@@ -92,13 +92,15 @@ def ensure_workspace() -> None:
 
 
 def workspace_stamp() -> tuple[str, tuple[float, ...]]:
-    """The workspace folder and its tables' modification times: a cache key that changes
-    whenever an import or a new demo replaces a table."""
+    """The workspace folder and its tables' and manifest's modification times: a cache key
+    that changes whenever an import or a new demo replaces a table or a source."""
+    from playbooks.data.sources import MANIFEST
     from playbooks.data.workspace import TABLES
 
     folder = workspace_path()
-    times = tuple((folder / f"{t}.parquet").stat().st_mtime
-                  if (folder / f"{t}.parquet").exists() else 0.0 for t in TABLES)
+    names = [f"{t}.parquet" for t in TABLES] + [MANIFEST]
+    times = tuple((folder / name).stat().st_mtime if (folder / name).exists() else 0.0
+                  for name in names)
     return str(folder), times
 
 

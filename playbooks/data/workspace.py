@@ -130,7 +130,7 @@ def validate_file(path: str | os.PathLike[str], contract: Contract | str, *,
 
 
 def import_files(files: ImportFiles, workspace: str | os.PathLike[str] | None = None, *,
-                 origins: Mapping[str | os.PathLike[str], Origin] | None = None,
+                 origins: Mapping[Path, Origin] | Mapping[str, Origin] | None = None,
                  extend: bool = False, mappings: dict[str, dict[str, str]] | None = None,
                  replace_demo: bool = False, gx: str = "sample",
                  now: dt.datetime | None = None) -> ImportResult:

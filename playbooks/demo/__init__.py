@@ -34,6 +34,7 @@ from typing import Any
 
 import polars as pl
 
+from playbooks.data.sources import DEMO_SOURCE, Source, read_sources, write_sources
 from playbooks.data.workspace import workspace_status
 from playbooks.demo.accounts import plan_accounts
 from playbooks.demo.activity import block_frames
@@ -83,7 +84,8 @@ def generate_demo(out_dir: str | os.PathLike[str], accounts: int = DEFAULT_ACCOU
     """Write a complete demo workspace: accounts, activity, health snapshots, labels, marker.
 
     Deterministic per (accounts, weeks, seed, as_of). Files are written under temporary names
-    and swapped in at the end, so an interrupted run leaves no half-written tables. With
+    and swapped in at the end, so an interrupted run leaves no half-written tables; the
+    manifest lists them as the source `demo` of each table. With
     `protect_imported`, a folder holding imported (non-demo) tables is refused instead of
     replaced; the command line sets it unless told `--replace-data`.
     """
@@ -95,9 +97,9 @@ def generate_demo(out_dir: str | os.PathLike[str], accounts: int = DEFAULT_ACCOU
     if as_of > dt.date.today():
         raise InputError(f"The demo as-of date {as_of} is in the future; the data would be too.")
     folder = Path(out_dir)
-    imported = [t for t in ("accounts", "activity", "health_snapshots")
-                if (folder / f"{t}.parquet").exists()]
-    if protect_imported and imported and not (folder / "demo.json").exists():
+    imported = sorted({s.table for s in read_sources(folder) if s.source != DEMO_SOURCE}
+                      if folder.is_dir() else set())
+    if protect_imported and imported:
         raise InputError(f"{folder} holds imported data ({', '.join(imported)}); the demo would "
                          "replace it. Choose another folder with --out, or pass --replace-data.")
     folder.mkdir(parents=True, exist_ok=True)
@@ -136,6 +138,8 @@ def generate_demo(out_dir: str | os.PathLike[str], accounts: int = DEFAULT_ACCOU
                        temp["accounts"], compression="zstd")
         for name, path in temp.items():
             os.replace(path, folder / f"{name}.parquet")
+        write_sources(folder, [Source(DEMO_SOURCE, name, f"{name}.parquet", tool="playbooks demo")
+                               for name in temp])
         plan["accounts"].select("account_id", pl.Series("archetype", plan["archetype_names"])) \
             .write_csv(folder / "labels.csv")
         marker = {"demo": True,

@@ -45,6 +45,7 @@ with st.container(border=True):
     st.markdown(f"**The workspace holds {kind}.**")
     st.dataframe(pl.DataFrame([{
         "Table": LABELS.get(t.name, t.name), "Rows": t.rows if t.exists else None,
+        "Sources": ", ".join(t.sources),
         "Last changed (UTC)": t.last_import.strftime("%Y-%m-%d %H:%M") if t.last_import else "",
     } for t in status.tables.values()]), hide_index=True, width="stretch")
 

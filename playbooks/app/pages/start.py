@@ -47,9 +47,14 @@ with friendly_errors("read the workspace"):
                       default=None)
         when = changed.strftime("%Y-%m-%d %H:%M UTC") if changed else "unknown"
         st.success(f"Your own data, last imported {when}.", icon=":material/database:")
+        st.caption("Sources: " + "; ".join(
+            f"{t.name.replace('_', ' ')} from {', '.join(t.sources)}"
+            for t in status.tables.values() if t.sources))
     m1, m2, m3 = st.columns(3)
     m1.metric("Accounts", f"{accounts.rows:,}" if accounts and accounts.exists else "none")
-    m2.metric("Activity events", f"{activity.rows:,}" if activity and activity.exists else "none")
+    m2.metric("Activity events", f"{activity.rows:,}" if activity and activity.exists else "none",
+              help="From " + ", ".join(activity.sources) if activity and activity.sources
+              else None)
     assessments = store().list_assessments()
     if assessments:
         latest = max(assessments, key=lambda r: r.updated_at)
