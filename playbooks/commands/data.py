@@ -5,13 +5,33 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from playbooks.errors import InputError
 
+if TYPE_CHECKING:
+    from playbooks.data.sources import Origin
+
 _WORKSPACE_HELP = "Workspace folder (default: $PLAYBOOKS_WORKSPACE, else ./workspace)."
+
+
+def source_origins(files: list[Path], given: list[str]) -> dict[Path, Origin]:
+    """Turn --source values (NAME for every file, or FILE=NAME) into origins per file."""
+    from playbooks.data.sources import Origin
+
+    origins: dict[Path, Origin] = {}
+    by_name = {f.name: f for f in files} | {str(f): f for f in files}
+    for value in given:
+        file_part, _, name = value.rpartition("=")
+        if not file_part:
+            origins |= {f: Origin(name) for f in files if f not in origins}
+            continue
+        if file_part not in by_name:
+            raise InputError(f"--source {value}: {file_part} is not one of the files imported.")
+        origins[by_name[file_part]] = Origin(name)
+    return origins
 
 
 def register(app: typer.Typer) -> None:
@@ -49,10 +69,9 @@ def register(app: typer.Typer) -> None:
         ] = "sample",
     ) -> None:
         """Check a file against its data contract: exit 0 valid, 1 invalid, 2 unreadable."""
-        import polars as pl
-
         from playbooks.data.checks import referenced_tables
         from playbooks.data.contracts import load_contract
+        from playbooks.data.sources import read_sources, scan_table
         from playbooks.data.workspace import (
             load_mapping,
             normalise_column,
@@ -69,9 +88,11 @@ def register(app: typer.Typer) -> None:
             if accounts is not None:
                 related = {"accounts": read_file(accounts, contract="accounts")}
             else:
-                stored = resolve_workspace(workspace) / "accounts.parquet"
-                if stored.exists():
-                    related = {"accounts": pl.read_parquet(stored, columns=["account_id"])}
+                folder = resolve_workspace(workspace)
+                stored = (scan_table(folder, read_sources(folder), "accounts")
+                          if folder.is_dir() else None)
+                if stored is not None:
+                    related = {"accounts": stored.select("account_id").collect()}
         report = validate_file(
             file, chosen, related=related, mapping=load_mapping(mapping) if mapping else None, gx=gx
         )
@@ -86,7 +107,8 @@ def register(app: typer.Typer) -> None:
         files: Annotated[
             list[Path],
             typer.Argument(
-                help="Files named after their tables (accounts.csv, activity.parquet, ...)."
+                help="Files named after their tables (accounts.csv, activity.parquet, ...), "
+                "or any name with --table."
             ),
         ],
         table: Annotated[
@@ -94,9 +116,27 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--table",
                 "-t",
-                help="Table of the file when importing one file whose name does not say it.",
+                help="Table of the files when their names do not say it (applies to every file).",
             ),
         ] = None,
+        source: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--source",
+                "-s",
+                help="Source the files feed (helpdesk, chat, ...): NAME for every file, or "
+                "FILE=NAME per file (repeat). Default: the file's name, or 'default' for a "
+                "file named after its table.",
+            ),
+        ] = None,
+        extend: Annotated[
+            bool,
+            typer.Option(
+                "--extend",
+                help="Add the rows to the source's rows (skipping rows it has) instead of "
+                "replacing them.",
+            ),
+        ] = False,
         mapping: Annotated[
             Path | None,
             typer.Option("--mapping", help="Column mapping file (YAML or CSV) for the file."),
@@ -108,7 +148,11 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--replace-demo", help="Replace the demo data in the workspace.")
         ] = False,
     ) -> None:
-        """Check files against their contracts and swap them into the workspace, all or none."""
+        """Check files against their contracts and swap them into their sources, all or none.
+
+        Importing into a source replaces that source's rows (or adds to them with --extend)
+        and never touches another source's.
+        """
         from playbooks.data.workspace import (
             import_files,
             load_mapping,
@@ -116,24 +160,24 @@ def register(app: typer.Typer) -> None:
             resolve_workspace,
         )
 
-        if table and len(files) != 1:
-            raise InputError(
-                "--table applies to a single file; name files after their tables "
-                "to import several at once."
-            )
         if mapping and len(files) != 1:
             raise InputError(
                 "--mapping applies to a single file; import files one by one to map each."
             )
-        named = {(table or normalise_column(f.stem)): f for f in files}
-        mappings = {next(iter(named)): load_mapping(mapping)} if mapping else None
-        reports = import_files(named, workspace, mappings=mappings, replace_demo=replace_demo)
-        folder = resolve_workspace(workspace)
-        for report in reports:
-            typer.echo(
-                f"Imported {report.source} as {report.contract} "
-                f"({report.rows:,} rows) into {folder}."
-            )
+        named = [(table, f) if table else f for f in files]
+        mappings = ({table or normalise_column(files[0].stem): load_mapping(mapping)}
+                    if mapping else None)
+        origins = source_origins(files, source or [])
+        result = import_files(named, workspace, origins=origins, extend=extend,
+                              mappings=mappings, replace_demo=replace_demo)
+        typer.echo(f"Imported into {resolve_workspace(workspace)}:")
+        for change in result.changes:
+            what = "unchanged" if not change.changed else (
+                f"{change.rows_before:,} rows before, {change.rows_after:,} after")
+            typer.echo(f"  {change.file} -> source {change.source} ({change.table}): {what}.")
+        if result.untouched:
+            kept = ", ".join(f"{name} ({table})" for table, name in result.untouched)
+            typer.echo(f"Left untouched: {kept}.")
 
     @app.command("demo")
     def demo_command(
