@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from playbooks.data.contracts import Contract, load_contract
-from playbooks.data.mapping import normalise_column
+from playbooks.data.mapping import exact_column_name
 from playbooks.data.validation import DEFAULT_CHUNK_ROWS
 from playbooks.errors import InputError
 
@@ -192,7 +192,8 @@ def file_chunks(path: str | os.PathLike[str], *, mapping: dict[str, str] | None 
     """Return a function yielding a CSV or Parquet file in chunks, columns renamed.
 
     Columns are renamed by `mapping` (export name -> contract name) and, where a header is a
-    contract column written differently ("Account ID" for `account_id`), by normalising it.
+    contract column's name in other case or spacing ("Account ID" for `account_id`), to that
+    name; nothing else is renamed (an alias or a similar name is `suggest_mapping`'s to offer).
     Raises InputError naming the file (and row and column where known) when it cannot be read.
     """
     source = Path(path)
@@ -232,7 +233,7 @@ def _renames(columns: list[str], mapping: dict[str, str] | None, contract: Contr
     if contract is not None:
         taken = set(renames.values()) | {c for c in columns if c not in renames}
         for column in columns:
-            wanted = normalise_column(column)
+            wanted = exact_column_name(column)
             if column in renames or column in contract.column_names:
                 continue
             if wanted in contract.column_names and wanted not in taken:
