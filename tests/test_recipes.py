@@ -300,3 +300,39 @@ def test_two_recipes_fitting_one_file_is_an_error_naming_both(tmp_path: Path) ->
     unknown = tmp_path / "unknown.csv"
     unknown.write_text("a,b\n1,2\n")
     assert recognise(unknown, [first, second]) is None
+
+
+def test_convert_export_writes_contract_rows_with_resolved_accounts(tmp_path: Path) -> None:
+    from playbooks.data.contracts import load_contract
+    from playbooks.data.recipes.convert import convert_export
+
+    accounts = pl.DataFrame(
+        {
+            "account_id": ["A1", "A2"],
+            "name": ["Northwind Traders", "Contoso Ltd"],
+            "domain": ["northwind.example", "contoso.example"],
+        }
+    )
+    recipe = shipped_recipes()["zendesk_tickets"]
+    done = convert_export(
+        EXPORTS / "zendesk_tickets.csv", recipe, folder=tmp_path, accounts=accounts
+    )
+    rows = pl.read_parquet(done.path)
+    assert rows.columns == load_contract("activity").column_names
+    assert (done.rows_in, done.rows_out) == (8, 7)
+    # fabrikam.example (rows 5 and 7: two opened, two closed) is no known account
+    assert done.unmatched == 4 and done.unmatched_reasons == {"no account with this domain": 4}
+    assert sorted(set(rows.get_column("account_id"))) == ["A1", "A2"]
+    assert done.resolution is not None and done.resolution.height == 3
+    done.discard()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_convert_export_needs_accounts_for_references(tmp_path: Path) -> None:
+    from playbooks.data.recipes.convert import convert_export
+
+    with pytest.raises(InputError, match="import the accounts table first"):
+        convert_export(
+            EXPORTS / "zendesk_tickets.csv", shipped_recipes()["zendesk_tickets"], folder=tmp_path
+        )
+    assert list(tmp_path.iterdir()) == []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -40,8 +41,20 @@ _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 
 
+@dataclass
+class ConversionStats:
+    """What a conversion counted: the export's rows (before any filter)."""
+
+    rows_in: int = 0
+
+
 def convert_batches(
-    path: Path, recipe: Recipe, *, workdir: Path | None = None, batch_rows: int = BATCH_ROWS
+    path: Path,
+    recipe: Recipe,
+    *,
+    workdir: Path | None = None,
+    batch_rows: int = BATCH_ROWS,
+    stats: ConversionStats | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Yield the export's contract-shaped rows batch by batch, refusing bad values.
 
@@ -63,6 +76,8 @@ def convert_batches(
             for batch in batches:
                 first = int(batch.get_column(ROW)[0]) - 1 if batch.height else 0
                 rows += batch.height
+                if stats is not None:
+                    stats.rows_in = rows
                 batch = batch.filter(keep) if recipe.filters else batch
                 if batch.is_empty():
                     continue
