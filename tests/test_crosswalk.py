@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playbooks.data.crosswalk import resolve_accounts, update_crosswalk
+from playbooks.data.crosswalk import merge_crosswalk, resolve_accounts, update_crosswalk
 from playbooks.data.crosswalk_keys import (
     domain_of,
     free_mail_domains,
@@ -299,3 +299,35 @@ def test_the_commands_list_accept_and_reject(tmp_path: Path, cli: Any) -> None:
 def test_the_matches_command_says_when_there_is_no_crosswalk(tmp_path: Path, cli: Any) -> None:
     result = cli("accounts", "matches", "--workspace", tmp_path)
     assert result.code == 0 and "No account matches yet" in result.stdout
+
+
+def test_a_saved_match_to_an_account_that_left_is_not_kept(tmp_path: Path) -> None:
+    update_crosswalk(REFS, ACCOUNTS, tmp_path)
+    saved = load_crosswalk(tmp_path)
+    assert saved is not None
+    save_crosswalk(decide_match(saved, "name", "Northwind", "accepted", by="ana"), tmp_path)
+    without = ACCOUNTS.filter(pl.col("account_id") != "ACC-1")
+    row = update_crosswalk(REFS, without, tmp_path).filter(pl.col("ref") == "Northwind").row(
+        0, named=True)
+    assert (row["account_id"], row["status"]) == (None, "unmatched")
+    assert row["reason"] == "the accepted account ACC-1 is no longer in the accounts table"
+
+
+def test_a_crosswalk_file_that_is_not_one_is_refused(tmp_path: Path) -> None:
+    (tmp_path / CROSSWALK_FILE).write_text("ref_kind,ref\nid,x\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not readable as a crosswalk"):
+        load_crosswalk(tmp_path)
+    table = merge_crosswalk(None, resolve_accounts(REFS, ACCOUNTS)).table
+    table.with_columns(pl.lit("maybe").alias("status")).write_parquet(tmp_path / CROSSWALK_FILE)
+    with pytest.raises(InputError, match=r"row 1, column 'status': 'maybe' is not one of"):
+        load_crosswalk(tmp_path)
+
+
+def test_merging_keeps_references_the_new_export_does_not_name() -> None:
+    first = merge_crosswalk(None, resolve_accounts(REFS, ACCOUNTS))
+    decided = decide_match(first, "name", "Northwind", "accepted", by="ana")
+    later = resolve_accounts(pl.DataFrame({"ref_kind": ["id"], "ref": ["ACC-4"]}), ACCOUNTS,
+                             decided)
+    merged = merge_crosswalk(decided, later)
+    assert set(merged.table["ref"]) == {"Northwind", "Contoso Group", "ACC-2", "ACC-4"}
+    assert merged.decisions["ref"].to_list() == ["Northwind"]

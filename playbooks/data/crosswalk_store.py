@@ -50,7 +50,11 @@ class Crosswalk:
         if missing:
             raise InputError(f"{self.source}: the crosswalk lacks the column(s) "
                              f"{', '.join(missing)}.")
-        table = self.table.select(list(SCHEMA)).cast(SCHEMA)  # type: ignore[arg-type]
+        try:
+            table = self.table.select(list(SCHEMA)).cast(SCHEMA)  # type: ignore[arg-type]
+        except pl.exceptions.PolarsError as error:
+            raise InputError(f"{self.source}: a column of the crosswalk holds values of the "
+                             f"wrong type ({error}).") from error
         object.__setattr__(self, "table", table)
         _check_unique(table, self.source)
         for column, allowed in (("status", STATUSES), ("decision", DECISIONS)):

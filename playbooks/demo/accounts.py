@@ -82,6 +82,12 @@ def plan_accounts(n: int, weeks: int, seed: int, as_of: dt.date) -> dict[str, An
         .then(pl.col("name") + " " + pl.col("name").cum_count().over("name").cast(pl.String))
         .otherwise(pl.col("name")).alias("name"),
         pl.col("contract_start").cast(pl.Date), pl.col("renewal_date").cast(pl.Date))
+    # How other systems know each account, for the account crosswalk (playbooks.data.crosswalk).
+    domain = pl.col("name").str.to_lowercase().str.replace_all(r"[^a-z0-9]", "") + ".com"
+    number = pl.col("account_id").str.strip_prefix("ACC-")
+    frame = frame.with_columns(
+        domain.alias("domain"), ("https://www." + domain).alias("website"),
+        ("gainsight:GS" + number + ";product:ws_" + number).alias("alternate_ids"))
     # The drift: when it starts (weeks before the end) and how deep it goes.
     is_drift = arch == ARCHETYPES.index("drifting")
     is_risk = arch == ARCHETYPES.index("at_risk_visible")

@@ -115,5 +115,6 @@ def arrow_schema(name: str) -> Any:
     return pa.schema([("account_id", string), ("name", string), ("segment", string),
                       ("owner", string), ("annual_value", pa.float64()),
                       ("contract_start", pa.date32()), ("renewal_date", pa.date32()),
-                      ("lifecycle_stage", string), ("health_score", pa.float64()),
+                      ("lifecycle_stage", string), ("domain", string), ("website", string),
+                      ("alternate_ids", string), ("health_score", pa.float64()),
                       ("health_colour", string)])
