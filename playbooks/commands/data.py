@@ -12,9 +12,31 @@ import typer
 from playbooks.errors import InputError
 
 if TYPE_CHECKING:
+    from playbooks.data.datetimes import DateOptions
     from playbooks.data.sources import Origin
 
 _WORKSPACE_HELP = "Workspace folder (default: $PLAYBOOKS_WORKSPACE, else ./workspace)."
+_DATE_FORMAT_HELP = ("COLUMN=FORMAT: read a date column in one format (YYYY-MM-DD, MM/DD/YYYY, "
+                     "DD/MM/YYYY, DD.MM.YYYY, epoch-s, epoch-ms, serial, ... or a pattern such "
+                     "as '%d %b %Y'); repeat for several columns.")
+_TIMEZONE_HELP = ("Time zone of times written without an offset, e.g. Europe/Berlin "
+                  "(default: UTC).")
+_DECIMAL_COMMA_HELP = "Numbers are written with a decimal comma (1.234,5)."
+
+
+def _date_options(date_format: list[str] | None, timezone: str | None,
+                  decimal_comma: bool) -> DateOptions:
+    """Turn `--date-format COLUMN=FORMAT`, `--timezone` and `--decimal-comma` into options."""
+    from playbooks.data.datetimes import DateOptions
+
+    formats = {}
+    for given in date_format or []:
+        column, sep, spec = given.partition("=")
+        if not sep or not column.strip() or not spec.strip():
+            raise InputError(f"--date-format takes COLUMN=FORMAT, e.g. occurred_at=DD/MM/YYYY; "
+                             f"not '{given}'.")
+        formats[column.strip()] = spec.strip()
+    return DateOptions(formats=formats, timezone=timezone, decimal_comma=decimal_comma)
 
 
 def source_origins(files: list[Path], given: list[str]) -> dict[Path, Origin]:
@@ -67,10 +89,18 @@ def register(app: typer.Typer) -> None:
         gx: Annotated[
             str, typer.Option("--gx", help="great-expectations cross-check: sample, full or off.")
         ] = "sample",
+        date_format: Annotated[
+            list[str] | None, typer.Option("--date-format", help=_DATE_FORMAT_HELP)
+        ] = None,
+        timezone: Annotated[str | None, typer.Option("--timezone", help=_TIMEZONE_HELP)] = None,
+        decimal_comma: Annotated[
+            bool, typer.Option("--decimal-comma", help=_DECIMAL_COMMA_HELP)
+        ] = False,
     ) -> None:
         """Check a file against its data contract: exit 0 valid, 1 invalid, 2 unreadable."""
         from playbooks.data.checks import referenced_tables
         from playbooks.data.contracts import load_contract
+        from playbooks.data.datetimes import date_options
         from playbooks.data.sources import read_sources, scan_table
         from playbooks.data.workspace import (
             load_mapping,
@@ -93,9 +123,11 @@ def register(app: typer.Typer) -> None:
                           if folder.is_dir() else None)
                 if stored is not None:
                     related = {"accounts": stored.select("account_id").collect()}
-        report = validate_file(
-            file, chosen, related=related, mapping=load_mapping(mapping) if mapping else None, gx=gx
-        )
+        with date_options(_date_options(date_format, timezone, decimal_comma)):
+            report = validate_file(
+                file, chosen, related=related, mapping=load_mapping(mapping) if mapping else None,
+                gx=gx,
+            )
         if as_json:
             typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
         else:
@@ -147,12 +179,20 @@ def register(app: typer.Typer) -> None:
         replace_demo: Annotated[
             bool, typer.Option("--replace-demo", help="Replace the demo data in the workspace.")
         ] = False,
+        date_format: Annotated[
+            list[str] | None, typer.Option("--date-format", help=_DATE_FORMAT_HELP)
+        ] = None,
+        timezone: Annotated[str | None, typer.Option("--timezone", help=_TIMEZONE_HELP)] = None,
+        decimal_comma: Annotated[
+            bool, typer.Option("--decimal-comma", help=_DECIMAL_COMMA_HELP)
+        ] = False,
     ) -> None:
         """Check files against their contracts and swap them into their sources, all or none.
 
         Importing into a source replaces that source's rows (or adds to them with --extend)
         and never touches another source's.
         """
+        from playbooks.data.datetimes import date_options
         from playbooks.data.workspace import (
             import_files,
             load_mapping,
@@ -168,8 +208,9 @@ def register(app: typer.Typer) -> None:
         mappings = ({table or normalise_column(files[0].stem): load_mapping(mapping)}
                     if mapping else None)
         origins = source_origins(files, source or [])
-        result = import_files(named, workspace, origins=origins, extend=extend,
-                              mappings=mappings, replace_demo=replace_demo)
+        with date_options(_date_options(date_format, timezone, decimal_comma)):
+            result = import_files(named, workspace, origins=origins, extend=extend,
+                                  mappings=mappings, replace_demo=replace_demo)
         typer.echo(f"Imported into {resolve_workspace(workspace)}:")
         for change in result.changes:
             what = "unchanged" if not change.changed else (
