@@ -336,3 +336,43 @@ def test_convert_export_needs_accounts_for_references(tmp_path: Path) -> None:
             EXPORTS / "zendesk_tickets.csv", shipped_recipes()["zendesk_tickets"], folder=tmp_path
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_recipes_page_is_current() -> None:
+    from playbooks.data.recipes.docs import render_recipes_markdown
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "recipes.md"
+    assert page.read_text(encoding="utf-8") == render_recipes_markdown(
+        shipped_recipes().values()
+    ), "docs/recipes.md is stale: run `playbooks recipes docs --out docs/recipes.md`"
+
+
+def test_recipes_page_describes_every_key_and_recipe() -> None:
+    from playbooks.data.recipes.docs import MODELS, render_recipes_markdown
+
+    page = render_recipes_markdown(shipped_recipes().values())
+    for _title, model in MODELS:
+        for name, info in model.model_fields.items():
+            assert info.description, f"{model.__name__}.{name} has no description"
+            assert f"| `{info.alias or name}` |" in page
+    for recipe_id in RECIPE_IDS:
+        assert f"(`{recipe_id}`)" in page
+
+
+def test_recipes_commands(tmp_path: Path, cli: Any) -> None:
+    listed = cli("recipes", "list")
+    assert listed.code == 0 and "zendesk_tickets" in listed.stdout
+    checked = cli(
+        "recipes",
+        "check",
+        TOOLS_DIR / "zendesk_tickets.yaml",
+        "--export",
+        EXPORTS / "zendesk_tickets.csv",
+    )
+    assert checked.code == 0, checked.stderr
+    assert "ticket_opened: 7" in checked.stdout and "recognised" in checked.stdout
+    bad = tmp_path / "mine.yaml"
+    bad.write_text("id: mine\ntool: Mine\n", encoding="utf-8")
+    refused = cli("recipes", "check", bad)
+    assert refused.code == 2 and "Traceback" not in refused.stderr
+    assert "mine.yaml" in refused.stderr and "table: required key is missing" in refused.stderr

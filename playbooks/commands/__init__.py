@@ -6,6 +6,7 @@ COMMAND_MODULES = [
     "classify",
     "assessment",
     "data",
+    "recipes",
     "sources",
     "accounts",
     "signals",

@@ -17,10 +17,16 @@ The expression language is deliberately small. A column of an output row is one 
 - `concat: [PART, ...]`: the parts joined (each part an expression, or a plain string that
   is used as it is), with `separator` between them (default empty).
 
-Any expression may add `default: VALUE`, used where the result is empty. Columns typed as
-dates or timestamps in the contract are parsed with the recipe's `datetime_formats` (or the
-common formats) in its `timezone` and converted to UTC; booleans accept true/false, yes/no,
-1/0; numbers accept a decimal comma when `read.decimal_comma` is set.
+Any expression may add `default: VALUE`, used where the result is empty. In a JSON lines
+export, `NAME` may be a dotted path into an object (`properties.time`).
+
+Types follow the contract. A date or timestamp column takes `column: NAME`; its values are
+read by `playbooks.data.datetimes` in one format throughout the file: one of the recipe's
+`datetime_formats` (a format name such as `YYYY-MM-DD`, `MM/DD/YYYY`, `DD/MM/YYYY`,
+`DD.MM.YYYY`, `epoch-s`, `epoch-ms`, `serial`, or a strftime pattern such as `%d %b %Y`), or
+the one detected among the known formats; times with an offset are converted to UTC, times
+without one are read in the recipe's `timezone`. Booleans accept true/false, yes/no, 1/0;
+numbers accept a decimal comma when `read.decimal_comma` is set.
 
 Accounts in activity rows: a recipe either gives `account_id` directly (the export holds the
 CRM's account id) or gives `account_ref` with `account_ref_kind` (`id`, `alt_id`, `domain` or
@@ -275,9 +281,9 @@ class Recipe(Record):
     )
     datetime_formats: list[str] = Field(
         default_factory=list,
-        description="The formats of dates "
-        "and times (`%Y-%m-%d %H:%M:%S`); by default the common "
-        "ones are tried.",
+        description="The formats dates and times may be written in: format names "
+        "(`YYYY-MM-DD`, `MM/DD/YYYY`, `epoch-s`, ...) or strftime patterns; one is used for a "
+        "whole column. By default the format is detected.",
     )
     value_maps: dict[str, ValueMap] = Field(
         default_factory=dict, description="Export column -> its value map, used by `map: COLUMN`."
