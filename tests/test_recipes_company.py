@@ -1,0 +1,172 @@
+"""One company's exports, end to end: every file is recognised and read by its shipped recipe,
+and the activity rows find their accounts.
+
+`tests/data/exports/company/` holds the exports of one (invented) company, written from the
+tools' documentation like the other fixtures: the CRM's account report (Salesforce, the
+accounts), the help desk (Zendesk), the chat tool (Intercom), the community (Discourse),
+product analytics (Mixpanel), a webinar (Zoom) and the health-score history (Gainsight). The
+same six customers appear in all of them, named the way each system names them: the 18- or
+15-character Salesforce id, a product workspace id (an alternate id of the account), or a
+person's email domain, which may differ in case from the CRM's website. A few people write
+from free-mail addresses; those rows must be reported as unmatched with the reason, never
+given to an account.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from playbooks.data.crosswalk import resolve_accounts
+from playbooks.data.recipes.catalogue import shipped_recipes
+from playbooks.data.recipes.engine import convert_rows
+from playbooks.data.recipes.recognise import recognise
+
+COMPANY = Path(__file__).resolve().parent / "data" / "exports" / "company"
+EXPECTED_RECIPES = {
+    "salesforce_accounts.csv": "salesforce_accounts",
+    "zendesk_tickets.csv": "zendesk_tickets",
+    "intercom_conversations.csv": "intercom_conversations",
+    "discourse_posts.csv": "discourse_posts",
+    "mixpanel_events.jsonl": "mixpanel_events",
+    "zoom_webinar_attendees.csv": "zoom_webinar_attendees",
+    "gainsight_health_history.csv": "gainsight_health_history",
+}
+FREE_MAIL_REFS = {"gmail.com", "outlook.com"}
+# A recipe's account_ref_kind -> the crosswalk's ref_kind (an alternate id is an id to it).
+REF_KIND = {"id": "id", "alt_id": "id", "domain": "domain", "name": "name"}
+
+
+def converted() -> dict[str, tuple[str, pl.DataFrame]]:
+    """Each company file's recipe table and rows, the recipe found by recognition."""
+    recipes = shipped_recipes().values()
+    out = {}
+    for path in sorted(COMPANY.iterdir()):
+        match = recognise(path, recipes)
+        assert match is not None, f"{path.name} is recognised by no shipped recipe"
+        out[path.name] = (match.recipe.id, convert_rows(path, match.recipe))
+    return out
+
+
+@pytest.fixture(scope="module")
+def company() -> dict[str, tuple[str, pl.DataFrame]]:
+    return converted()
+
+
+@pytest.fixture(scope="module")
+def resolved(company: dict[str, tuple[str, pl.DataFrame]]) -> pl.DataFrame:
+    """Every activity row of the company with the account the crosswalk found for it."""
+    accounts = company["salesforce_accounts.csv"][1]
+    parts = []
+    for name, (recipe_id, rows) in company.items():
+        if "kind" not in rows.columns:
+            continue
+        assert "account_ref" in rows.columns, f"{recipe_id} names its accounts by reference"
+        parts.append(
+            rows.select(
+                pl.lit(name).alias("file"),
+                "source_row",
+                "kind",
+                "event_id",
+                pl.col("account_ref_kind").replace_strict(REF_KIND).alias("ref_kind"),
+                pl.col("account_ref").alias("ref"),
+            )
+        )
+    rows = pl.concat(parts)
+    matches = resolve_accounts(rows.filter(pl.col("ref").is_not_null()), accounts)
+    return rows.join(
+        matches.select("ref_kind", "ref", "account_id", "method", "status", "reason"),
+        on=["ref_kind", "ref"],
+        how="left",
+    )
+
+
+def test_every_company_file_is_recognised_by_its_own_recipe(company) -> None:
+    assert {name: recipe_id for name, (recipe_id, _) in company.items()} == EXPECTED_RECIPES
+
+
+def test_every_file_makes_rows_and_event_ids_are_unique(company) -> None:
+    for name, (_, rows) in company.items():
+        assert rows.height > 0, name
+    events = pl.concat(
+        [rows.select("event_id") for _, rows in company.values() if "event_id" in rows.columns]
+    )
+    assert events.get_column("event_id").is_duplicated().sum() == 0
+
+
+def test_at_least_90_percent_of_activity_rows_match_an_account(resolved) -> None:
+    matched = resolved.filter(pl.col("status") == "matched").height
+    assert resolved.height > 50
+    assert matched / resolved.height >= 0.9, resolved.filter(pl.col("status") != "matched")
+
+
+def test_every_activity_row_is_matched_or_unmatched_with_its_reason(resolved) -> None:
+    assert resolved.get_column("status").null_count() == 0
+    unmatched = resolved.filter(pl.col("status") != "matched")
+    assert set(unmatched.get_column("ref").to_list()) == FREE_MAIL_REFS
+    assert unmatched.get_column("account_id").null_count() == unmatched.height
+    assert all("free-mail" in reason for reason in unmatched.get_column("reason").to_list())
+
+
+def test_each_way_of_naming_an_account_finds_the_same_accounts(company, resolved) -> None:
+    accounts = company["salesforce_accounts.csv"][1]
+    matched = resolved.filter(pl.col("status") == "matched")
+    by_file = dict(matched.group_by("file").agg(pl.col("account_id").n_unique()).iter_rows())
+    assert by_file == {
+        "discourse_posts.csv": 6,
+        "intercom_conversations.csv": 6,
+        "mixpanel_events.jsonl": 6,
+        "zendesk_tickets.csv": 6,
+        "zoom_webinar_attendees.csv": 5,
+    }
+    methods = set(matched.get_column("method").to_list())
+    assert {"id", "salesforce_15", "alternate_id", "domain"} <= methods
+    # Contoso by its 15-character Salesforce id in Intercom, Northwind by a capitalised email
+    # in Zendesk, Wide World Importers by a co.uk domain: all the CRM's own accounts.
+    assert set(matched.get_column("account_id").to_list()) == set(
+        accounts.get_column("account_id").to_list()
+    )
+
+
+def test_health_snapshots_name_accounts_of_the_crm(company) -> None:
+    accounts = set(company["salesforce_accounts.csv"][1].get_column("account_id").to_list())
+    snapshots = company["gainsight_health_history.csv"][1]
+    assert set(snapshots.get_column("account_id").to_list()) <= accounts
+    assert snapshots.height == 12
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "playbooks import does not apply recipes yet: recognising an export and converting it "
+        "through its recipe inside the import (the recipes' convert_export seam) is a colleague's "
+        "piece, not delivered when this test was written; today the import refuses the first "
+        "recipe-only file ('cannot tell which table this is')."
+    ),
+)
+def test_playbooks_import_takes_the_company_exports_as_they_come(tmp_path, cli) -> None:
+    workspace = tmp_path / "workspace"
+    files = [str(p) for p in sorted(COMPANY.iterdir())]
+    done = cli("import", *files, "--workspace", str(workspace))
+    assert done.code == 0, done.stderr
+    for name, recipe_id in EXPECTED_RECIPES.items():
+        assert name in done.stdout and f"recipe {recipe_id}" in done.stdout, done.stdout
+    listed = cli("sources", "--workspace", str(workspace), "--json")
+    assert listed.code == 0, listed.stderr
+    sources = json.loads(listed.stdout)["sources"]
+    activity = [s for s in sources if s["table"] == "activity"]
+    assert {s["source"] for s in activity} == {
+        "helpdesk",
+        "chat",
+        "community",
+        "mixpanel",
+        "webinars",
+    }
+    rows = sum(s["rows"] for s in activity)
+    unmatched = sum(s["unmatched"] for s in activity)
+    assert rows == 66 and unmatched / rows <= 0.1
+    reasons = {r for s in activity for r in s["unmatched_reasons"]}
+    assert reasons and all("free-mail" in r for r in reasons), reasons
