@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from playbooks.data.sources import scan_table
 from playbooks.data.workspace import (
     ImportRejected,
     import_files,
@@ -17,7 +18,6 @@ from playbooks.data.workspace import (
     suggest_mapping,
     workspace_status,
 )
-from playbooks.data.sources import scan_table
 from playbooks.errors import InputError, PlaybooksError
 
 ACCOUNTS = """account_id,name,segment,owner,annual_value,contract_start,renewal_date,lifecycle_stage
