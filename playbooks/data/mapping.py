@@ -29,8 +29,9 @@ from playbooks.data.numbers import parse_numbers
 from playbooks.errors import InputError
 
 # How sure each kind of match is; below CUTOFF the suggestion is withheld.
-CONFIDENCE = {"exact name": 1.0, "business name": 0.95, "known alias": 0.9}
-SIMILAR_WEIGHT = 0.95  # a similar name's confidence: its difflib ratio times this
+CONFIDENCE = {"exact name": 1.0, "exact name in other case or spacing": 0.98,
+              "business name": 0.95, "known alias": 0.9}
+SIMILAR_WEIGHT = 0.88  # a similar name's confidence: its difflib ratio times this (below an alias)
 CUTOFF = 0.8
 TIE_MARGIN = 0.03  # two contract columns this close for one export column: unsure
 SAMPLE_SHARE = 0.9  # share of sampled values that must read as the column's type
@@ -166,8 +167,8 @@ def suggest_mapping(columns: list[str], contract: Contract | str, *,
             claims.setdefault(suggestion.target, []).append(suggestion)
     for target, claimants in claims.items():
         claimants.sort(key=lambda s: -s.confidence)
-        tied = len(claimants) > 1 and claimants[0].confidence - claimants[1].confidence \
-            < TIE_MARGIN
+        gap = claimants[0].confidence - claimants[1].confidence if len(claimants) > 1 else 1
+        tied = gap < TIE_MARGIN and not (gap > 0 and claimants[0].confidence == 1.0)
         for loser in claimants if tied else claimants[1:]:
             best[loser.column] = Suggestion(
                 loser.column, None, loser.confidence,
@@ -186,8 +187,11 @@ def _score(column: str, item: Field, samples: pl.DataFrame | Mapping[str, Sequen
         if target == item.name and set(never_words) <= words:
             return Suggestion(column, None, 0.0, f"not {item.name}: {why}")
     aliases = [normalise_column(a) for a in item.aliases]
-    if exact_column_name(column) == item.name or wanted == item.name:
+    if column == item.name:
         confidence, reason = CONFIDENCE["exact name"], "exact name"
+    elif exact_column_name(column) == item.name or wanted == item.name:
+        reason = "exact name in other case or spacing"
+        confidence = CONFIDENCE[reason]
     elif wanted == normalise_column(item.business_name):
         confidence, reason = CONFIDENCE["business name"], f"business name '{item.business_name}'"
     elif wanted in aliases:
