@@ -331,3 +331,36 @@ def test_merging_keeps_references_the_new_export_does_not_name() -> None:
     merged = merge_crosswalk(decided, later)
     assert set(merged.table["ref"]) == {"Northwind", "Contoso Group", "ACC-2", "ACC-4"}
     assert merged.decisions["ref"].to_list() == ["Northwind"]
+
+
+# --- the app -------------------------------------------------------------------------------
+
+
+def test_the_data_page_lists_uncertain_matches_and_accepts_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from playbooks.app.main import page_path
+
+    folder = tmp_path / "workspace"
+    monkeypatch.setenv("PLAYBOOKS_WORKSPACE", str(folder))
+    monkeypatch.setenv("PLAYBOOKS_DATABASE_URL", f"sqlite:///{tmp_path / 'playbooks.db'}")
+    monkeypatch.setenv("PLAYBOOKS_DEMO_ACCOUNTS", "150")
+    update_crosswalk(REFS, ACCOUNTS, folder)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
+                           default_timeout=120)
+    at.run()
+    at.switch_page(page_path("data"))
+    at.run()
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    assert "2 uncertain match(es) wait for you" in shown and "Northwind" in shown
+    at.button(key="data_match_accept_name_Northwind").click()
+    at.run()
+    assert not at.exception
+    saved = load_crosswalk(folder)
+    assert saved is not None
+    decided = saved.decisions.row(0, named=True)
+    assert (decided["ref"], decided["decision"], decided["account_id"]) == (
+        "Northwind", "accepted", "ACC-1")
+    assert "1 uncertain match(es) wait for you" in " ".join(m.value for m in at.markdown)

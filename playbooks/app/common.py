@@ -8,6 +8,7 @@ import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import streamlit as st
 
@@ -251,3 +252,47 @@ def warm_up() -> None:
                 return
 
     threading.Thread(target=work, name="playbooks-warm-up", daemon=True).start()
+
+
+# --- account matches -------------------------------------------------------------------------
+
+
+def review_account_matches(folder: Path, key: str, limit: int = 50) -> None:
+    """List the crosswalk's uncertain account matches, each with Accept and Reject buttons.
+
+    A decision is saved in the workspace's crosswalk at once (as `playbooks accounts
+    accept|reject` does) and later imports reuse it. Button keys are `{key}accept_{kind}_{ref}`
+    and `{key}reject_{kind}_{ref}`.
+    """
+    import getpass
+
+    from playbooks.data.crosswalk_store import decide_match, load_crosswalk, save_crosswalk
+
+    crosswalk = load_crosswalk(folder)
+    waiting = crosswalk.with_status("uncertain") if crosswalk is not None else None
+    if crosswalk is None or waiting is None or not waiting.height:
+        st.caption("No account matches wait for review.")
+        return
+    unmatched = crosswalk.with_status("unmatched")
+    st.markdown(f"**{waiting.height:,} uncertain match(es) wait for you**; "
+                f"{unmatched.height:,} reference(s) matched no account "
+                "(`playbooks accounts matches --status unmatched` lists them).")
+    for row in waiting.head(limit).iter_rows(named=True):
+        text, accept, reject = st.columns([6, 1, 1])
+        score = f"{row['score']:.0f}" if row["score"] is not None else "?"
+        text.markdown(f"{plain(row['ref_kind'])} **{plain(row['ref'])}** → account "
+                      f"**{plain(row['account_id'])}** (score {score}; {plain(row['reason'])})")
+        suffix = f"{row['ref_kind']}_{row['ref']}"
+        decision = None
+        if accept.button("Accept", key=f"{key}accept_{suffix}"):
+            decision = "accepted"
+        if reject.button("Reject", key=f"{key}reject_{suffix}"):
+            decision = "rejected"
+        if decision is not None:
+            updated = decide_match(crosswalk, row["ref_kind"], row["ref"], decision,
+                                   by=getpass.getuser())
+            save_crosswalk(updated, folder)
+            st.rerun()
+    if waiting.height > limit:
+        st.caption(f"Showing the first {limit}; `playbooks accounts matches --status uncertain` "
+                   "lists them all.")

@@ -14,6 +14,7 @@ from playbooks.app.common import (
     ensure_workspace,
     friendly_errors,
     plain,
+    review_account_matches,
     workspace_path,
 )
 from playbooks.data.contracts import load_contracts
@@ -152,6 +153,13 @@ else:
                     "Check": r.rule_id, "Result": r.status, "Failing rows": r.failing_rows,
                     "Share": f"{r.share:.1%}", "What it means": r.message,
                 } for r in report.results]), hide_index=True, width="stretch")
+
+st.subheader("Account matches to review")
+st.caption("When an export names accounts by another system's id, an email domain or a company "
+           "name, each is matched to one of your accounts. Close but uncertain matches wait "
+           "here: accept or reject each; later imports remember your choice.")
+with friendly_errors("read the account matches"):
+    review_account_matches(workspace_path(), KEY + "match_")
 
 st.subheader("Go back to the demo workspace")
 st.caption("Replaces whatever the workspace holds with a freshly generated example company.")
