@@ -16,6 +16,7 @@ from playbooks.data.sources import (
     source_stats,
 )
 from playbooks.data.workspace import ImportRejected, import_files, load_tables, workspace_status
+from playbooks.errors import InputError
 
 ACCOUNTS = """account_id,name,segment,owner,annual_value,contract_start,renewal_date,lifecycle_stage
 A1,Acme,smb,Jo Berg,1200,2022-01-01,2027-01-01,adoption
@@ -171,6 +172,23 @@ def test_a_refused_file_leaves_every_source_unchanged(tmp_path, workspace):
     with pytest.raises(ImportRejected, match="chat_broken.csv"):
         import_files([("activity", good), ("activity", broken)], workspace,
                      origins={good: Origin("helpdesk"), broken: Origin("chat")}, gx="off")
+    assert _snapshot(workspace) == before
+
+
+def test_rows_another_source_holds_are_refused(tmp_path, workspace):
+    import_files([("activity", _file(tmp_path, "helpdesk.csv", HELPDESK))], workspace,
+                 gx="off")
+    before = _snapshot(workspace)
+    copy = _file(tmp_path, "tickets.csv", HELPDESK)
+    with pytest.raises(InputError) as caught:
+        import_files([("activity", copy)], workspace, gx="off")
+    message = str(caught.value)
+    for word in ("tickets.csv", "3 rows", "event_id", "'helpdesk'", "H1", "--source helpdesk"):
+        assert word in message, message
+    assert _snapshot(workspace) == before
+    crm = _file(tmp_path, "crm.csv", ACCOUNTS)
+    with pytest.raises(InputError, match="'default' of the accounts table"):
+        import_files([("accounts", crm)], workspace, gx="off")
     assert _snapshot(workspace) == before
 
 

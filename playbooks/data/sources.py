@@ -294,7 +294,8 @@ def workspace_status(path: str | os.PathLike[str] | None = None) -> WorkspaceSta
         except (ValueError, OSError):
             demo = {"note": "demo marker present but unreadable"}
     sources = read_sources(folder) if folder.is_dir() else []
-    status = WorkspaceStatus(folder, folder.is_dir(), marker.exists(), demo, sources=sources)
+    is_demo = marker.exists() and any(s.source == DEMO_SOURCE for s in sources)
+    status = WorkspaceStatus(folder, folder.is_dir(), is_demo, demo, sources=sources)
     for table in TABLES:
         mine = [s for s in sources if s.table == table and (folder / s.path).exists()]
         if not mine:

@@ -246,6 +246,7 @@ def _import_into(jobs: list[tuple[Contract, Path, Origin]], folder: Path,
         old = planned.get((table, origin.source))
         before = source_rows(folder, old)
         data = _merged(folder, old, temp, table, created) if extend and old else temp
+        _refuse_shared_keys(folder, planned, table, origin.source, data, path)
         record = file_record(path, origin, now)
         ids = related["accounts"]["account_id"] if "accounts" in related else None
         entry = _entry(folder, old, data, origin, table, record, extend, ids, created)
@@ -293,6 +294,27 @@ def _merged(folder: Path, old: Source, temp: Path, table: str, created: list[Pat
     pl.concat([existing, fresh], how="diagonal_relaxed").sink_parquet(merged,
                                                                       compression="zstd")
     return merged
+
+
+def _refuse_shared_keys(folder: Path, planned: dict[tuple[str, str], Source], table: str,
+                        source: str, data: Path, path: Path) -> None:
+    """Refuse rows whose key another source of the table already holds: the union would
+    count them twice (an account listed by two sources, an event imported under two names)."""
+    keys = list(KEYS[table])
+    new = pl.scan_parquet(data).select(keys)
+    for (other_table, other), entry in planned.items():
+        if other_table != table or other == source:
+            continue
+        shared = new.join(pl.scan_parquet(folder / entry.path).select(keys), on=keys,
+                          how="semi").collect()
+        if shared.height:
+            examples = ", ".join("/".join(str(v) for v in row)
+                                 for row in shared.head(3).rows())
+            raise InputError(f"{path.name}: {shared.height:,} rows have a {' and '.join(keys)} "
+                             f"that the source '{other}' of the {table} table already holds "
+                             f"(e.g. {examples}); import the file into '{other}' "
+                             f"(--source {other}, with --extend to add to it), or remove "
+                             "those rows.")
 
 
 def _gather_related(contract: Contract, path: Path, folder: Path,
