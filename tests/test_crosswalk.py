@@ -364,3 +364,29 @@ def test_the_data_page_lists_uncertain_matches_and_accepts_one(
     assert (decided["ref"], decided["decision"], decided["account_id"]) == (
         "Northwind", "accepted", "ACC-1")
     assert "1 uncertain match(es) wait for you" in " ".join(m.value for m in at.markdown)
+
+
+def test_names_two_accounts_share_are_never_guessed() -> None:
+    accounts = ACCOUNTS.with_columns(pl.when(pl.col("account_id") == "ACC-5")
+                                     .then(pl.lit("Shared One Ltd")).otherwise("name")
+                                     .alias("name"))
+    got = resolve([("name", "Shared One"), ("name", "Shared")], accounts)
+    assert got[("name", "Shared One")]["reason"] == "two accounts share this name (ACC-4, ACC-5)"
+    assert got[("name", "Shared")]["status"] == "unmatched"
+    tie = resolve([("name", "Shared")])[("name", "Shared")]
+    assert (tie["status"], tie["reason"]) == (
+        "unmatched", "several accounts have names this similar (ACC-4, ACC-5)")
+
+
+def test_an_email_written_with_its_name_still_gives_its_domain() -> None:
+    assert domain_of("Ana Lopes <ana@northwind.com>") == "northwind.com"
+
+
+@given(st.permutations(list(range(7))))
+@settings(max_examples=25, deadline=None)
+def test_the_order_of_references_does_not_change_the_matches(order: list[int]) -> None:
+    pairs = [("name", "Northwind"), ("name", "Shared"), ("email", "x@shared.com"),
+             ("id", "0019000000oC4Hk"), ("id", "ws_123"), ("name", "Contoso"),
+             ("website", "fabrikam.io")]
+    refs = pl.DataFrame(pairs, schema={"ref_kind": pl.String, "ref": pl.String}, orient="row")
+    assert resolve_accounts(refs[order], ACCOUNTS).equals(resolve_accounts(refs, ACCOUNTS))

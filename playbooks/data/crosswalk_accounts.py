@@ -35,7 +35,7 @@ def account_keys(accounts: pl.DataFrame) -> pl.DataFrame:
     ids = table.select("row", "account_id", pl.col("account_id").alias("value"),
                        pl.lit("account_id").alias("column"))
     alternates = _alternate_ids(table)
-    _refuse_shared_ids(pl.concat([ids, alternates.select(ids.columns)]))
+    _refuse_shared_ids(pl.concat([ids, alternates.select(ids.columns)]).drop_nulls("value"))
     parts = [
         ids.select(("id:" + pl.col("value")).alias("key"), "account_id",
                    pl.lit("id").alias("method")),

@@ -86,11 +86,11 @@ def domain_of(value: str) -> str | None:
     'Ana@Mail.Northwind.co.uk', 'https://www.northwind.co.uk/about' and 'northwind.co.uk'
     all give 'northwind.co.uk'. None when the value holds no usable domain.
     """
-    text = value.strip().lower()
+    text = value.strip().strip("<>").lower()  # 'Ana <ana@northwind.com>' keeps the address
     if not text:
         return None
     if "@" in text:
-        host = text.rsplit("@", 1)[1]
+        host = text.rsplit("@", 1)[1].rstrip(">")
     elif "://" in text:
         host = urlsplit(text).hostname or ""
     else:

@@ -23,6 +23,7 @@ from playbooks.errors import InputError
 
 CROSSWALK_FILE = "crosswalk.parquet"
 MAX_CROSSWALK_BYTES = 200_000_000
+MAX_CROSSWALK_ROWS = 5_000_000
 STATUSES = ("matched", "uncertain", "unmatched")
 DECISIONS = ("accepted", "rejected")
 SCHEMA: dict[str, pl.DataType] = {
@@ -110,13 +111,21 @@ def load_crosswalk(workspace: str | os.PathLike[str] | None = None) -> Crosswalk
     Raises InputError naming the file when it is too large, unreadable or inconsistent
     (such as one reference given two accounts).
     """
+    import pyarrow.parquet as pq
+
     path = crosswalk_path(workspace)
     if not path.exists():
         return None
     if path.stat().st_size > MAX_CROSSWALK_BYTES:
         raise InputError(f"{path}: the crosswalk is larger than {MAX_CROSSWALK_BYTES:,} bytes.")
     try:
+        rows = pq.ParquetFile(path).metadata.num_rows
+        if rows > MAX_CROSSWALK_ROWS:
+            raise InputError(f"{path}: the crosswalk holds {rows:,} rows, more than "
+                             f"{MAX_CROSSWALK_ROWS:,}.")
         table = pl.read_parquet(path)
+    except InputError:
+        raise
     except Exception as error:  # noqa: BLE001 - polars raises several kinds for a bad file
         raise InputError(f"{path}: not readable as a crosswalk (Parquet): {error}") from error
     return Crosswalk(table, source=str(path))
