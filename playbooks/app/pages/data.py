@@ -18,6 +18,7 @@ from playbooks.app.common import (
     workspace_path,
 )
 from playbooks.data.contracts import load_contracts
+from playbooks.data.sources import Origin, default_source
 from playbooks.data.workspace import (
     TABLES,
     ImportRejected,
@@ -61,9 +62,9 @@ def _stash(upload) -> Path:
     return path
 
 
-def _columns(path: Path) -> list[str]:
-    first = next(iter(file_chunks(path, chunk_rows=50)()))
-    return list(first.columns)
+def _sample(path: Path) -> pl.DataFrame:
+    """The file's first rows as written: its columns, and values to judge suggestions by."""
+    return next(iter(file_chunks(path, chunk_rows=50)())).head(200)
 
 
 st.subheader("1. Upload your exports")
@@ -80,23 +81,31 @@ if not chosen:
     st.info("Upload at least one file to continue.")
 else:
     st.subheader("2. Match your columns to ours")
-    st.caption("We suggest a match for each column by its name; change any that are wrong.")
+    st.caption("We suggest a match for a column only when we are sure of it (by its name, a "
+               "known alias, and its values); the others are left for you to pick.")
     paths: dict[str, Path] = {}
     mappings: dict[str, dict[str, str]] = {}
+    origins: dict[Path, Origin] = {}
     readable = True
     for table, upload in chosen.items():
         contract = contracts[table]
-        columns: list[str] | None = None
+        sample: pl.DataFrame | None = None
         with friendly_errors(f"read {upload.name}"):
             paths[table] = _stash(upload)
-            columns = _columns(paths[table])
-        if columns is None:
+            sample = _sample(paths[table])
+        if sample is None:
             paths.pop(table, None)
             readable = False
             continue
-        suggested = {target: source for source, target in
-                     suggest_mapping(columns, contract).items()}
+        columns = list(sample.columns)
+        found = suggest_mapping(columns, contract, samples=sample)
+        suggested = {target: source for source, target in found.items()}
         with st.expander(f"{plain(upload.name)} → {LABELS[table]}", expanded=True):
+            source = st.text_input(
+                "Source", value=default_source(upload.name, table), key=f"{KEY}source_{table}",
+                help="Where these rows come from (helpdesk, chat, crm, ...). Importing replaces "
+                "this source's rows and keeps every other source's.")
+            origins[paths[table]] = Origin(source.strip(), original_file=upload.name)
             mapping = {}
             grid = st.columns(3)
             for i, field in enumerate(contract.fields):
@@ -108,6 +117,15 @@ else:
                     help=field.description, key=f"{KEY}map_{table}_{field.name}")
                 if picked != NONE and picked != field.name:
                     mapping[picked] = field.name
+            matched = [f"{plain(d.column)} → {d.target} ({d.confidence:.0%}: {d.reason})"
+                       for d in found.details.values() if d.target]
+            unmatched = [f"{plain(d.column)} ({d.reason})"
+                         for d in found.details.values() if d.target is None]
+            if matched:
+                st.caption("Suggested: " + "; ".join(matched) + ".")
+            if unmatched:
+                st.caption("Not matched, pick them above if they belong: "
+                           + "; ".join(unmatched) + ".")
             mappings[table] = mapping
 
     if readable and paths:
@@ -122,7 +140,7 @@ else:
             with friendly_errors("import the files"):
                 try:
                     reports = import_files(paths, workspace_path(), mappings=mappings,
-                                           replace_demo=True)
+                                           origins=origins, replace_demo=True)
                     for done in reports:
                         st.session_state[f"{KEY}report_{done.contract}"] = done
                     st.success("Imported. Every page now uses your data.",
