@@ -376,3 +376,54 @@ def test_recipes_commands(tmp_path: Path, cli: Any) -> None:
     refused = cli("recipes", "check", bad)
     assert refused.code == 2 and "Traceback" not in refused.stderr
     assert "mine.yaml" in refused.stderr and "table: required key is missing" in refused.stderr
+
+
+ACCOUNTS_CSV = (
+    "account_id,name,segment,owner,annual_value,contract_start,renewal_date,lifecycle_stage,"
+    "domain\n"
+    "A1,Northwind Traders,enterprise,Priya,120000,2025-01-01,2027-01-01,adoption,"
+    "northwind.example\n"
+    "A2,Contoso Ltd,mid_market,Tom,40000,2025-06-01,2026-12-01,onboarding,contoso.example\n"
+)
+
+
+def test_import_recognises_a_zendesk_export_and_says_so(tmp_path: Path, cli: Any) -> None:
+    from playbooks.data.sources import read_sources
+
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(ACCOUNTS_CSV, encoding="utf-8")
+    folder = tmp_path / "ws"
+    done = cli("import", accounts, EXPORTS / "zendesk_tickets.csv", "-w", folder)
+    assert done.code == 0, done.stderr
+    assert "zendesk_tickets.csv: Zendesk tickets (recipe zendesk_tickets)" in done.stdout
+    assert "4 of its rows name no known account" in done.stdout
+    assert "zendesk_tickets.csv -> source helpdesk (activity): 0 rows before, 7 after" in (
+        done.stdout
+    )
+    helpdesk = [s for s in read_sources(folder) if s.source == "helpdesk"]
+    assert helpdesk and helpdesk[0].recipe == "zendesk_tickets" and helpdesk[0].rows == 7
+    assert helpdesk[0].files[0].original_file == "zendesk_tickets.csv"
+    assert (folder / "crosswalk.parquet").exists()
+    assert not list(folder.glob(".recipe-*"))
+
+
+def test_import_with_an_unknown_recipe_or_a_failing_export_changes_nothing(
+    tmp_path: Path, cli: Any
+) -> None:
+    folder = tmp_path / "ws"
+    unknown = cli("import", EXPORTS / "zendesk_tickets.csv", "--recipe", "zendsk", "-w", folder)
+    assert unknown.code == 2 and "there is no such recipe" in unknown.stderr
+    export = tmp_path / "tickets.csv"
+    export.write_text((EXPORTS / "zendesk_tickets.csv").read_text(encoding="utf-8-sig"))
+    # no accounts anywhere: the references cannot be matched, and nothing is written
+    refused = cli("import", export, "--recipe", "tickets.csv=zendesk_tickets", "-w", folder)
+    assert refused.code == 2 and "import the accounts table first" in refused.stderr
+    assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_import_of_an_unknown_file_matches_columns_as_before(tmp_path: Path, cli: Any) -> None:
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(ACCOUNTS_CSV, encoding="utf-8")
+    done = cli("import", accounts, "-w", tmp_path / "ws")
+    assert done.code == 0, done.stderr
+    assert "recipe" not in done.stdout

@@ -173,6 +173,16 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--mapping", help="Column mapping file (YAML or CSV) for the file."),
         ] = None,
+        recipe: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--recipe",
+                "-r",
+                help="Recipe of the files (see `playbooks recipes list`): NAME for every file, "
+                "or FILE=NAME per file (FILE=none: match columns). Default: the recipe that "
+                "recognises the file, if any.",
+            ),
+        ] = None,
         workspace: Annotated[
             str | None, typer.Option("--workspace", "-w", help=_WORKSPACE_HELP)
         ] = None,
@@ -193,8 +203,8 @@ def register(app: typer.Typer) -> None:
         and never touches another source's.
         """
         from playbooks.data.datetimes import date_options
+        from playbooks.data.recipes.importing import import_exports
         from playbooks.data.workspace import (
-            import_files,
             load_mapping,
             normalise_column,
             resolve_workspace,
@@ -204,18 +214,22 @@ def register(app: typer.Typer) -> None:
             raise InputError(
                 "--mapping applies to a single file; import files one by one to map each."
             )
-        named = [(table, f) if table else f for f in files]
         mappings = ({table or normalise_column(files[0].stem): load_mapping(mapping)}
                     if mapping else None)
         origins = source_origins(files, source or [])
         with date_options(_date_options(date_format, timezone, decimal_comma)):
-            result = import_files(named, workspace, origins=origins, extend=extend,
-                                  mappings=mappings, replace_demo=replace_demo)
+            done = import_exports(files, workspace, recipes=recipe or [], table=table,
+                                  origins=origins, extend=extend, mappings=mappings,
+                                  replace_demo=replace_demo)
+        result = done.result
+        for line in done.recipe_lines:
+            typer.echo(line)
         typer.echo(f"Imported into {resolve_workspace(workspace)}:")
         for change in result.changes:
             what = "unchanged" if not change.changed else (
                 f"{change.rows_before:,} rows before, {change.rows_after:,} after")
-            typer.echo(f"  {change.file} -> source {change.source} ({change.table}): {what}.")
+            typer.echo(f"  {done.file_name(change.file)} -> source {change.source} "
+                       f"({change.table}): {what}.")
         if result.untouched:
             kept = ", ".join(f"{name} ({table})" for table, name in result.untouched)
             typer.echo(f"Left untouched: {kept}.")

@@ -1,0 +1,174 @@
+"""Import exports with their recipes: recognise each file, convert it, import, save the matches.
+
+`import_exports` is `playbooks.data.workspace.import_files` for files as tools export them.
+Each file is given its recipe (`--recipe NAME` for every file, `FILE=NAME` for one, `FILE=none`
+for the column matching), or the one recipe that recognises it; a Parquet file, a file with a
+column mapping and a file no recipe fits are imported as before, by matching columns. A file
+with a recipe is converted (`convert.convert_export`) into a temporary contract-shaped Parquet
+in the workspace, imported into the recipe's source (unless `--source` says otherwise) with
+the tool, recipe and original file recorded, and the account crosswalk is saved once the
+import has succeeded. (The workspace cannot call recipes itself: the crosswalk store imports
+the workspace, so this wrapper sits above both.)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from playbooks.data.crosswalk import merge_crosswalk
+from playbooks.data.crosswalk_store import load_crosswalk, save_crosswalk
+from playbooks.data.mapping import normalise_column
+from playbooks.data.recipes.catalogue import shipped_recipes
+from playbooks.data.recipes.convert import ConvertedExport, convert_export, workspace_accounts
+from playbooks.data.recipes.recognise import recognise
+from playbooks.data.recipes.schema import Recipe
+from playbooks.data.sources import Origin
+from playbooks.data.workspace import ImportResult, import_files, read_file, resolve_workspace
+from playbooks.errors import InputError
+
+NO_RECIPE = "none"
+_TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".jsonl", ".json", ".ndjson", ""}
+
+
+@dataclass
+class ExportsImport:
+    """What `import_exports` did: the import's result, and per file the recipe used."""
+
+    result: ImportResult
+    converted: list[ConvertedExport] = field(default_factory=list)
+    recipe_lines: list[str] = field(default_factory=list)
+
+    def file_name(self, imported: str) -> str:
+        """Return the export's own name for a file the import names (a converted copy)."""
+        for converted in self.converted:
+            if converted.path.name == imported:
+                return converted.original_file
+        return imported
+
+
+def recipe_choices(files: Sequence[Path], given: Sequence[str]) -> dict[Path, str]:
+    """Turn --recipe values (NAME for every file, or FILE=NAME) into a recipe name per file."""
+    chosen: dict[Path, str] = {}
+    by_name = {f.name: f for f in files} | {str(f): f for f in files}
+    for value in given:
+        file_part, _, name = value.rpartition("=")
+        if not name.strip():
+            raise InputError(f"--recipe takes NAME or FILE=NAME, not '{value}'.")
+        if not file_part:
+            chosen |= {f: name.strip() for f in files if f not in chosen}
+        elif file_part in by_name:
+            chosen[by_name[file_part]] = name.strip()
+        else:
+            raise InputError(f"--recipe {value}: {file_part} is not one of the files imported.")
+    return chosen
+
+
+def _recipe_for(
+    path: Path, chosen: str | None, known: dict[str, Recipe], table: str | None, mapped: bool
+) -> tuple[Recipe | None, str]:
+    if chosen is not None:
+        if chosen == NO_RECIPE:
+            return None, ""
+        if chosen not in known:
+            raise InputError(
+                f"--recipe {chosen}: there is no such recipe; recipes are "
+                f"{', '.join(known)} (or {NO_RECIPE} for column matching)."
+            )
+        return known[chosen], "chosen with --recipe"
+    if mapped or path.suffix.lower() not in _TEXT_SUFFIXES or not path.is_file():
+        return None, ""
+    match = recognise(path, known.values())
+    if match is None or (table is not None and match.recipe.table != table):
+        return None, ""
+    return match.recipe, match.reason
+
+
+def import_exports(
+    files: Sequence[Path],
+    workspace: str | os.PathLike[str] | None = None,
+    *,
+    recipes: Sequence[str] = (),
+    table: str | None = None,
+    origins: Mapping[Path, Origin] | None = None,
+    mappings: dict[str, dict[str, str]] | None = None,
+    **options: Any,
+) -> ExportsImport:
+    """Import files as `import_files` does, each known tool's export through its recipe.
+
+    Args:
+        files: the files; a file without a recipe is named after its table (or `table`).
+        recipes: --recipe values (NAME for every file, FILE=NAME for one, FILE=none).
+        table: the table of every file, when given (a recipe for another table is refused).
+        origins: per file, its --source (a recipe's own source is the default).
+        options: passed on to `import_files` (extend, replace_demo, gx, now).
+    """
+    folder = resolve_workspace(workspace)
+    known = shipped_recipes()
+    chosen = recipe_choices(files, recipes)
+    plan: list[tuple[Path, Recipe | None, str]] = []
+    for path in files:
+        recipe, reason = _recipe_for(path, chosen.get(path), known, table, bool(mappings))
+        if recipe is not None and table is not None and recipe.table != table:
+            raise InputError(
+                f"{path.name}: the recipe {recipe.id} makes {recipe.table} rows, not {table}."
+            )
+        plan.append((path, recipe, reason))
+    done = ExportsImport(ImportResult([], [], []))
+    named: list[Path | tuple[str, Path]] = []
+    given = dict(origins or {})
+    merged: dict[Path, Origin] = {}
+    accounts: pl.DataFrame | None = None
+    order = {"accounts": 0, "health_snapshots": 1, "activity": 2}
+    try:
+        for path, recipe, reason in sorted(
+            plan, key=lambda p: order.get(p[1].table if p[1] else "", -1)
+        ):
+            if recipe is None:
+                named.append((table, path) if table else path)
+                if path in given:
+                    merged[path] = given[path]
+                if _is_accounts(path, table):
+                    accounts = read_file(path, contract="accounts")
+                continue
+            if recipe.table != "accounts" and accounts is None:
+                accounts = workspace_accounts(folder)
+            converted = convert_export(path, recipe, folder=folder, accounts=accounts)
+            done.converted.append(converted)
+            if recipe.table == "accounts":
+                accounts = pl.read_parquet(converted.path)
+            origin = Origin(recipe.source, recipe.tool, recipe.id, path.name)
+            if path in given:
+                origin = replace(origin, source=given[path].source)
+            merged[converted.path] = origin
+            named.append((recipe.table, converted.path))
+            line = f"{path.name}: {recipe.tool} (recipe {recipe.id})"
+            if reason and reason != "chosen with --recipe":
+                line += f": {reason}"
+            if converted.unmatched:
+                why = "; ".join(f"{r} ({n:,})" for r, n in converted.unmatched_reasons.items())
+                line += (
+                    f"; {converted.unmatched:,} of its rows name no known account and "
+                    f"were left out: {why} (see `playbooks accounts matches`)"
+                )
+            done.recipe_lines.append(line + ".")
+        done.result = import_files(named, folder, origins=merged, mappings=mappings, **options)
+        saved = load_crosswalk(folder)
+        resolved = [c.resolution for c in done.converted if c.resolution is not None]
+        for resolution in resolved:
+            saved = merge_crosswalk(saved, resolution)
+        if resolved and saved is not None:
+            save_crosswalk(saved, folder)
+    finally:
+        for converted in done.converted:
+            converted.discard()
+    return done
+
+
+def _is_accounts(path: Path, table: str | None) -> bool:
+    return (table or normalise_column(path.stem)) == "accounts"
