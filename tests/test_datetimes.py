@@ -198,9 +198,9 @@ def test_validation_takes_the_date_options_in_force():
     with date_options(DateOptions(formats={"contract_start": "DD/MM/YYYY"})):
         report = validate(frame, "accounts", gx="off")
     assert report.valid
-    with pytest.raises(InputError, match="Unknown date format"):
-        with date_options(DateOptions(formats={"contract_start": "sometime"})):
-            pass
+    with (pytest.raises(InputError, match="Unknown date format"),
+          date_options(DateOptions(formats={"contract_start": "sometime"}))):
+        pass
 
 
 def test_a_format_chosen_in_one_chunk_holds_for_the_next():
@@ -267,3 +267,12 @@ def test_an_offset_is_converted_to_utc(moments, offset):
     zone = dt.timezone(dt.timedelta(minutes=offset))
     written = [m.replace(tzinfo=dt.UTC).astimezone(zone).isoformat() for m in moments]
     assert read(written) == moments  # type: ignore[arg-type]
+
+
+def test_the_contracts_page_lists_every_format_understood():
+    from pathlib import Path
+
+    page = (Path(__file__).parents[1] / "docs" / "contracts.md").read_text(encoding="utf-8")
+    for item in DATE_FORMATS:
+        assert f"| `{item.name}` | `{item.example}` |" in page
+    assert "--timezone" in page and "--date-format COLUMN=FORMAT" in page

@@ -31,6 +31,7 @@ from playbooks.data.contract_parsing import (
     PHYSICAL_TYPES,
     parse_contract,
 )
+from playbooks.data.datetimes import render_formats_markdown
 
 __all__ = ["CONTRACTS_DIR", "CONTRACT_NAMES", "CUSTOM_RULES", "LIBRARY_RULES", "LOGICAL_TYPES",
            "PHYSICAL_TYPES", "Contract", "ContractError", "CustomRule", "Field", "Rule",
@@ -163,6 +164,7 @@ def render_contracts_markdown(contracts: dict[str, Contract] | None = None) -> s
     ]
     for contract in contracts.values():
         lines += _contract_section(contract)
+    lines += render_formats_markdown()
     lines += _check_kinds_section()
     return "\n".join(lines).rstrip() + "\n"
 

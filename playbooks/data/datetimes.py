@@ -30,7 +30,7 @@ from playbooks.errors import InputError
 __all__ = ["DATE_FORMATS", "DateFormat", "DateOptions", "DateReading", "check_timezone",
            "current_date_options", "date_options", "date_share", "format_names", "number_expr",
            "parse_dates", "parse_datetimes", "parse_numbers", "read_datetimes",
-           "resolve_format"]
+           "render_formats_markdown", "resolve_format"]
 
 MAX_LISTED = 5
 _TIME24 = (" %H:%M:%S%.f", " %H:%M:%S", " %H:%M", "")
@@ -133,6 +133,22 @@ class DateReading:
 def format_names() -> str:
     """Return the formats understood, as a message lists them: name (e.g. example), ..."""
     return "; ".join(f"{f.name} (e.g. {f.example})" for f in DATE_FORMATS)
+
+
+def render_formats_markdown() -> list[str]:
+    """Return the contracts page's section on the date formats understood (Markdown lines)."""
+    lines = ["## Dates, times and numbers", "",
+             "Date and date-time columns may be written in any one of these formats per column "
+             "(the format is detected; name it with `--date-format COLUMN=FORMAT`, or a strftime "
+             "pattern such as `%d %b %Y`, when it cannot be). Times with an offset are "
+             "converted to UTC; times without one are read in UTC unless `--timezone` names "
+             "another zone (e.g. `Europe/Berlin`). A column whose dates read both month first "
+             "and day first, giving different dates, is refused with both readings; a value no "
+             "format reads is refused naming its row. Numbers may carry a leading `+`; "
+             "`--decimal-comma` reads `1.234,5` as 1234.5.", "",
+             "| format | example | what it covers |", "|---|---|---|"]
+    lines += [f"| `{f.name}` | `{f.example}` | {f.description} |" for f in DATE_FORMATS]
+    return [*lines, ""]
 
 
 def resolve_format(spec: str) -> DateFormat:
