@@ -163,6 +163,37 @@ def test_two_activity_files_in_one_command(tmp_path, workspace, cli):
         "H1", "H2", "H3", "C1", "C2"]
 
 
+def test_several_files_into_one_source_add_up_and_replace_what_it_held(tmp_path, workspace):
+    import_files([("activity", _file(tmp_path, "old.csv", HELPDESK_AGAIN))], workspace,
+                 origins={tmp_path / "in" / "old.csv": Origin("support")}, gx="off")
+    helpdesk = _file(tmp_path, "helpdesk.csv", HELPDESK)
+    chat = _file(tmp_path, "chat.csv", CHAT)
+    result = import_files([("activity", helpdesk), ("activity", chat)], workspace,
+                          origins={helpdesk: Origin("support"), chat: Origin("support")},
+                          gx="off")
+    assert [(c.file, c.rows_before, c.rows_after) for c in result.changes] == [
+        ("helpdesk.csv", 2, 3), ("chat.csv", 3, 5)]
+    assert _source(workspace, "activity", "support")["event_id"].to_list() == [
+        "H1", "H2", "H3", "C1", "C2"]
+    entry = [s for s in read_sources(workspace) if s.source == "support"][0]
+    assert [f.name for f in entry.files] == ["helpdesk.csv", "chat.csv"]
+
+
+def test_unusable_source_names_and_manifests_are_named(tmp_path, workspace, cli):
+    helpdesk = _file(tmp_path, "helpdesk.csv", HELPDESK)
+    done = cli("import", str(helpdesk), "--table", "activity", "--source", "Help Desk",
+               "--workspace", str(workspace))
+    assert done.code == 2 and "'Help Desk' is not a usable source name" in done.stderr
+    done = cli("import", str(helpdesk), "--table", "activity", "--source", "other.csv=x",
+               "--workspace", str(workspace))
+    assert done.code == 2 and "other.csv is not one of the files imported" in done.stderr
+    (workspace / MANIFEST).write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="sources.json: the workspace manifest is damaged"):
+        load_tables(workspace)
+    done = cli("sources", "--workspace", str(workspace))
+    assert done.code == 2 and "sources.json" in done.stderr
+
+
 def test_a_refused_file_leaves_every_source_unchanged(tmp_path, workspace):
     import_files([("activity", _file(tmp_path, "helpdesk.csv", HELPDESK)),
                   ("activity", _file(tmp_path, "chat.csv", CHAT))], workspace, gx="off")

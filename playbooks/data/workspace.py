@@ -227,11 +227,14 @@ def _import_into(jobs: list[tuple[Contract, Path, Origin]], folder: Path,
                  now: dt.datetime | None) -> tuple[list[ValidationReport], list[SourceChange]]:
     """Check each file into a new data file of its source, updating `planned` as it goes.
 
-    A table other tables refer to (accounts) is checked first; later files are checked
-    against the planned union of its sources, new ones included. New data files are listed
-    in `created` (so a refused import can remove them); the manifest is not written here.
+    Several files into one source in one import add up (the first replaces the source's
+    rows unless `extend`). A table other tables refer to (accounts) is checked first; later
+    files are checked against the planned union of its sources, new ones included. New data
+    files are listed in `created` (so a refused import can remove them); the manifest is not
+    written here.
     """
     reports, changes = [], []
+    filled: set[tuple[str, str]] = set()  # sources an earlier file of this import fed
     for contract, path, origin in jobs:
         table = contract.name
         related = _gather_related(contract, path, folder, planned)
@@ -245,12 +248,14 @@ def _import_into(jobs: list[tuple[Contract, Path, Origin]], folder: Path,
             continue
         old = planned.get((table, origin.source))
         before = source_rows(folder, old)
-        data = _merged(folder, old, temp, table, created) if extend and old else temp
+        adding = extend or (table, origin.source) in filled
+        data = _merged(folder, old, temp, table, created) if adding and old else temp
         _refuse_shared_keys(folder, planned, table, origin.source, data, path)
         record = file_record(path, origin, now)
         ids = related["accounts"]["account_id"] if "accounts" in related else None
-        entry = _entry(folder, old, data, origin, table, record, extend, ids, created)
+        entry = _entry(folder, old, data, origin, table, record, adding, ids, created)
         planned[(table, origin.source)] = entry
+        filled.add((table, origin.source))
         changes.append(SourceChange(origin.source, table, path.name, before, entry.rows or 0,
                                     entry != old))
     return reports, changes
