@@ -40,8 +40,8 @@ __all__ = ["DEFAULT_SOURCE", "DEMO_MARKER", "DEMO_SOURCE", "MANIFEST", "TABLES",
            "UNMATCHED_NO_ACCOUNT", "MissingTables", "Origin", "Source", "SourceFile",
            "TableStatus", "WorkspaceStatus", "WorkspaceTables", "check_source_name",
            "default_source", "describe_sources", "file_record", "file_sha256", "load_tables",
-           "read_sources", "resolve_workspace", "scan_table", "source_rows", "source_stats",
-           "workspace_status", "write_sources"]
+           "read_sources", "remove_unlisted_files", "resolve_workspace", "scan_table",
+           "source_rows", "source_stats", "workspace_status", "write_sources"]
 
 MANIFEST = "sources.json"
 DEMO_MARKER = "demo.json"
@@ -197,6 +197,20 @@ def file_record(path: Path, origin: Origin | None, now: dt.datetime | None = Non
     when = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     return SourceFile(path.name, path.stat().st_size, file_sha256(path), when,
                       origin.original_file if origin else None)
+
+
+def remove_unlisted_files(folder: Path, sources: list[Source]) -> None:
+    """Remove what killed imports left: temporary files and data files no source lists."""
+    listed = {s.path for s in sources}
+    for temp in folder.glob(".import-*"):
+        temp.unlink(missing_ok=True)
+    for table in TABLES:
+        if (folder / table).is_dir():
+            for path in (folder / table).glob("*"):
+                name = f"{table}/{path.name}"
+                if path.is_file() and (path.name.startswith(".import-") or
+                                       (path.suffix == ".parquet" and name not in listed)):
+                    path.unlink(missing_ok=True)
 
 
 def source_stats(frame: pl.LazyFrame, table: str,

@@ -51,6 +51,7 @@ from playbooks.data.sources import (
     file_sha256,
     load_tables,
     read_sources,
+    remove_unlisted_files,
     resolve_workspace,
     source_rows,
     source_stats,
@@ -161,7 +162,7 @@ def import_files(files: ImportFiles, workspace: str | os.PathLike[str] | None = 
         raise InputError(f"The workspace {folder} holds demo data. Import into another folder "
                          "(--workspace), or pass --replace-demo to replace the demo data.")
     folder.mkdir(parents=True, exist_ok=True)
-    _clean_stale(folder, current)
+    remove_unlisted_files(folder, current)
     planned = {(s.table, s.source): s for s in current if not (demo and s.source == DEMO_SOURCE)}
     created: list[Path] = []
     committed = False
@@ -334,20 +335,6 @@ def _gather_related(contract: Contract, path: Path, folder: Path,
                              "against it.")
         related[table] = pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed")
     return related
-
-
-def _clean_stale(folder: Path, sources: list[Source]) -> None:
-    """Remove what killed imports left: temporary files and data files no source lists."""
-    listed = {s.path for s in sources}
-    for temp in folder.glob(".import-*"):
-        temp.unlink(missing_ok=True)
-    for table in TABLES:
-        if (folder / table).is_dir():
-            for path in (folder / table).glob("*"):
-                name = f"{table}/{path.name}"
-                if path.is_file() and (path.name.startswith(".import-") or
-                                       (path.suffix == ".parquet" and name not in listed)):
-                    path.unlink(missing_ok=True)
 
 
 def _table_for(path: Path, known: dict[str, Contract]) -> Contract:
