@@ -316,3 +316,29 @@ def test_the_demo_is_one_source_replaced_as_a_whole(tmp_path, cli):
     assert [(s.table, s.source) for s in status.sources] == [
         ("accounts", "default"), ("activity", "default")]
     assert not (folder / "activity.parquet").exists() and not (folder / "labels.csv").exists()
+
+
+def test_an_import_killed_before_the_manifest_leaves_the_previous_data(tmp_path, workspace):
+    import subprocess
+    import sys
+
+    import_files([("activity", _file(tmp_path, "helpdesk.csv", HELPDESK))], workspace,
+                 gx="off")
+    before = _snapshot(workspace)
+    chat = _file(tmp_path, "chat.csv", CHAT)
+    again = _file(tmp_path, "helpdesk_march.csv", HELPDESK_AGAIN)
+    script = (
+        "import os, sys\n"
+        "import playbooks.data.workspace as w\n"
+        "w.write_sources = lambda *a, **k: os._exit(9)\n"
+        "w.import_files([('activity', sys.argv[2]), ('activity', sys.argv[3])], sys.argv[1],\n"
+        "               origins={sys.argv[3]: w.Origin('helpdesk')}, gx='off')\n")
+    done = subprocess.run([sys.executable, "-c", script, str(workspace), str(chat), str(again)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 9, done.stderr
+    left = set(_snapshot(workspace)) - set(before)
+    assert left  # the new sources' files were written, then the process died
+    assert {k: v for k, v in _snapshot(workspace).items() if k in before} == before
+    assert sorted(load_tables(workspace).activity.collect()["event_id"]) == ["H1", "H2", "H3"]
+    import_files([("activity", chat)], workspace, gx="off")
+    assert set(_snapshot(workspace)) == {s.path for s in read_sources(workspace)} | {MANIFEST}
