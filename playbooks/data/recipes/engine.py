@@ -37,6 +37,8 @@ MAX_LISTED = 10
 _PROBLEM = "__problem__"
 _HASH = "__hash__"
 _DATE = "__date__"
+_SAMPLE = 2_000
+_EPOCH = {"epoch-s": (1e8, 1e11, 1e6), "epoch-ms": (1e11, 1e14, 1e3)}
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 
@@ -123,6 +125,19 @@ def _parse_dates(
     for column in dates:
         text = batch.get_column(column)
         rows = batch.get_column(ROW)
+        if column not in formats:  # the format, as datetimes detects it on a sample
+            sample = text.drop_nulls().head(_SAMPLE)
+            formats[column] = read_datetimes(
+                sample,
+                formats=recipe.datetime_formats or None,
+                timezone=zone,
+                column=column,
+                source=source,
+            ).format
+        epoch = _from_epoch(text, formats[column])
+        if epoch is not None:
+            columns.append(epoch.alias(_DATE + column))
+            continue
         # the batch may have lost filtered rows: read a contiguous series so rows are named right
         full = pl.Series(column, [None] * (int(rows[-1]) - first), dtype=pl.String)
         full = full.scatter(rows - first - 1, text)
@@ -140,6 +155,20 @@ def _parse_dates(
     return batch.with_columns(columns) if columns else batch
 
 
+def _from_epoch(text: pl.Series, name: str) -> pl.Series | None:
+    """Read epoch seconds or milliseconds in one pass (the ranges `datetimes` tells them by);
+    None when the format is another or a value does not read, so `datetimes` says which."""
+    if name not in _EPOCH:
+        return None
+    low, high, scale = _EPOCH[name]
+    number = text.cast(pl.Float64, strict=False)
+    fits = (number >= low) & (number < high)
+    if (text.is_not_null() & ~fits.fill_null(False)).any():
+        return None
+    micros = (number * scale).round(0).cast(pl.Int64)
+    return pl.select(pl.from_epoch(micros, time_unit="us")).to_series()
+
+
 def _hashes(expression: Expression) -> list[str]:
     found = [expression.hash] if expression.hash else []
     for part in expression.concat or []:
@@ -152,9 +181,10 @@ def _hash_column(values: pl.Series) -> pl.Series:
     """Return 16 hex digits of the SHA-256 of each trimmed, lower-cased value (once per value)."""
     folded = values.str.to_lowercase()
     distinct = folded.drop_nulls().unique()
-    digests = [hashlib.sha256(v.encode()).hexdigest()[:16] for v in distinct.to_list()]
-    lookup = dict(zip(distinct.to_list(), digests, strict=True))
-    return folded.replace_strict(lookup, default=None, return_dtype=pl.String).alias(
+    digests = pl.Series(
+        [hashlib.sha256(v.encode()).hexdigest()[:16] for v in distinct], dtype=pl.String
+    )
+    return folded.replace_strict(distinct, digests, default=None, return_dtype=pl.String).alias(
         _HASH + values.name
     )
 
