@@ -249,6 +249,23 @@ def test_unmatched_rows_are_counted_with_their_reason():
     assert stats["kinds"] == {"x": 4} and stats["rows"] == 4
 
 
+def test_rows_a_conversion_could_not_match_are_recorded_with_their_reasons(tmp_path, workspace,
+                                                                          cli):
+    chat = _file(tmp_path, "chat.csv", CHAT)
+    origin = Origin("chat", tool="Intercom", recipe="intercom_conversations",
+                    original_file="conversations.csv",
+                    unmatched={"no account with domain example.org": 4, "no company name": 1})
+    import_files([("activity", chat)], workspace, origins={chat: origin}, gx="off")
+    described = json.loads(cli("sources", "--workspace", str(workspace), "--json").stdout)
+    chat_source = described["sources"][1]
+    assert chat_source["unmatched"] == 5
+    assert chat_source["unmatched_reasons"] == {"no account with domain example.org": 4,
+                                                "no company name": 1}
+    text = cli("sources", "--workspace", str(workspace)).stdout
+    assert "converted from conversations.csv" in text
+    assert "unmatched rows: 5 (no account with domain example.org: 4, no company name: 1)" in text
+
+
 def test_a_workspace_made_before_sources_reads_as_default_and_keeps_it(tmp_path, workspace):
     import_files([("activity", _file(tmp_path, "activity.csv", HELPDESK))], workspace, gx="off")
     legacy = tmp_path / "legacy"

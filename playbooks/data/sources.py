@@ -26,7 +26,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -66,12 +66,16 @@ class Origin:
         recipe: the recipe that turned the export into contract rows, if one did.
         original_file: the export's own file name when the file imported is a converted copy
             (the name, size and hash recorded are then still those of the imported file).
+        unmatched: rows of the export left out because they could not be matched to an
+            account, counted by reason (free text, e.g. from the account crosswalk); recorded
+            with the source beside the rows whose account is not in the accounts table.
     """
 
     source: str
     tool: str | None = None
     recipe: str | None = None
     original_file: str | None = None
+    unmatched: Mapping[str, int] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -37,6 +38,7 @@ from playbooks.data.sources import (
     DEMO_SOURCE,
     MANIFEST,
     TABLES,
+    UNMATCHED_NO_ACCOUNT,
     MissingTables,
     Origin,
     Source,
@@ -281,6 +283,12 @@ def _entry(folder: Path, old: Source | None, data: Path, origin: Origin, table: 
         os.replace(data, final)
         created.append(final)
     stats = source_stats(pl.scan_parquet(final), table, ids)
+    reasons = Counter(stats["unmatched_reasons"]) + Counter(origin.unmatched)
+    if extend and old:
+        reasons += Counter({k: n for k, n in old.unmatched_reasons.items()
+                            if k != UNMATCHED_NO_ACCOUNT})
+    stats |= {"unmatched": sum(reasons.values()),
+              "unmatched_reasons": dict(sorted(reasons.items()))}
     files = (*old.files, record) if extend and old else (record,)
     return Source(origin.source, table, final.relative_to(folder).as_posix(),
                   origin.tool or (old.tool if old else None),
