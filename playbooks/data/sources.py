@@ -34,6 +34,7 @@ from typing import Any
 import polars as pl
 
 from playbooks import settings
+from playbooks.data.source_stats import UNMATCHED_NO_ACCOUNT, source_stats
 from playbooks.errors import InputError
 
 __all__ = ["DEFAULT_SOURCE", "DEMO_MARKER", "DEMO_SOURCE", "MANIFEST", "TABLES",
@@ -48,10 +49,8 @@ DEMO_MARKER = "demo.json"
 TABLES = ("accounts", "activity", "health_snapshots")
 DEFAULT_SOURCE = "default"
 DEMO_SOURCE = "demo"
-UNMATCHED_NO_ACCOUNT = "no such account"
 _MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_DATE_COLUMNS = {"activity": "occurred_at", "health_snapshots": "week"}
 
 
 @dataclass(frozen=True)
@@ -215,37 +214,6 @@ def remove_unlisted_files(folder: Path, sources: list[Source]) -> None:
                 if path.is_file() and (path.name.startswith(".import-") or
                                        (path.suffix == ".parquet" and name not in listed)):
                     path.unlink(missing_ok=True)
-
-
-def source_stats(frame: pl.LazyFrame, table: str,
-                 account_ids: pl.Series | None) -> dict[str, Any]:
-    """Count a source's rows, date range, rows per kind and rows matching no account."""
-    date = _DATE_COLUMNS.get(table)
-    columns = frame.collect_schema().names()
-    parts: list[pl.Expr] = [pl.len().alias("rows")]
-    if date and date in columns:
-        parts += [pl.col(date).min().alias("first"), pl.col(date).max().alias("last")]
-    summary = frame.select(parts).collect().row(0, named=True)
-    stats: dict[str, Any] = {"rows": summary["rows"], "first": _day(summary.get("first")),
-                             "last": _day(summary.get("last")), "kinds": None,
-                             "unmatched": 0, "unmatched_reasons": {}}
-    if table == "activity" and "kind" in columns:
-        counts = frame.group_by("kind").len().sort("kind").collect()
-        stats["kinds"] = {k: n for k, n in counts.iter_rows() if k is not None}
-    if table != "accounts" and account_ids is not None and "account_id" in columns:
-        missing = frame.filter(~pl.col("account_id").is_in(account_ids.implode())) \
-            .select(pl.len()).collect().item()
-        stats["unmatched"] = missing
-        stats["unmatched_reasons"] = {UNMATCHED_NO_ACCOUNT: missing} if missing else {}
-    return stats
-
-
-def _day(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def describe_sources(folder: Path, sources: Sequence[Source] | None = None) -> list[dict[str, Any]]:
