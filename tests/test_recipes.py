@@ -427,3 +427,24 @@ def test_import_of_an_unknown_file_matches_columns_as_before(tmp_path: Path, cli
     done = cli("import", accounts, "-w", tmp_path / "ws")
     assert done.code == 0, done.stderr
     assert "recipe" not in done.stdout
+
+
+@pytest.mark.slow
+def test_bench_recipes_runs_at_tiny_scale() -> None:
+    import json
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_recipes.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--rows", "3000"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    steps = {s["step"]: s for s in map(json.loads, done.stdout.splitlines())}
+    assert steps["polars"]["rows"] == steps["recipe"]["rows"] == 3000
+    # page views are left out by the recipe; every other event has an account
+    assert 0 < steps["recipe"]["rows_out"] < 3000
