@@ -141,10 +141,10 @@ def test_health_snapshots_name_accounts_of_the_crm(company) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "playbooks import does not apply recipes yet: recognising an export and converting it "
-        "through its recipe inside the import (the recipes' convert_export seam) is a colleague's "
-        "piece, not delivered when this test was written; today the import refuses the first "
-        "recipe-only file ('cannot tell which table this is')."
+        "colleagues' pieces not delivered yet: the import applying recipes (recipes.importing, "
+        "not committed when this test was written; before it the import refused recipe-only "
+        "files with 'cannot tell which table this is') and playbooks sources counting the rows "
+        "a conversion left out as unmatched (today 0 of the 6 free-mail rows are counted)."
     ),
 )
 def test_playbooks_import_takes_the_company_exports_as_they_come(tmp_path, cli) -> None:
@@ -165,8 +165,10 @@ def test_playbooks_import_takes_the_company_exports_as_they_come(tmp_path, cli) 
         "mixpanel",
         "webinars",
     }
-    rows = sum(s["rows"] for s in activity)
+    kept = sum(s["rows"] for s in activity)
     unmatched = sum(s["unmatched"] for s in activity)
-    assert rows == 66 and unmatched / rows <= 0.1
+    # rows no account matches are left out of the table and counted with their reason
+    assert kept + unmatched == 66 and unmatched == 6
+    assert unmatched / (kept + unmatched) <= 0.1
     reasons = {r for s in activity for r in s["unmatched_reasons"]}
     assert reasons and all("free-mail" in r for r in reasons), reasons
