@@ -276,3 +276,15 @@ def test_the_contracts_page_lists_every_format_understood():
     for item in DATE_FORMATS:
         assert f"| `{item.name}` | `{item.example}` |" in page
     assert "--timezone" in page and "--date-format COLUMN=FORMAT" in page
+
+
+def test_repeated_values_are_read_once_and_land_on_every_row():
+    values = ["2024-01-12 08:00", None, "12/01/2024 8:00"] * 4
+    with pytest.raises(InputError, match="mixes date formats: row 1 .* row 3"):
+        read(values)
+    values = ["13/01/2024", "", "03/05/2024"] * 5
+    assert read(values) == [D(2024, 1, 13), None, D(2024, 5, 3)] * 5
+    with pytest.raises(InputError) as caught:
+        read(["2024-01-12", "never"] * 4)
+    assert caught.value.problems == ["row 2: 'never'", "row 4: 'never'", "row 6: 'never'",
+                                     "row 8: 'never'"]

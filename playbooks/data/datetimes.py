@@ -211,14 +211,18 @@ def read_datetimes(text: pl.Series, *, formats: Sequence[str] | None = None,
     """
     zone = check_timezone(timezone) if timezone else "UTC"
     clean = _clean(text)
-    distinct = clean.drop_nulls().unique()
+    present = clean.drop_nulls()
+    # Read each distinct value once, unless (judged on the first rows) most values differ.
+    probe = present.head(10_000)
+    dedup = 2 * probe.n_unique() <= len(probe)
+    distinct = present.unique() if dedup else present
     if distinct.is_empty():
-        return DateReading(pl.Series(text.name, [None] * len(text), dtype=pl.Datetime("us")),
-                           prefer or DATE_FORMATS[0].name)
+        return DateReading(pl.repeat(None, len(text), dtype=pl.Datetime("us"), eager=True)
+                           .alias(text.name), prefer or DATE_FORMATS[0].name)
     local, offsets = _split_offset(distinct)
     declared = [resolve_format(f) for f in formats] if formats else None
     candidates = declared or _candidates(day_first)
-    if prefer and not declared:
+    if prefer and (not declared or prefer in [c.name for c in declared]):
         first = resolve_format(prefer)
         candidates = [first, *[c for c in candidates if c.name != first.name]]
     read: dict[str, pl.Series] = {}
@@ -240,6 +244,10 @@ def read_datetimes(text: pl.Series, *, formats: Sequence[str] | None = None,
     values = read[chosen.name]
     if not chosen.numeric or chosen.numeric == "serial":
         values = _to_utc(values, offsets, zone)
+    if not dedup:
+        empty = pl.repeat(None, len(text), dtype=pl.Datetime("us"), eager=True)
+        return DateReading(empty.scatter(clean.is_not_null().arg_true(), values)
+                           .alias(text.name), chosen.name)
     lookup = pl.DataFrame({"v": distinct, "out": values})
     out = pl.DataFrame({"v": clean}).join(lookup, on="v", how="left", maintain_order="left")
     return DateReading(out.get_column("out").alias(text.name), chosen.name)
@@ -271,16 +279,22 @@ def _candidates(day_first: bool | None) -> list[DateFormat]:
 def _split_offset(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     """Split `…12:18:53+02:00`, `…Z`, `… UTC` into local text and offset minutes (null: none)."""
     timed = r"(\d:\d\d(?::\d\d(?:[.,]\d+)?)?)"
-    parts = values.str.extract_groups(timed + r"\s?([+-])(\d\d):?(\d\d)?$")
+    local = values.str.replace(r"^(\d{4}-\d\d-\d\d)T", "$1 ")
+    if local.str.contains(",", literal=True).any():
+        local = local.str.replace(r"(\d:\d\d),", "$1.")
+    zoned = local.str.contains(r"(?i)(?:\d:\d\d(?::\d\d(?:\.\d+)?)?\s?[+-]\d\d(?::?\d\d)?"
+                               r"|\d\s?z|\s(?:utc|gmt))$")
+    if not zoned.any():
+        return local, pl.repeat(None, len(values), dtype=pl.Int64, eager=True)
+    parts = local.str.extract_groups(timed + r"\s?([+-])(\d\d):?(\d\d)?$")
     sign = pl.when(parts.struct.field("2") == "-").then(-1).otherwise(1)
     hours = parts.struct.field("3").cast(pl.Int64)
     minutes = parts.struct.field("4").cast(pl.Int64).fill_null(0)
     offset = pl.select(sign * (hours * 60 + minutes)).to_series()
-    utc = values.str.contains(r"(?i)\d(?:\s?z|\s(?:utc|gmt))$")
+    utc = local.str.contains(r"(?i)\d(?:\s?z|\s(?:utc|gmt))$")
     offset = pl.select(pl.when(utc).then(0).otherwise(offset)).to_series()
-    local = values.str.replace(r"(?i)(\d)(?:\s?z|\s(?:utc|gmt))$", "$1")
+    local = local.str.replace(r"(?i)(\d)(?:\s?z|\s(?:utc|gmt))$", "$1")
     local = local.str.replace(timed + r"\s?[+-]\d\d(?::?\d\d)?$", "$1")
-    local = local.str.replace(r"^(\d{4}-\d\d-\d\d)T", "$1 ").str.replace(r"(\d:\d\d),", "$1.")
     return local, offset
 
 
@@ -337,7 +351,7 @@ def _refuse_ambiguous(distinct: pl.Series, read: dict[str, pl.Series],
     differs = read[month.name] != read[day.name]
     if not differs.any():
         return
-    picks = distinct.filter(differs).sort().head(3).to_list()
+    picks = distinct.filter(differs).unique().sort().head(3).to_list()
     pairs = dict(zip(distinct.to_list(), zip(read[month.name].to_list(),
                                               read[day.name].to_list(), strict=True),
                      strict=True))
