@@ -324,8 +324,8 @@ def _refuse_shared_keys(folder: Path, planned: dict[tuple[str, str], Source], ta
         if shared.height:
             examples = ", ".join("/".join(str(v) for v in row)
                                  for row in shared.head(3).rows())
-            raise InputError(f"{path.name}: {shared.height:,} rows have a {' and '.join(keys)} "
-                             f"that the source '{other}' of the {table} table already holds "
+            raise InputError(f"{path.name}: the source '{other}' of the {table} table already "
+                             f"holds {shared.height:,} rows of it, by {' and '.join(keys)} "
                              f"(e.g. {examples}); import the file into '{other}' "
                              f"(--source {other}, with --extend to add to it), or remove "
                              "those rows.")
