@@ -104,15 +104,17 @@ def _decide(ref_kind: str, ref: str, decision: str, account: str | None,
         load_crosswalk,
         save_crosswalk,
     )
+    from playbooks.data.sources import read_sources, scan_table
 
     crosswalk = load_crosswalk(workspace)
     if crosswalk is None:
         raise InputError(f"There is no account crosswalk yet ({crosswalk_path(workspace)}); "
                          "import an export that names accounts first.")
-    accounts_file = crosswalk_path(workspace).with_name("accounts.parquet")
+    folder = crosswalk_path(workspace).parent
+    stored = scan_table(folder, read_sources(folder), "accounts") if folder.is_dir() else None
     known = None
-    if accounts_file.exists():
-        known = set(pl.read_parquet(accounts_file, columns=["account_id"])["account_id"])
+    if stored is not None:
+        known = set(stored.select("account_id").collect()["account_id"])
     updated = decide_match(crosswalk, ref_kind, ref, decision, account_id=account,
                            by=getpass.getuser(), known_accounts=known)
     save_crosswalk(updated, workspace)
