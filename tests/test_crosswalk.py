@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -390,3 +391,45 @@ def test_the_order_of_references_does_not_change_the_matches(order: list[int]) -
              ("website", "fabrikam.io")]
     refs = pl.DataFrame(pairs, schema={"ref_kind": pl.String, "ref": pl.String}, orient="row")
     assert resolve_accounts(refs[order], ACCOUNTS).equals(resolve_accounts(refs, ACCOUNTS))
+
+
+COMPANIES = ["northwind logistics", "contoso pharmaceuticals", "fabrikam", "tailspin toys",
+             "wide world importers", "adventure works cycles", "alpine ski house",
+             "blue yonder airlines", "coho winery", "fourth coffee", "litware",
+             "lucerne publishing", "margie travel", "proseware", "southridge video",
+             "trey research", "wingtip toys", "woodgrove bank", "northwind traders",
+             "contoso bank", "fabrikam residences", "graphic design institute",
+             "humongous insurance", "school of fine art", "city power and light",
+             "consolidated messenger", "relecloud", "datum corporation", "bellows college"]
+QUERIES = ["northwind", "contoso", "fabrikm", "tailspin", "world wide importers",
+           "adventure works", "alpine ski", "blue yonder", "coho", "fourth cofee",
+           "litwar", "lucerne", "margies travel", "prosewear", "southridge", "trey",
+           "wingtip", "woodgrove", "humungous insurance", "city power light",
+           "consolidated", "relecloud inc", "a datum", "bellows"]
+
+
+def test_the_fuzzy_prefilter_finds_what_a_full_search_finds() -> None:
+    from rapidfuzz import fuzz, process
+
+    from playbooks.data.crosswalk_fuzzy import FUZZY_THRESHOLD, similar_names
+
+    # 6,000 made-up companies, so that words such as group or systems are too common to pick
+    # candidates by and the prefilter does its work.
+    rng = random.Random(7)
+    syllables = "ka lo mi ra ven tor sel dan bri cor ex lum nor vi".split()
+    common = "group systems holdings partners labs".split()
+    fillers = ["".join(rng.choices(syllables, k=3)) + " " + rng.choice(common)
+               for _ in range(6000)]
+    owners = {name: {f"A{i}"} for i, name in enumerate(COMPANIES + fillers)}
+    found = similar_names(QUERIES, owners)
+    for query in QUERIES:
+        full = process.extract(query, sorted(owners), scorer=fuzz.WRatio, limit=None,
+                               score_cutoff=FUZZY_THRESHOLD)
+        if not full:
+            assert query not in found, query
+            continue
+        top = max(score for _, score, _ in full)
+        accounts = tuple(sorted({a for name, score, _ in full if score == top
+                                 for a in owners[name]}))
+        assert (found[query].score, found[query].account_ids) == (top, accounts), query
+    assert len(found) >= len(QUERIES) // 2  # the list is not trivially unmatched

@@ -25,9 +25,9 @@ import os
 from collections.abc import Iterable
 
 import polars as pl
-from rapidfuzz import fuzz, process
 
 from playbooks.data.crosswalk_accounts import account_keys
+from playbooks.data.crosswalk_fuzzy import FUZZY_THRESHOLD, similar_names
 from playbooks.data.crosswalk_keys import (
     domain_of,
     free_mail_domains,
@@ -53,9 +53,6 @@ REF_KINDS = {
 
 METHODS = ("saved", "id", "alternate_id", "salesforce_15", "domain", "name", "fuzzy_name")
 """How a match was made, in the order they are tried."""
-
-FUZZY_THRESHOLD = 85.0
-"""The lowest rapidfuzz WRatio (0-100) at which a name is offered as an uncertain match."""
 
 RESULT_SCHEMA = {c: SCHEMA[c] for c in
                  ("ref_kind", "ref", "account_id", "method", "score", "status", "reason", "rows")}
@@ -92,7 +89,7 @@ def resolve_accounts(refs: pl.DataFrame, accounts: pl.DataFrame,
     rest = pending.join(exact.select("ref_kind", "ref"), on=["ref_kind", "ref"], how="anti")
     names = rest.filter(pl.col("ref_kind") == "name").join(shared, on=["ref_kind", "ref"],
                                                             how="anti")
-    fuzzy = _fuzzy_matches(names, accounts, reasons, threshold)
+    fuzzy = _fuzzy_matches(names, keys, reasons, threshold)
     found = pl.concat([decided, exact, fuzzy], how="diagonal_relaxed")
     unmatched = rest.join(fuzzy.select("ref_kind", "ref"), on=["ref_kind", "ref"], how="anti")
     unmatched = unmatched.with_columns(
@@ -231,7 +228,7 @@ def _exact_matches(pending: pl.DataFrame, keys: pl.DataFrame
     return exact, shared.select("ref_kind", "ref"), reasons
 
 
-def _fuzzy_matches(names: pl.DataFrame, accounts: pl.DataFrame,
+def _fuzzy_matches(names: pl.DataFrame, keys: pl.DataFrame,
                    reasons: dict[tuple[str, str | None], str], threshold: float) -> pl.DataFrame:
     """Offer the most similar account name for each distinct unresolved name, as uncertain."""
     empty = pl.DataFrame(schema={c: RESULT_SCHEMA[c] for c in
@@ -240,27 +237,21 @@ def _fuzzy_matches(names: pl.DataFrame, accounts: pl.DataFrame,
     if not names.height:
         return empty
     owners: dict[str, set[str]] = {}
-    for account_id, name in accounts.select(pl.col("account_id").cast(pl.String),
-                                            pl.col("name").cast(pl.String)).iter_rows():
-        normal = normalise_name(name or "")
-        if normal:
-            owners.setdefault(normal, set()).add(account_id)
-    choices = sorted(owners)
+    named = keys.filter(pl.col("method") == "name").select(
+        pl.col("key").str.strip_prefix("name:"), "account_id")
+    for normal, account_id in named.iter_rows():
+        owners.setdefault(normal, set()).add(account_id)
+    queries = {ref: normalise_name(ref or "") for (ref,) in names.select("ref").iter_rows()}
+    similar = similar_names(queries.values(), owners, threshold)
     rows = []
-    for (ref,) in names.select("ref").iter_rows():
-        query = normalise_name(ref or "")
-        if not query or not choices:
+    for ref, query in queries.items():
+        best = similar.get(query)
+        if best is None:
             continue
-        best = process.extract(query, choices, scorer=fuzz.WRatio, limit=2,
-                               score_cutoff=threshold)
-        if not best:
-            continue
-        top = [choice for choice, score, _ in best if score == best[0][1]]
-        candidates = sorted({a for choice in top for a in owners[choice]})
-        if len(candidates) > 1:
+        if len(best.account_ids) > 1:
             reasons[("name", ref)] = (f"several accounts have names this similar "
-                                      f"({', '.join(candidates)})")
+                                      f"({', '.join(best.account_ids)})")
             continue
-        rows.append(("name", ref, candidates[0], "fuzzy_name", float(best[0][1]), "uncertain",
-                     f"similar to the account name '{top[0]}'"))
+        rows.append(("name", ref, best.account_ids[0], "fuzzy_name", best.score, "uncertain",
+                     f"similar to the account name '{best.name}'"))
     return pl.DataFrame(rows, schema=empty.schema, orient="row") if rows else empty
