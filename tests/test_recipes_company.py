@@ -15,6 +15,7 @@ given to an account.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -172,3 +173,34 @@ def test_playbooks_import_takes_the_company_exports_as_they_come(tmp_path, cli) 
     assert unmatched / (kept + unmatched) <= 0.1
     reasons = {r for s in activity for r in s["unmatched_reasons"]}
     assert reasons and all("free-mail" in r for r in reasons), reasons
+
+
+def _variant(tmp_path: Path, name: str, old: bytes, new: bytes) -> Path:
+    raw = (COMPANY / name).read_bytes()
+    assert old in raw, f"{name} does not contain {old!r}"
+    path = tmp_path / name
+    path.write_bytes(raw.replace(old, new))
+    return path
+
+
+def test_a_salesforce_report_reads_the_same_whatever_its_footer(tmp_path) -> None:
+    recipe = shipped_recipes()["salesforce_accounts"]
+    full = convert_rows(COMPANY / "salesforce_accounts.csv", recipe)
+    no_totals = _variant(
+        tmp_path, "salesforce_accounts.csv", b'""\r\n"Grand Totals (6 records)"\r\n', b""
+    )
+    assert convert_rows(no_totals, recipe).equals(full)
+    no_footer = tmp_path / "bare.csv"
+    no_footer.write_bytes(b"\r\n".join(no_totals.read_bytes().split(b"\r\n")[:7]) + b"\r\n")
+    assert convert_rows(no_footer, recipe).equals(full)
+
+
+def test_a_zoom_report_with_written_out_months_reads_the_same(tmp_path) -> None:
+    recipe = shipped_recipes()["zoom_webinar_attendees"]
+    numeric = convert_rows(COMPANY / "zoom_webinar_attendees.csv", recipe)
+    raw = (COMPANY / "zoom_webinar_attendees.csv").read_bytes()
+    path = tmp_path / "zoom.csv"
+    path.write_bytes(re.sub(rb"11/12/2026 (\d\d:\d\d:\d\d [AP]M)", rb'"Nov 12, 2026 \1"', raw))
+    assert path.read_bytes().count(b'"Nov 12, 2026 ') == 19
+    worded = convert_rows(path, recipe)
+    assert worded.get_column("occurred_at").equals(numeric.get_column("occurred_at"))
