@@ -82,6 +82,14 @@ def test_naive_times_are_read_in_the_given_time_zone_and_offsets_win():
     assert read(["1704812933"], timezone="Asia/Tokyo") == [D(2024, 1, 9, 15, 8, 53)]
 
 
+def test_a_time_skipped_by_daylight_saving_is_named():
+    with pytest.raises(InputError, match=r"row 2: '2024-03-31 02:30' is a time that does not "
+                                         r"exist in Europe/Berlin"):
+        read(["2024-03-31 01:30", "2024-03-31 02:30"], timezone="Europe/Berlin")
+    # A time that happens twice (clocks back) is read as its first occurrence.
+    assert read(["2024-10-27 02:30"], timezone="Europe/Berlin") == [D(2024, 10, 27, 0, 30)]
+
+
 def test_an_unknown_time_zone_is_refused():
     with pytest.raises(InputError, match="Unknown time zone 'Mars/Base'"):
         read(["2024-01-12"], timezone="Mars/Base")

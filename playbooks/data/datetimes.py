@@ -174,6 +174,13 @@ def read_datetimes(text: pl.Series, *, formats: Sequence[str] | None = None,
     values = read[chosen.name]
     if not chosen.numeric or chosen.numeric == "serial":
         values = _to_utc(values, offsets, zone)
+        gap = values.is_null() & read[chosen.name].is_not_null()
+        if gap.any():
+            skipped = str(distinct.filter(gap)[0])
+            row = int(clean.eq_missing(skipped).arg_true()[0]) + row_offset + 1
+            raise InputError(f"{source}: column '{column}', row {row}: '{skipped}' is a time that "
+                             f"does not exist in {zone} (the clocks went forward then). Check "
+                             "the export's time zone (--timezone).")
     if not dedup:
         empty = pl.repeat(None, len(text), dtype=pl.Datetime("us"), eager=True)
         return DateReading(empty.scatter(clean.is_not_null().arg_true(), values)
