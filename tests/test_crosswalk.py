@@ -289,7 +289,7 @@ def test_the_commands_list_accept_and_reject(tmp_path: Path, cli: Any) -> None:
     rejected = cli("accounts", "reject", "name", "Contoso Group", "--workspace", tmp_path)
     assert rejected.code == 0, rejected.stderr
     text = cli("accounts", "matches", "--workspace", tmp_path)
-    assert "matched: 2 references" in text.stdout and "unmatched: 1 references" in text.stdout
+    assert "matched: 2 references" in text.stdout and "unmatched: 1 reference " in text.stdout
     unknown = cli("accounts", "accept", "name", "Nobody", "--workspace", tmp_path)
     assert unknown.code == 2 and "no reference name 'Nobody'" in unknown.stderr
     assert "Traceback" not in unknown.stderr

@@ -62,8 +62,9 @@ def accounts_matches(
     counts = crosswalk.table.group_by("status").agg(
         references=pl.len(), rows=pl.col("rows").sum())
     for item in counts.sort("status").iter_rows(named=True):
-        typer.echo(f"{item['status']}: {item['references']:,} references "
-                   f"({item['rows'] or 0:,} rows)")
+        noun = "reference" if item["references"] == 1 else "references"
+        typer.echo(f"{item['status']}: {item['references']:,} {noun} "
+                   f"({item['rows'] or 0:,} export rows)")
     for row in rows.iter_rows(named=True):
         target = row["account_id"] or "-"
         how = row["method"] or "-"
