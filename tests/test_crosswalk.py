@@ -433,3 +433,11 @@ def test_the_fuzzy_prefilter_finds_what_a_full_search_finds() -> None:
                                  for a in owners[name]}))
         assert (found[query].score, found[query].account_ids) == (top, accounts), query
     assert len(found) >= len(QUERIES) // 2  # the list is not trivially unmatched
+
+
+def test_an_account_may_have_several_domains() -> None:
+    accounts = ACCOUNTS.with_columns(pl.when(pl.col("account_id") == "ACC-1")
+                                     .then(pl.lit("northwind.com; northwind.de"))
+                                     .otherwise("domain").alias("domain"))
+    got = resolve([("email", "a@northwind.de"), ("email", "b@northwind.com")], accounts)
+    assert {r["account_id"] for r in got.values()} == {"ACC-1"}

@@ -51,7 +51,8 @@ def account_keys(accounts: pl.DataFrame) -> pl.DataFrame:
     free = free_mail_domains()
     for column in ("domain", "website"):
         if column in table.columns:
-            site = table.select(pl.col(column).cast(pl.String).alias("value"), "account_id")
+            site = table.select(pl.col(column).cast(pl.String).str.split(";").alias("value"),
+                                "account_id").explode("value")  # a;b: the account has both
             parts.append(_mapped(site, "value", lambda v: _company_domain(v, free), "dom:",
                                  "domain"))
     names = table.select(pl.col("name").alias("value"), "account_id")
