@@ -187,6 +187,11 @@ def test_unusable_source_names_and_manifests_are_named(tmp_path, workspace, cli)
     done = cli("import", str(helpdesk), "--table", "activity", "--source", "other.csv=x",
                "--workspace", str(workspace))
     assert done.code == 2 and "other.csv is not one of the files imported" in done.stderr
+    manifest = json.loads((workspace / MANIFEST).read_text(encoding="utf-8"))
+    manifest["sources"][0]["path"] = "../outside.parquet"
+    (workspace / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(InputError, match="damaged .*names ../outside.parquet"):
+        import_files([("activity", helpdesk)], workspace, gx="off")
     (workspace / MANIFEST).write_text("{not json", encoding="utf-8")
     with pytest.raises(InputError, match="sources.json: the workspace manifest is damaged"):
         load_tables(workspace)

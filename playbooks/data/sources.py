@@ -154,8 +154,13 @@ def read_sources(folder: Path) -> list[Source]:
                          "not a workspace manifest.")
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
-        return [Source.from_dict(item) for item in data["sources"]]
-    except (ValueError, KeyError, TypeError) as error:
+        sources = [Source.from_dict(item) for item in data["sources"]]
+        for item in sources:
+            where = Path(item.path)
+            if where.is_absolute() or ".." in where.parts or item.table not in TABLES:
+                raise ValueError(f"source '{item.source}' names {item.path} in {item.table}")
+        return sources
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise InputError(f"{manifest}: the workspace manifest is damaged ({error}); import "
                          "your exports into a new workspace folder.") from error
 
