@@ -109,3 +109,16 @@ def test_every_contract_column_is_suggested_at_most_once():
                                 + [f.name for f in contract.fields], contract)
     assert len(set(suggested.values())) == len(suggested)
     assert set(suggested.values()) == set(contract.column_names)
+
+
+def test_validate_says_which_unmapped_column_looks_like_a_missing_one(tmp_path, cli):
+    path = tmp_path / "accounts.csv"
+    path.write_text("account_id,name,segment,CSM,annual_value,contract_start,renewal_date,"
+                    "lifecycle_stage,Colour\nA1,Acme,smb,Jo,100,2022-01-01,2027-01-01,adoption,"
+                    "green\n", encoding="utf-8")
+    done = cli("validate", str(path), "--gx", "off")
+    assert done.code == 1  # owner is required and was not renamed from CSM unasked
+    assert "Column 'CSM' looks like owner (known alias 'csm'" in done.stdout
+    assert "'CSM: owner'" in done.stdout
+    # health_colour is optional and missing too, so Colour is offered as well; nothing else.
+    assert done.stdout.count("looks like") == 2

@@ -12,8 +12,10 @@ import typer
 from playbooks.errors import InputError
 
 if TYPE_CHECKING:
+    from playbooks.data.contracts import Contract
     from playbooks.data.datetimes import DateOptions
     from playbooks.data.sources import Origin
+    from playbooks.data.validation import ValidationReport
 
 _WORKSPACE_HELP = "Workspace folder (default: $PLAYBOOKS_WORKSPACE, else ./workspace)."
 _DATE_FORMAT_HELP = ("COLUMN=FORMAT: read a date column in one format (YYYY-MM-DD, MM/DD/YYYY, "
@@ -37,6 +39,22 @@ def _date_options(date_format: list[str] | None, timezone: str | None,
                              f"not '{given}'.")
         formats[column.strip()] = spec.strip()
     return DateOptions(formats=formats, timezone=timezone, decimal_comma=decimal_comma)
+
+
+def _mapping_hints(report: ValidationReport, contract: Contract) -> list[str]:
+    """Say which of the file's other columns look like its missing contract columns.
+
+    Such a column is never renamed unasked; the user maps it (--mapping) if the hint is right.
+    """
+    from playbooks.data.mapping import suggest_mapping
+
+    missing = {r.columns[0] for r in report.results if r.check == "type" and r.status == "not run"}
+    found = suggest_mapping(report.extra_columns, contract)
+    hints = [f"Column '{d.column}' looks like {d.target} ({d.reason}, {d.confidence:.0%}); "
+             "if it is, map it: --mapping FILE with a line "
+             f"'{d.column}: {d.target}'." for d in found.details.values()
+             if d.target in missing]
+    return hints
 
 
 def source_origins(files: list[Path], given: list[str]) -> dict[Path, Origin]:
@@ -132,6 +150,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
         else:
             typer.echo(report.to_text())
+            for hint in _mapping_hints(report, chosen):
+                typer.echo(hint)
         raise typer.Exit(0 if report.valid else 1)
 
     @app.command("import")
