@@ -7,6 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from playbooks.data.sources import (
     MANIFEST,
@@ -364,3 +366,32 @@ def test_an_import_killed_before_the_manifest_leaves_the_previous_data(tmp_path,
     assert sorted(load_tables(workspace).activity.collect()["event_id"]) == ["H1", "H2", "H3"]
     import_files([("activity", chat)], workspace, gx="off")
     assert set(_snapshot(workspace)) == {s.path for s in read_sources(workspace)} | {MANIFEST}
+
+
+EVENTS = [line for line in (HELPDESK + HELPDESK_AGAIN[len(HEADER):] + CHAT[len(HEADER):])
+          .splitlines()[1:]]
+UNIQUE = list(dict.fromkeys(EVENTS))
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=st.sets(st.sampled_from(range(len(UNIQUE))), min_size=1),
+       second=st.sets(st.sampled_from(range(len(UNIQUE))), min_size=1),
+       swap=st.booleans())
+def test_extending_is_a_union_in_any_order_and_idempotent(tmp_path_factory, first, second,
+                                                          swap):
+    folder = tmp_path_factory.mktemp("prop")
+    import_files({"accounts": _file(folder, "accounts.csv", ACCOUNTS)}, folder / "ws", gx="off")
+    files = [_file(folder, f"part{i}.csv", HEADER + "".join(UNIQUE[j] + "\n" for j in sorted(part)))
+             for i, part in enumerate((first, second))]
+    if swap:
+        files.reverse()
+    for path in files:
+        import_files([("activity", path)], folder / "ws", extend=True,
+                     origins={path: Origin("support")}, gx="off")
+    ids = sorted(load_tables(folder / "ws").activity.collect()["event_id"])
+    assert ids == sorted(UNIQUE[j].split(",")[0] for j in first | second)
+    before = _snapshot(folder / "ws")
+    import_files([("activity", files[0])], folder / "ws", extend=True,
+                 origins={files[0]: Origin("support")}, gx="off")
+    assert _snapshot(folder / "ws") == before
