@@ -403,6 +403,8 @@ def test_import_recognises_a_zendesk_export_and_says_so(tmp_path: Path, cli: Any
     helpdesk = [s for s in read_sources(folder) if s.source == "helpdesk"]
     assert helpdesk and helpdesk[0].recipe == "zendesk_tickets" and helpdesk[0].rows == 7
     assert helpdesk[0].files[0].original_file == "zendesk_tickets.csv"
+    assert helpdesk[0].unmatched == 4
+    assert helpdesk[0].unmatched_reasons == {"no account with this domain": 4}
     assert (folder / "crosswalk.parquet").exists()
     assert not list(folder.glob(".recipe-*"))
 

@@ -139,15 +139,6 @@ def test_health_snapshots_name_accounts_of_the_crm(company) -> None:
     assert snapshots.height == 12
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "colleagues' pieces not delivered yet: the import applying recipes (recipes.importing, "
-        "not committed when this test was written; before it the import refused recipe-only "
-        "files with 'cannot tell which table this is') and playbooks sources counting the rows "
-        "a conversion left out as unmatched (today 0 of the 6 free-mail rows are counted)."
-    ),
-)
 def test_playbooks_import_takes_the_company_exports_as_they_come(tmp_path, cli) -> None:
     workspace = tmp_path / "workspace"
     files = [str(p) for p in sorted(COMPANY.iterdir())]

@@ -142,7 +142,9 @@ def import_exports(
             done.converted.append(converted)
             if recipe.table == "accounts":
                 accounts = pl.read_parquet(converted.path)
-            origin = Origin(recipe.source, recipe.tool, recipe.id, path.name)
+            origin = Origin(
+                recipe.source, recipe.tool, recipe.id, path.name, converted.unmatched_reasons
+            )
             if path in given:
                 origin = replace(origin, source=given[path].source)
             merged[converted.path] = origin
