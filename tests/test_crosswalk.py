@@ -171,11 +171,14 @@ def test_a_domain_two_accounts_share_is_never_guessed() -> None:
 
 def test_unmatched_references_are_listed_with_their_reason_and_rows() -> None:
     got = resolve([("id", "nope"), ("id", "nope"), ("name", "Zzyzx Quantum"),
-                   ("email", "no-at-sign"), ("email", "a@unknown.org")])
+                   ("email", "no-at-sign"), ("email", "a@unknown.org"),
+                   ("website", "not a site"), ("domain", "")])
     assert got[("id", "nope")]["rows"] == 2
     assert got[("id", "nope")]["reason"] == "no account with this id"
     assert got[("name", "Zzyzx Quantum")]["reason"] == "no similar name"
     assert got[("email", "no-at-sign")]["reason"] == "not an email address"
+    assert got[("website", "not a site")]["reason"] == "not a web address"
+    assert got[("domain", "")]["reason"] == "empty reference"
     assert got[("email", "a@unknown.org")]["reason"] == "no account with this domain"
     assert {r["status"] for r in got.values()} == {"unmatched"}
 

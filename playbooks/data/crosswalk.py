@@ -59,6 +59,8 @@ RESULT_SCHEMA = {c: SCHEMA[c] for c in
 _PRIORITY = {method: index for index, method in enumerate(METHODS)}
 _WHAT = {"id": "id", "alternate_id": "id", "salesforce_15": "id", "domain": "domain",
          "name": "name"}
+_NOT_A = {"email": "not an email address", "domain": "not a domain",
+          "website": "not a web address"}
 
 
 def resolve_accounts(refs: pl.DataFrame, accounts: pl.DataFrame,
@@ -190,7 +192,7 @@ def _ref_keys(kind: str, ref: str | None, free: frozenset[str],
         return [f"name:{name}"] if name else []
     domain = domain_of(text)
     if domain is None:
-        reasons[(kind, ref)] = f"not an {'email address' if kind == 'email' else kind}"
+        reasons[(kind, ref)] = _NOT_A[kind]
         return []
     if domain in free:
         reasons[(kind, ref)] = "free-mail domain"
