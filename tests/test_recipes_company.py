@@ -124,8 +124,9 @@ def test_each_way_of_naming_an_account_finds_the_same_accounts(company, resolved
         "zoom_webinar_attendees.csv": 5,
     }
     methods = set(matched.get_column("method").to_list())
-    assert {"id", "salesforce_15", "alternate_id", "domain"} <= methods
-    # Contoso by its 15-character Salesforce id in Intercom, Northwind by a capitalised email
+    assert {"id", "salesforce_15", "alternate_id", "domain", "name"} <= methods
+    # Contoso by its 15-character Salesforce id in Intercom, Tailspin Toys by its name without
+    # the CRM's GmbH, Northwind by a capitalised email
     # in Zendesk, Wide World Importers by a co.uk domain: all the CRM's own accounts.
     assert set(matched.get_column("account_id").to_list()) == set(
         accounts.get_column("account_id").to_list()
