@@ -296,3 +296,14 @@ def test_repeated_values_are_read_once_and_land_on_every_row():
         read(["2024-01-12", "never"] * 4)
     assert caught.value.problems == ["row 2: 'never'", "row 4: 'never'", "row 6: 'never'",
                                      "row 8: 'never'"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(numbers=st.lists(st.decimals(min_value=-10**9, max_value=10**9, places=2,
+                                    allow_nan=False, allow_infinity=False), min_size=1))
+def test_a_number_written_with_a_decimal_comma_reads_back(numbers):
+    def written(number):  # 1234567.5 -> 1.234.567,50
+        whole, _, cents = f"{abs(number):,.2f}".partition(".")
+        return ("-" if number < 0 else "") + whole.replace(",", ".") + "," + cents
+    back = parse_numbers(pl.Series([written(n) for n in numbers]), decimal_comma=True)
+    assert back.to_list() == [float(n) for n in numbers]
