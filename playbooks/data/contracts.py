@@ -172,7 +172,8 @@ def render_contracts_markdown(contracts: dict[str, Contract] | None = None) -> s
 def _contract_section(contract: Contract) -> list[str]:
     lines = [f"## {contract.business_name} (`{contract.name}`)", "",
              f"Contract `{contract.id}`, version {contract.version}. "
-             f"File in a workspace: `{contract.name}.parquet`.", "",
+             f"In a workspace: one Parquet file per source in `{contract.name}/` (see "
+             f"`playbooks sources`); `{contract.name}.parquet` in the demo.", "",
              contract.description, ""]
     for label, text in (("Purpose", contract.purpose), ("Usage", contract.usage),
                         ("Limitations", contract.limitations)):
