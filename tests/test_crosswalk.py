@@ -18,6 +18,7 @@ from playbooks.data.crosswalk_keys import (
     domain_of,
     free_mail_domains,
     normalise_name,
+    read_free_mail_domains,
     salesforce_15,
     salesforce_18,
 )
@@ -105,6 +106,20 @@ def test_salesforce_ids_refuse_what_they_cannot_be() -> None:
         salesforce_18("0019000000B98d")
     with pytest.raises(InputError, match="checksum"):
         salesforce_15("0019000000B98de9AB")  # '9' flags a digit as upper-case
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("free_mail_domains: [gmail.com]\nextra: 1\n", "expected one key"),
+    ("free_mail_domains: gmail.com\n", "must be a list"),
+    ("free_mail_domains: [Gmail.com]\n", "'Gmail.com' is not a lower-case registrable domain"),
+    ("free_mail_domains: [gmail.com\n", "not readable as YAML"),
+])
+def test_a_bad_free_mail_file_is_refused_naming_it(tmp_path: Path, text: str,
+                                                   message: str) -> None:
+    path = tmp_path / "free_mail.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=f"free_mail.yaml: .*{message}"):
+        read_free_mail_domains(path)
 
 
 def test_free_mail_domains_are_declared_data() -> None:

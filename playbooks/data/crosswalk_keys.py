@@ -112,11 +112,17 @@ def _is_label(label: str) -> bool:
 @functools.cache
 def free_mail_domains() -> frozenset[str]:
     """Return the free-mail domains (gmail.com, outlook.com, ...) that never match an account."""
-    where = FREE_MAIL_FILE.name
-    if FREE_MAIL_FILE.stat().st_size > _MAX_FREE_MAIL_BYTES:
+    return read_free_mail_domains(FREE_MAIL_FILE)
+
+
+def read_free_mail_domains(path: Path) -> frozenset[str]:
+    """Read a free-mail domains file: one key, `free_mail_domains`, holding a list of
+    lower-case registrable domains. Raises InputError naming the file and what is wrong."""
+    where = path.name
+    if path.stat().st_size > _MAX_FREE_MAIL_BYTES:
         raise InputError(f"{where}: the file is larger than {_MAX_FREE_MAIL_BYTES:,} bytes.")
     try:
-        raw = yaml.safe_load(FREE_MAIL_FILE.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise InputError(f"{where}: not readable as YAML: {error}") from error
     if not isinstance(raw, dict) or set(raw) != {"free_mail_domains"}:
