@@ -459,3 +459,12 @@ def test_an_account_may_have_several_domains() -> None:
                                      .otherwise("domain").alias("domain"))
     got = resolve([("email", "a@northwind.de"), ("email", "b@northwind.com")], accounts)
     assert {r["account_id"] for r in got.values()} == {"ACC-1"}
+
+
+def test_one_bare_id_in_two_systems_is_never_guessed() -> None:
+    accounts = pl.DataFrame({"account_id": ["A", "B"], "name": ["Alpha", "Beta"],
+                             "alternate_ids": ["gainsight:123", "product:123"]})
+    got = resolve([("id", "123"), ("id", "gainsight:123"), ("id", "product:123")], accounts)
+    assert got[("id", "123")]["reason"] == "two accounts share this id (A, B)"
+    assert got[("id", "gainsight:123")]["account_id"] == "A"
+    assert got[("id", "product:123")]["account_id"] == "B"
