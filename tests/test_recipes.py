@@ -450,3 +450,20 @@ def test_bench_recipes_runs_at_tiny_scale() -> None:
     assert steps["polars"]["rows"] == steps["recipe"]["rows"] == 3000
     # page views are left out by the recipe; every other event has an account
     assert 0 < steps["recipe"]["rows_out"] < 3000
+
+
+def test_a_bad_date_after_filtered_rows_names_the_file_row(tmp_path: Path) -> None:
+    recipe = make_recipe(tmp_path, filters=[{"column": "Email", "not_empty": True}])
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Id,Email,When,Colour\n1,,garbage,Green\n2,a@x.example,1772445600,Green\n"
+        "3,b@x.example,1772449200,Green\n4,c@x.example,last tuesday,Green\n"
+    )
+    with pytest.raises(InputError) as caught:
+        convert_rows(export, recipe)
+    assert "row 4: 'last tuesday'" in str(caught.value)
+    assert "garbage" not in str(caught.value)
+    export.write_text("Id,Email,When,Colour\n1,,garbage,Green\n2,a@x.example,1772445600,Green\n")
+    assert convert_rows(export, recipe).get_column("occurred_at").to_list() == [
+        dt.datetime(2026, 3, 2, 10, 0)
+    ]

@@ -125,16 +125,20 @@ def _parse_dates(
     for column in dates:
         text = batch.get_column(column)
         rows = batch.get_column(ROW)
-        if column not in formats:  # the format, as datetimes detects it on a sample
-            sample = text.drop_nulls().head(_SAMPLE)
-            formats[column] = read_datetimes(
-                sample,
-                formats=recipe.datetime_formats or None,
-                timezone=zone,
-                column=column,
-                source=source,
-            ).format
-        epoch = _from_epoch(text, formats[column])
+        if column not in formats:  # epoch numbers? (as datetimes reads a sample of them)
+            try:
+                guess = read_datetimes(
+                    text.drop_nulls().head(_SAMPLE),
+                    formats=recipe.datetime_formats or None,
+                    timezone=zone,
+                    column=column,
+                    source=source,
+                ).format
+            except InputError:
+                guess = None  # the whole batch is read below, naming the right rows
+            if guess in _EPOCH:
+                formats[column] = guess
+        epoch = _from_epoch(text, formats.get(column, ""))
         if epoch is not None:
             columns.append(epoch.alias(_DATE + column))
             continue
