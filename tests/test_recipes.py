@@ -467,3 +467,46 @@ def test_a_bad_date_after_filtered_rows_names_the_file_row(tmp_path: Path) -> No
     assert convert_rows(export, recipe).get_column("occurred_at").to_list() == [
         dt.datetime(2026, 3, 2, 10, 0)
     ]
+
+
+def test_decimal_commas_and_dates_in_a_health_snapshots_recipe(tmp_path: Path) -> None:
+    path = tmp_path / "health.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "id": "health",
+                "tool": "Health export",
+                "table": "health_snapshots",
+                "source": "cs_platform",
+                "written_from": "the tests",
+                "recognise": {"all_columns": ["Konto", "Woche", "Wert"]},
+                "read": {"delimiter": ";", "decimal_comma": True},
+                "datetime_formats": ["DD.MM.YYYY"],
+                "value_maps": {"Ampel": {"values": {"Gelb": "amber", "Grün": "green"}}},
+                "events": [
+                    {
+                        "columns": {
+                            "account_id": {"column": "Konto"},
+                            "week": {"column": "Woche"},
+                            "health_score": {"column": "Wert"},
+                            "health_colour": {"map": "Ampel"},
+                        }
+                    }
+                ],
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    recipe = parse_recipe(path)
+    export = tmp_path / "health.csv"
+    export.write_text(
+        "Konto;Woche;Wert;Ampel\nA1;02.03.2026;72,5;gelb\nA2;02.03.2026;1.000,0;GRÜN\n"
+    )
+    rows = convert_rows(export, recipe)
+    assert rows.get_column("health_score").to_list() == [72.5, 1000.0]
+    assert rows.get_column("week").to_list() == [dt.date(2026, 3, 2)] * 2
+    assert rows.get_column("health_colour").to_list() == ["amber", "green"]
+    export.write_text("Konto;Woche;Wert;Ampel\nA1;02.03.2026;viel;Gelb\n")
+    with pytest.raises(InputError, match="row 1, column 'Wert': 'viel' is not a number"):
+        convert_rows(export, recipe)
