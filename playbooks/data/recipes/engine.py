@@ -37,6 +37,7 @@ MAX_LISTED = 10
 _PROBLEM = "__problem__"
 _HASH = "__hash__"
 _DATE = "__date__"
+_LOW = "__low__"
 _SAMPLE = 2_000
 _EPOCH = {"epoch-s": (1e8, 1e11, 1e6), "epoch-ms": (1e11, 1e14, 1e3)}
 _TRUE = ("true", "t", "yes", "y", "1")
@@ -70,6 +71,7 @@ def convert_batches(
     dates = _date_sources(recipe, types)
     hashed = sorted({c for e in recipe.events for x in e.columns.values() for c in _hashes(x)})
     keep = _filter(recipe.filters)
+    lowered = _compared(recipe.filters + [w for e in recipe.events for w in e.where])
     formats: dict[str, str] = {}
     rows = 0
     with opened_export(path, recipe, workdir=workdir) as opened:
@@ -80,6 +82,9 @@ def convert_batches(
                 rows += batch.height
                 if stats is not None:
                     stats.rows_in = rows
+                batch = batch.with_columns(
+                    pl.col(c).str.to_lowercase().alias(_LOW + c) for c in lowered
+                )
                 batch = batch.filter(keep) if recipe.filters else batch
                 if batch.is_empty():
                     continue
@@ -193,9 +198,23 @@ def _hash_column(values: pl.Series) -> pl.Series:
     )
 
 
+def _compared(conditions: list[Condition]) -> list[str]:
+    """Return the columns conditions compare as text (lower-cased once per batch)."""
+    return sorted(
+        {
+            c.column
+            for c in conditions
+            if c.equals is not None
+            or c.not_equals is not None
+            or c.in_ is not None
+            or c.not_in is not None
+        }
+    )
+
+
 def _condition(condition: Condition) -> pl.Expr:
     text = pl.col(condition.column)
-    low = text.str.to_lowercase()
+    low = pl.col(_LOW + condition.column)
     tests: list[pl.Expr] = []
     if condition.equals is not None:
         tests.append((low == condition.equals.strip().lower()).fill_null(False))
