@@ -510,3 +510,8 @@ def test_decimal_commas_and_dates_in_a_health_snapshots_recipe(tmp_path: Path) -
     export.write_text("Konto;Woche;Wert;Ampel\nA1;02.03.2026;viel;Gelb\n")
     with pytest.raises(InputError, match="row 1, column 'Wert': 'viel' is not a number"):
         convert_rows(export, recipe)
+
+
+def test_csv_read_options_are_refused_for_json_lines(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match="read: .*skip_rows: for CSV files only"):
+        make_recipe(tmp_path, read={"format": "jsonl", "skip_rows": 2})

@@ -184,6 +184,23 @@ class ReadOptions(Record):
         None, description="For a report of several blocks: where the table is."
     )
 
+    @model_validator(mode="after")
+    def _csv_only(self) -> ReadOptions:
+        if self.format == "jsonl":
+            given: list[str] = [
+                k
+                for k in ("delimiter", "decimal_comma", "skip_rows", "footer_lines", "section")
+                if k in self.model_fields_set
+            ]
+            if self.encoding != "utf-8":
+                given.insert(0, "encoding")
+            if given:
+                raise ValueError(
+                    f"{', '.join(given)}: for CSV files only (JSON lines are "
+                    "read as UTF-8, one object per line)"
+                )
+        return self
+
 
 class Recognise(Record):
     """How an export is recognised from its first lines, without reading it all."""
