@@ -44,7 +44,9 @@ Tests: every shipped recipe runs on `tests/data/exports/<id>.<ext>` and is compa
 `tests/data/exports/<id>.expected.yaml` (`rows` per kind, and a few exact `examples`).
 
 The modules: `schema` (the format), `catalogue` (`parse_recipe` for a file, `shipped_recipes`),
-`engine` (reading an export and applying a recipe with
-polars expressions), `recognise` (which recipe fits a file), `convert` (an export to a
-contract-shaped Parquet for the import).
+`reader` (opening an export as a recipe says), `engine` (applying a recipe with polars
+expressions, batch by batch), `recognise` (which recipe fits a file), `convert` (an export to
+a contract-shaped Parquet, account references resolved through the crosswalk), `importing`
+(`import_exports`: the import with recipes, as `playbooks import` runs it) and `docs` (the
+reference page).
 """
