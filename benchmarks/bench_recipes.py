@@ -75,7 +75,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
                 "event",
                 pl.struct(
                     pl.col("time"),
-                    pl.format("u_{}", "user").alias("distinct_id"),
+                    pl.format("user{}@company{}.example", "user", "company").alias("distinct_id"),
                     pl.format("ev-{}", "index").alias("$insert_id"),
                     pl.lit("Chrome").alias("$browser"),
                     (pl.col("time") * 1000 + 532).alias("mp_processing_time_ms"),

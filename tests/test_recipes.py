@@ -515,3 +515,103 @@ def test_decimal_commas_and_dates_in_a_health_snapshots_recipe(tmp_path: Path) -
 def test_csv_read_options_are_refused_for_json_lines(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError, match="read: .*skip_rows: for CSV files only"):
         make_recipe(tmp_path, read={"format": "jsonl", "skip_rows": 2})
+
+
+def test_optional_columns_read_as_empty_when_missing(tmp_path: Path) -> None:
+    events = [dict(BASE["events"][0])]  # type: ignore[index]
+    events[0]["columns"] = {**events[0]["columns"], "question_text": {"column": "Title"}}
+    recipe = make_recipe(tmp_path, events=events, optional_columns=["Title"])
+    export = tmp_path / "export.csv"
+    export.write_text("Id,Email,When,Colour\n1,a@x.example,2026-03-02,Green\n")
+    assert convert_rows(export, recipe).get_column("question_text").to_list() == [None]
+
+
+def test_footer_from_drops_a_footer_of_any_length(tmp_path: Path) -> None:
+    recipe = make_recipe(tmp_path, read={"footer_from": "Grand Totals"})
+    export = tmp_path / "export.csv"
+    for footer in (
+        "",
+        "\nGrand Totals (2 records)\n",
+        "\n\nGrand Totals (2 records)\n\nConfidential\n",
+    ):
+        export.write_text(
+            "Id,Email,When,Colour\n1,a@x.example,2026-03-02,Green\n2,b@x.example,2026-03-02,Green\n"
+            + footer
+        )
+        assert convert_rows(export, recipe).height == 2, footer
+
+
+def test_a_list_value_in_json_lines_reads_its_first_item(tmp_path: Path) -> None:
+    events = [dict(BASE["events"][0])]  # type: ignore[index]
+    events[0]["columns"] = {
+        "occurred_at": {"column": "time"},
+        "person_id": {"column": "user"},
+        "account_ref": {"column": "groups.company"},
+    }
+    events[0]["id_from"] = ["id"]
+    recipe = make_recipe(
+        tmp_path,
+        read={"format": "jsonl"},
+        recognise={"all_columns": ["id", "time"]},
+        events=events,
+        value_maps={},
+    )
+    export = tmp_path / "events.jsonl"
+    export.write_text(
+        '{"id": "e1", "time": "2026-03-02T10:00:00Z", "user": "u1", '
+        '"groups": {"company": ["ws_1"]}}\n'
+        '{"id": "e2", "time": "2026-03-02T11:00:00Z", "user": "u2", "groups": {"company": []}}\n'
+    )
+    assert convert_rows(export, recipe).get_column("account_ref").to_list() == ["ws_1", None]
+
+
+def test_health_snapshots_may_name_accounts_by_reference(tmp_path: Path) -> None:
+    path = tmp_path / "health.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "id": "health",
+                "tool": "Health export",
+                "table": "health_snapshots",
+                "source": "cs_platform",
+                "written_from": "the tests",
+                "recognise": {"all_columns": ["Company", "Week"]},
+                "events": [
+                    {
+                        "columns": {
+                            "account_ref": {"column": "Company"},
+                            "week": {"column": "Week"},
+                            "health_score": {"column": "Score"},
+                        },
+                        "account_ref_kind": "name",
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    recipe = parse_recipe(path)
+    export = tmp_path / "health.csv"
+    export.write_text(
+        "Company,Week,Score\nNorthwind Traders,2026-03-02,70\nNobody Inc,2026-03-02,10\n"
+    )
+    from playbooks.data.recipes.convert import convert_export
+
+    accounts = pl.DataFrame({"account_id": ["A1"], "name": ["Northwind Traders"]})
+    done = convert_export(export, recipe, folder=tmp_path / "ws", accounts=accounts)
+    rows = pl.read_parquet(done.path)
+    assert rows.get_column("account_id").to_list() == ["A1"] and done.unmatched == 1
+    done.discard()
+
+
+def test_footer_lines_count_blank_lines_too(tmp_path: Path) -> None:
+    recipe = make_recipe(tmp_path, read={"footer_lines": 3})
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Id,Email,When,Colour\n1,a@x.example,2026-03-02,Green\n2,b@x.example,2026-03-02,Green\n"
+        "\nGrand Totals (2 records)\n\n"
+    )
+    assert convert_rows(export, recipe).get_column("event_id").to_list() == [
+        "testing-1-login",
+        "testing-2-login",
+    ]

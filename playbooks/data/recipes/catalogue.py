@@ -23,7 +23,8 @@ def check_against_contract(recipe: Recipe, source: Path | str) -> None:
     """Refuse output columns, kinds and constants the recipe's contract does not know."""
     contract = load_contract(recipe.table)
     fields = {f.name: f for f in contract.fields}
-    allowed = set(fields) | ({"account_ref"} if recipe.table == "activity" else set())
+    refs = recipe.table in ("activity", "health_snapshots")
+    allowed = set(fields) | ({"account_ref"} if refs else set())
     problems = []
     for index, event in enumerate(recipe.events):
         where = f"events[{index}]"
@@ -45,11 +46,7 @@ def check_against_contract(recipe: Recipe, source: Path | str) -> None:
                 problems.append(
                     f"{where}.constants.{name}: {value!r} is not one of: {', '.join(valid)}"
                 )
-        if (
-            recipe.table == "activity"
-            and "account_id" not in event.outputs()
-            and "account_ref" not in event.outputs()
-        ):
+        if refs and "account_id" not in event.outputs() and "account_ref" not in event.outputs():
             problems.append(
                 f"{where}.columns: give account_id, or account_ref with account_ref_kind"
             )

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -48,7 +49,10 @@ def opened_export(
     with contextlib.ExitStack() as stack:
         source = path
         if options.format == "csv" and (
-            options.encoding != "utf-8" or options.section or options.footer_lines
+            options.encoding != "utf-8"
+            or options.section
+            or options.footer_lines
+            or options.footer_from
         ):
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=workdir)))
             source = folder / "export.csv"
@@ -122,10 +126,30 @@ def _select_used(
         elif "." in name and isinstance(schema.get(name.split(".", 1)[0]), pl.Struct):
             top, field = name.split(".", 1)
             expr = pl.col(top).struct.field(field)
+        elif name in recipe.optional_columns:
+            picked.append(pl.lit(None, dtype=pl.String).alias(name))
+            continue
         else:
             missing.append(name)
             continue
-        if isinstance(schema.get(name), pl.List | pl.Struct | pl.Array):
+        dtype: Any = schema.get(name)
+        if dtype is None:  # a field of an object (checked above)
+            top, field = name.split(".", 1)
+            struct = schema[top]
+            fields = (
+                {f.name: f.dtype for f in struct.fields} if isinstance(struct, pl.Struct) else {}
+            )
+            dtype = fields.get(field)
+            if dtype is None:
+                if name in recipe.optional_columns:
+                    picked.append(pl.lit(None, dtype=pl.String).alias(name))
+                    continue
+                missing.append(name)
+                continue
+        if isinstance(dtype, pl.List | pl.Array):
+            expr = expr.list.first() if isinstance(dtype, pl.List) else expr.arr.first()
+            dtype = dtype.inner
+        if isinstance(dtype, pl.List | pl.Struct | pl.Array):
             raise InputError(
                 f"{path.name}: column '{name}' holds lists or objects, not values; name one "
                 "of its fields (`column.field`) in the recipe."
@@ -148,6 +172,7 @@ def _copy_table(path: Path, out: Path, options: ReadOptions) -> None:
     encoding = "utf-8-sig" if options.encoding == "utf-8" else "cp1252"
     section = options.section
     footer: collections.deque[str] = collections.deque()
+    blanks: list[str] = []
     started = section is None
     header_seen = False
     with (
@@ -178,10 +203,17 @@ def _copy_table(path: Path, out: Path, options: ReadOptions) -> None:
                         break
                 elif number <= options.skip_rows:
                     continue
+                if header_seen and options.footer_from and bare.startswith(options.footer_from):
+                    break
+                if header_seen and not bare and options.footer_from:
+                    blanks.append(line)  # kept only if a row follows (not a footer or the end)
+                    continue
                 header_seen = True
-                footer.append(line)
-                if len(footer) > options.footer_lines:
-                    target.write(footer.popleft())
+                for held in [*blanks, line]:
+                    footer.append(held)
+                    if len(footer) > options.footer_lines:
+                        target.write(footer.popleft())
+                blanks.clear()
         except UnicodeDecodeError as error:
             raise InputError(
                 f"{path.name}: the file is not {options.encoding} text (byte "
