@@ -10,7 +10,7 @@ recipes (`playbooks recipes docs`). The format, in short::
     source: helpdesk               # the workspace source; also starts event ids
     written_from: ...              # the documentation page (or real export) it follows
     recognise:                     # from the first lines only
-      all_columns: [Id, Requester email, Created at]
+      all_columns: [Id, Requester email, Created at]   # JSON lines: dotted paths (properties.time)
       any_columns: [Summation column]          # optional: one of these too
       first_line: ...                          # optional: text the first line contains
       section: ...                             # optional: a line among the first lines
@@ -21,9 +21,11 @@ recipes (`playbooks recipes docs`). The format, in short::
       decimal_comma: false
       skip_rows: 0                 # lines before the header
       footer_lines: 0              # lines at the end to drop
+      footer_from: Grand Totals    # or: drop from the line starting with this text
       section: {start: "Attendees", end: ""}   # a block of a multi-section report
     timezone: UTC                  # for times written without an offset
-    datetime_formats: ["%Y-%m-%d %H:%M:%S"]
+    datetime_formats: [YYYY-MM-DD]  # format names or strftime patterns; default: detected
+    optional_columns: [Subject]    # read as empty when the export lacks them
     value_maps:                    # per export column; keys case-insensitive
       Via: {values: {Web form: help_center, Chat: support_agent}, other: support_agent}
     filters:                       # every row must pass these (column + one test)
