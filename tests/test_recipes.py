@@ -615,3 +615,81 @@ def test_footer_lines_count_blank_lines_too(tmp_path: Path) -> None:
         "testing-1-login",
         "testing-2-login",
     ]
+
+
+SURVEY_RECIPE = """\
+id: feedback_survey
+tool: Feedback survey responses
+table: activity
+source: surveys
+written_from: A test export.
+recognise:
+  all_columns: [Response ID, Submitted At, Respondent Email, Comment]
+datetime_formats: [DD/MM/YYYY]
+events:
+  - kind: review
+    id_from: [Response ID]
+    columns:
+      occurred_at: {column: Submitted At}
+      person_id: {hash: Respondent Email}
+      account_ref: {domain_of: Respondent Email}
+      question_text: {column: Comment}
+    account_ref_kind: domain
+    constants: {source_function: customer_success, actor_type: customer, automated: false,
+                channel: email}
+"""
+SURVEY_CSV = (
+    "Response ID,Submitted At,Respondent Email,Comment\n"
+    "R-1,03/02/2026 09:15,ana@northwind.example,Great\n"
+    "R-2,14/02/2026 16:40,li@contoso.example,Slow exports\n"
+)
+
+
+def test_import_takes_a_recipe_file(tmp_path: Path, cli: Any) -> None:
+    from playbooks.data.recipes.importing import import_exports
+    from playbooks.data.sources import read_sources
+    from playbooks.data.workspace import load_tables
+
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(ACCOUNTS_CSV, encoding="utf-8")
+    survey = tmp_path / "survey.csv"
+    survey.write_text(SURVEY_CSV, encoding="utf-8")
+    recipe = tmp_path / "feedback_survey.yaml"
+    recipe.write_text(SURVEY_RECIPE, encoding="utf-8")
+    # no shipped recipe knows the export
+    assert recognise(survey, shipped_recipes().values()) is None
+
+    folder = tmp_path / "ws"
+    done = cli("import", accounts, survey, "--recipe", f"survey.csv={recipe}", "-w", folder)
+    assert done.code == 0, done.stderr
+    assert "survey.csv: Feedback survey responses (recipe feedback_survey)" in done.stdout
+    surveys = [s for s in read_sources(folder) if s.source == "surveys"]
+    assert surveys and surveys[0].recipe == "feedback_survey" and surveys[0].rows == 2
+    activity = load_tables(folder).activity.collect().sort("event_id")
+    assert activity["account_id"].to_list() == ["A1", "A2"]
+    assert activity["occurred_at"].dt.strftime("%Y-%m-%d").to_list() == [
+        "2026-02-03",
+        "2026-02-14",
+    ]
+
+    # the Python API takes a path object for every file
+    only = tmp_path / "ws2"
+    import_exports([accounts], only, gx="off")
+    again = import_exports([survey], only, recipes=[recipe], gx="off")
+    assert again.recipe_lines == ["survey.csv: Feedback survey responses (recipe feedback_survey)."]
+    assert load_tables(only).activity.collect().height == 2
+
+
+def test_import_refuses_a_missing_or_bad_recipe_file(tmp_path: Path, cli: Any) -> None:
+    survey = tmp_path / "survey.csv"
+    survey.write_text(SURVEY_CSV, encoding="utf-8")
+    folder = tmp_path / "ws"
+    missing = cli("import", survey, "--recipe", tmp_path / "nope.yaml", "-w", folder)
+    assert missing.code == 2 and "Traceback" not in missing.stderr
+    assert "nope.yaml: there is no such recipe file" in missing.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SURVEY_RECIPE.replace("kind: review", "kind: survey"), encoding="utf-8")
+    refused = cli("import", survey, "--recipe", bad, "-w", folder)
+    assert refused.code == 2 and "Traceback" not in refused.stderr
+    assert "bad.yaml" in refused.stderr and "unknown kind 'survey'" in refused.stderr
+    assert not folder.exists() or not any(folder.iterdir())

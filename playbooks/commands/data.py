@@ -198,9 +198,9 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--recipe",
                 "-r",
-                help="Recipe of the files (see `playbooks recipes list`): NAME for every file, "
-                "or FILE=NAME per file (FILE=none: match columns). Default: the recipe that "
-                "recognises the file, if any.",
+                help="Recipe of the files (see `playbooks recipes list`, or a recipe file such "
+                "as my_tool.yaml): NAME for every file, or FILE=NAME per file (FILE=none: match "
+                "columns). Default: the recipe that recognises the file, if any.",
             ),
         ] = None,
         workspace: Annotated[

@@ -2,7 +2,8 @@
 
 `import_exports` is `playbooks.data.workspace.import_files` for files as tools export them.
 Each file is given its recipe (`--recipe NAME` for every file, `FILE=NAME` for one, `FILE=none`
-for the column matching), or the one recipe that recognises it; a Parquet file, a file with a
+for the column matching; NAME may be a recipe file, `my_tool.yaml`), or the one shipped recipe
+that recognises it; a Parquet file, a file with a
 column mapping and a file no recipe fits are imported as before, by matching columns. A file
 with a recipe is converted (`convert.convert_export`) into a temporary contract-shaped Parquet
 in the workspace, imported into the recipe's source (unless `--source` says otherwise) with
@@ -24,7 +25,7 @@ import polars as pl
 from playbooks.data.crosswalk import merge_crosswalk
 from playbooks.data.crosswalk_store import load_crosswalk, save_crosswalk
 from playbooks.data.mapping import normalise_column
-from playbooks.data.recipes.catalogue import shipped_recipes
+from playbooks.data.recipes.catalogue import parse_recipe, shipped_recipes
 from playbooks.data.recipes.convert import ConvertedExport, convert_export, workspace_accounts
 from playbooks.data.recipes.recognise import recognise
 from playbooks.data.recipes.schema import Recipe
@@ -33,6 +34,7 @@ from playbooks.data.workspace import ImportResult, import_files, read_file, reso
 from playbooks.errors import InputError
 
 NO_RECIPE = "none"
+RECIPE_FILE_SUFFIXES = (".yaml", ".yml")
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".jsonl", ".json", ".ndjson", ""}
 
 
@@ -52,11 +54,20 @@ class ExportsImport:
         return imported
 
 
-def recipe_choices(files: Sequence[Path], given: Sequence[str]) -> dict[Path, str]:
-    """Turn --recipe values (NAME for every file, or FILE=NAME) into a recipe name per file."""
+def recipe_choices(
+    files: Sequence[Path], given: Sequence[str | os.PathLike[str]]
+) -> dict[Path, str]:
+    """Turn --recipe values (NAME for every file, or FILE=NAME) into a recipe name per file.
+
+    A path object (`Path("my_tool.yaml")`) is a recipe file for every file.
+    """
     chosen: dict[Path, str] = {}
     by_name = {f.name: f for f in files} | {str(f): f for f in files}
-    for value in given:
+    for given_value in given:
+        value = os.fspath(given_value)
+        if not isinstance(given_value, str):
+            chosen |= {f: value for f in files if f not in chosen}
+            continue
         file_part, _, name = value.rpartition("=")
         if not name.strip():
             raise InputError(f"--recipe takes NAME or FILE=NAME, not '{value}'.")
@@ -75,10 +86,16 @@ def _recipe_for(
     if chosen is not None:
         if chosen == NO_RECIPE:
             return None, ""
+        if chosen.lower().endswith(RECIPE_FILE_SUFFIXES):
+            recipe_file = Path(chosen)
+            if not recipe_file.is_file():
+                raise InputError(f"--recipe {chosen}: there is no such recipe file.")
+            return parse_recipe(recipe_file), "chosen with --recipe"
         if chosen not in known:
             raise InputError(
                 f"--recipe {chosen}: there is no such recipe; recipes are "
-                f"{', '.join(known)} (or {NO_RECIPE} for column matching)."
+                f"{', '.join(known)} (or {NO_RECIPE} for column matching, or a recipe "
+                "file such as my_tool.yaml)."
             )
         return known[chosen], "chosen with --recipe"
     if mapped or path.suffix.lower() not in _TEXT_SUFFIXES or not path.is_file():
@@ -93,7 +110,7 @@ def import_exports(
     files: Sequence[Path],
     workspace: str | os.PathLike[str] | None = None,
     *,
-    recipes: Sequence[str] = (),
+    recipes: Sequence[str | os.PathLike[str]] = (),
     table: str | None = None,
     origins: Mapping[Path, Origin] | None = None,
     mappings: dict[str, dict[str, str]] | None = None,
@@ -103,7 +120,8 @@ def import_exports(
 
     Args:
         files: the files; a file without a recipe is named after its table (or `table`).
-        recipes: --recipe values (NAME for every file, FILE=NAME for one, FILE=none).
+        recipes: --recipe values (NAME for every file, FILE=NAME for one, FILE=none); NAME
+            may be a recipe file (`.yaml`), and a path object is a recipe file for every file.
         table: the table of every file, when given (a recipe for another table is refused).
         origins: per file, its --source (a recipe's own source is the default).
         options: passed on to `import_files` (extend, replace_demo, gx, now).
