@@ -8,8 +8,10 @@ import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
 from playbooks.errors import PlaybooksError
@@ -296,3 +298,70 @@ def review_account_matches(folder: Path, key: str, limit: int = 50) -> None:
     if waiting.height > limit:
         st.caption(f"Showing the first {limit}; `playbooks accounts matches --status uncertain` "
                    "lists them all.")
+
+
+# --- exports from tools ----------------------------------------------------------------------
+
+
+@dataclass
+class ExportPreview:
+    """What an export becomes before it is imported: its recipe, first rows and account matches."""
+
+    file: str
+    recipe_id: str | None = None
+    tool: str = ""
+    table: str = ""
+    reason: str = ""
+    rows: pl.DataFrame | None = None
+    rows_in: int = 0
+    rows_out: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The tool and recipe in plain words, e.g. "Zendesk tickets (recipe zendesk_tickets)"."""
+        return f"{self.tool} (recipe {self.recipe_id})" if self.recipe_id else "no recipe"
+
+
+def preview_exports(paths: list[Path], folder: Path, head: int = 20) -> list[ExportPreview]:
+    """Recognise each export and convert it as `import_exports` would, without importing.
+
+    Accounts exports are converted first, so an activity export uploaded beside them is matched
+    against those accounts (else against the workspace's). Each preview keeps the first `head`
+    rows under the contract's business names; the converted copies are removed at once.
+    """
+    from playbooks.data.contracts import load_contract
+    from playbooks.data.recipes.catalogue import shipped_recipes
+    from playbooks.data.recipes.convert import convert_export, workspace_accounts
+    from playbooks.data.recipes.recognise import recognise
+
+    known = shipped_recipes().values()
+    found = [(path, recognise(path, known)) for path in paths]
+    previews = {path: ExportPreview(path.name) for path in paths}
+    accounts = None
+    order = {"accounts": 0, "health_snapshots": 1, "activity": 2}
+    for path, match in sorted(found, key=lambda f: order.get(f[1].recipe.table if f[1] else "", 3)):
+        if match is None:
+            continue
+        recipe = match.recipe
+        if recipe.table != "accounts" and accounts is None:
+            accounts = workspace_accounts(folder)
+        converted = convert_export(path, recipe, folder=folder, accounts=accounts)
+        try:
+            frame = pl.read_parquet(converted.path)
+        finally:
+            converted.discard()
+        if recipe.table == "accounts":
+            accounts = frame
+        names = {f.name: f.business_name or f.name for f in load_contract(recipe.table).fields}
+        previews[path] = ExportPreview(
+            path.name, recipe.id, recipe.tool, recipe.table, match.reason,
+            frame.head(head).rename({c: names.get(c, c) for c in frame.columns}),
+            converted.rows_in, converted.rows_out, converted.unmatched_reasons)
+    return [previews[path] for path in paths]
+
+
+def clear_workspace_caches() -> None:
+    """Forget every cached workspace result, so each page reads the workspace as it is now."""
+    st.cache_resource.clear()
+    st.cache_data.clear()

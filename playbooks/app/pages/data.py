@@ -10,14 +10,17 @@ import polars as pl
 import streamlit as st
 
 from playbooks.app.common import (
+    clear_workspace_caches,
     demo_size,
     ensure_workspace,
     friendly_errors,
     plain,
+    preview_exports,
     review_account_matches,
     workspace_path,
 )
 from playbooks.data.contracts import load_contracts
+from playbooks.data.recipes.importing import import_exports
 from playbooks.data.sources import Origin, default_source
 from playbooks.data.workspace import (
     TABLES,
@@ -33,6 +36,8 @@ KEY = "data_"
 NONE = "— not in my file —"
 LABELS = {"accounts": "Accounts", "activity": "Activity (one row per event)",
           "health_snapshots": "Health score history (optional)"}
+
+FLASH = KEY + "flash"
 
 st.title("Your data")
 st.caption("Bring exports from your CRM, help desk, product analytics, community and event "
@@ -55,9 +60,12 @@ with st.container(border=True):
 def _stash(upload) -> Path:
     """Keep an uploaded file in this session's private folder (never in the workspace)."""
     folder = st.session_state.setdefault(KEY + "tmp", tempfile.mkdtemp(prefix="playbooks-up-"))
-    suffix = Path(upload.name).suffix.lower() or ".csv"
-    path = Path(folder) / f"{Path(upload.name).stem}-{upload.file_id}{suffix}"
+    name = Path(upload.name).name
+    if not Path(name).suffix:
+        name += ".csv"
+    path = Path(folder) / str(upload.file_id) / name  # under its own name, as the user knows it
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(upload.getvalue())
     return path
 
@@ -66,6 +74,53 @@ def _sample(path: Path) -> pl.DataFrame:
     """The file's first rows as written: its columns, and values to judge suggestions by."""
     return next(iter(file_chunks(path, chunk_rows=50)())).head(200)
 
+
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
+
+st.subheader("Exports from your tools")
+st.caption("Drop the exports as your tools write them (a Salesforce account report, Zendesk "
+           "tickets, ...). Each file's tool is recognised from its header and converted by its "
+           "recipe; you see what it becomes and which accounts it matches before anything is "
+           "imported.")
+exports = st.file_uploader("Exports from your tools", type=["csv", "txt", "tsv", "jsonl", "json"],
+                           accept_multiple_files=True, key=KEY + "upload_exports")
+if exports:
+    stashed: dict[Path, str] = {}
+    with friendly_errors("read the exports"):
+        stashed = {_stash(upload): upload.name for upload in exports}
+    previews = []
+    if stashed:
+        with friendly_errors("preview the exports"), st.spinner("Reading the exports ..."):
+            previews = preview_exports(list(stashed), workspace_path())
+    for preview in previews:
+        with st.container(border=True):
+            if preview.recipe_id is None:
+                st.markdown(f"**{plain(preview.file)}**: no recipe recognises this file.")
+                st.caption("Upload it under its table below to match its columns to ours.")
+                continue
+            st.markdown(f"**{plain(preview.file)}**: {plain(preview.label)}")
+            st.caption(f"Why: {plain(preview.reason)}.")
+            kept = f"{preview.rows_out:,} row(s) for the {preview.table} table"
+            st.markdown(f"{preview.rows_in:,} row(s) in the file become {kept}.")
+            if preview.left_out:
+                why = "; ".join(f"{reason} ({n:,})" for reason, n in preview.left_out.items())
+                st.markdown(f"Left out, naming no known account: {plain(why)}.")
+            elif preview.table != "accounts":
+                st.markdown("Every row matches one of your accounts.")
+            if preview.rows is not None:
+                st.dataframe(preview.rows, hide_index=True, width="stretch")
+    ready = [p for p in previews if p.recipe_id is not None]
+    if ready and st.button("Import these exports", type="primary", key=KEY + "import_exports"):
+        names = {p.file for p in ready}
+        with friendly_errors("import the exports"), st.spinner("Importing ..."):
+            imported = import_exports([p for p in stashed if p.name in names], workspace_path(),
+                                      replace_demo=True)
+            clear_workspace_caches()
+            st.session_state[FLASH] = ("Imported. Every page now uses your data. "
+                                       + " ".join(imported.recipe_lines))
+        if FLASH in st.session_state:
+            st.rerun()  # the workspace status above and every page read the new data
 
 st.subheader("1. Upload your exports")
 st.caption("CSV (UTF-8, with a header row) or Parquet; up to 200 MB each. Upload accounts and "
@@ -145,7 +200,7 @@ else:
                         st.session_state[f"{KEY}report_{done.contract}"] = done
                     st.success("Imported. Every page now uses your data.",
                                icon=":material/check_circle:")
-                    st.cache_resource.clear()
+                    clear_workspace_caches()
                 except ImportRejected as rejected:
                     for refused in rejected.reports:
                         st.session_state[f"{KEY}report_{refused.contract}"] = refused
@@ -188,5 +243,5 @@ if st.button("Use the demo workspace", disabled=status.is_demo or not sure, key=
         from playbooks.demo import generate_demo
 
         generate_demo(workspace_path(), accounts=demo_size())
-        st.cache_resource.clear()
+        clear_workspace_caches()
         st.rerun()

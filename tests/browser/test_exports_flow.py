@@ -1,0 +1,69 @@
+"""A leader brings a CRM export and a help-desk export as the tools wrote them: the page names
+each file's tool and recipe, shows what it becomes, imports both, and the workspace then holds
+the accounts (source crm) and their activity (source helpdesk)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+from playwright.sync_api import Page, expect
+
+from playbooks.data.workspace import load_tables, workspace_status
+
+TIMEOUT = 90_000
+EXPORTS = Path(__file__).resolve().parents[1] / "data" / "exports" / "company"
+CRM = EXPORTS / "salesforce_accounts.csv"
+HELPDESK = EXPORTS / "zendesk_tickets.csv"
+
+
+def _settle(page: Page) -> None:
+    page.wait_for_timeout(200)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
+
+
+def test_a_crm_and_a_helpdesk_export_are_imported_through_their_recipes(
+        page: Page, app_url: str, app_workspace: Path, screenshot) -> None:
+    page.goto(f"{app_url}/data")
+    expect(page.get_by_text("The workspace holds").first).to_be_visible(timeout=TIMEOUT)
+    _settle(page)
+
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Exports from your tools")
+    uploader.locator("input[type=file]").set_input_files([str(CRM), str(HELPDESK)])
+    expect(page.get_by_text("Salesforce account report (recipe salesforce_accounts)")
+           ).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Zendesk tickets (recipe zendesk_tickets)")).to_be_visible(
+        timeout=TIMEOUT)
+    _settle(page)
+    # The file's own name, what it becomes, and the help-desk rows with a free-mail requester
+    # named as left out, all before the import.
+    expect(page.get_by_text(re.compile(r"^salesforce_accounts\.csv")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Left out, naming no known account: free"))
+           ).to_be_visible()
+    expect(page.get_by_text("13 row(s) in the file become 20 row(s) for the activity table.")
+           ).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(3)  # the status and two previews
+    screenshot("previewed")
+
+    page.get_by_role("button", name="Import these exports").click()
+    expect(page.get_by_text(re.compile(r"^Imported\. Every page now uses your data\."))
+           ).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("The workspace holds your own data")).to_be_visible(timeout=TIMEOUT)
+    _settle(page)
+    screenshot("imported")
+
+    status = workspace_status(app_workspace)
+    assert not status.is_demo
+    assert status.tables["accounts"].sources == ("crm",)
+    assert status.tables["activity"].sources == ("helpdesk",)
+    loaded = load_tables(app_workspace)
+    accounts = loaded.accounts.collect()
+    activity = loaded.activity.collect()
+    assert accounts.height == 6
+    assert "0013600001Kq9ZbAAJ" in accounts["account_id"].to_list()
+    assert activity.height == 20  # as the preview said
+    assert activity.filter(pl.col("event_id").str.contains("7101")).height >= 1
+    assert set(activity["account_id"].to_list()) <= set(accounts["account_id"].to_list())
+    assert not list(app_workspace.glob(".recipe-*"))
