@@ -19,6 +19,13 @@ def _settle(page: Page) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
 
 
+def _click_button(page: Page, name: str) -> None:
+    """Click the one button called `name`, once a rerun's stale copy of it has gone."""
+    button = page.get_by_role("button", name=name)
+    expect(button).to_have_count(1, timeout=TIMEOUT)
+    button.click()
+
+
 def _open(page: Page, app_url: str) -> None:
     page.goto(f"{app_url}/assessment")
     expect(page.get_by_role("heading", name="Self-assessment")).to_be_visible(timeout=TIMEOUT)
@@ -50,8 +57,7 @@ def test_complete_reload_and_find_answers(page: Page, app_url: str, screenshot) 
             _settle(page)
         if step == 1:
             screenshot("dimension")
-        page.get_by_role("button", name="See the results" if step == len(BANK.dimensions) - 1
-                         else "Next").click()
+        _click_button(page, "See the results" if step == len(BANK.dimensions) - 1 else "Next")
         _settle(page)
     expect(page.get_by_role("heading", name="Results for Support EMEA")).to_be_visible(
         timeout=TIMEOUT)
@@ -76,6 +82,6 @@ def test_complete_reload_and_find_answers(page: Page, app_url: str, screenshot) 
             label = group.locator("label:has(input[type=radio]:checked)")
             expect(label).to_have_text(LABELS[chosen[statement.id]])
         if step < len(BANK.dimensions) - 1:
-            page.get_by_role("button", name="Next").click()
+            _click_button(page, "Next")
             _settle(page)
     screenshot("after_reload")
