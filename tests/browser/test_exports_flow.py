@@ -5,12 +5,16 @@ the accounts (source crm) and their activity (source helpdesk)."""
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
+import pytest
 from playwright.sync_api import Page, expect
 
 from playbooks.data.workspace import load_tables, workspace_status
+from playbooks.demo import generate_demo
 
 TIMEOUT = 90_000
 EXPORTS = Path(__file__).resolve().parents[1] / "data" / "exports" / "company"
@@ -24,10 +28,30 @@ def _settle(page: Page) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
 
 
+@pytest.fixture
+def demo_workspace(app_workspace: Path, tmp_path: Path) -> Iterator[Path]:
+    """The app's workspace as a fresh demo (whatever earlier tests imported), given back as it
+    was afterwards so later tests see the same data (the saved-work database is left alone)."""
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    data = [p for p in app_workspace.iterdir() if not p.name.startswith("playbooks.db")]
+    for path in data:
+        shutil.move(str(path), kept / path.name)
+    generate_demo(app_workspace, accounts=60)
+    yield app_workspace
+    for path in app_workspace.iterdir():
+        if not path.name.startswith("playbooks.db"):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for path in kept.iterdir():
+        shutil.move(str(path), app_workspace / path.name)
+
+
 def test_a_crm_and_a_helpdesk_export_are_imported_through_their_recipes(
-        page: Page, app_url: str, app_workspace: Path, screenshot) -> None:
+        page: Page, app_url: str, demo_workspace: Path, screenshot) -> None:
+    app_workspace = demo_workspace
     page.goto(f"{app_url}/data")
-    expect(page.get_by_text("The workspace holds").first).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("The workspace holds demo data").first).to_be_visible(
+        timeout=TIMEOUT)
     _settle(page)
 
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Exports from your tools")
