@@ -365,3 +365,20 @@ def clear_workspace_caches() -> None:
     """Forget every cached workspace result, so each page reads the workspace as it is now."""
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+_CONVERTED = re.compile(r"\.recipe-(?P<recipe>[\w.-]+?)-[0-9a-f]{32}\.parquet")
+
+
+def name_exports(error: PlaybooksError, files: dict[str, str]) -> PlaybooksError:
+    """Name each export in an import's error by its own file name, never the converted copy's
+    (`files`: recipe id -> file name), and keep only the failed checks as its problems."""
+
+    def own(text: str) -> str:
+        return _CONVERTED.sub(lambda m: files.get(m["recipe"], "an export"), text)
+
+    problems = [
+        "\n".join(line for line in own(problem).splitlines() if not line.lstrip().startswith("ok "))
+        for problem in error.problems
+    ]
+    return PlaybooksError(own(error.message), problems=problems)

@@ -67,3 +67,20 @@ def test_an_export_no_recipe_knows_points_to_column_matching(pages) -> None:
     at = pages.run(_exports(at, ("my_export.csv", b"Customer,When\nacme,2026-01-01\n")))
     assert "**my\\_export\\.csv**: no recipe recognises this file." in _texts(at)
     assert not [b for b in at.button if b.key == "data_import_exports"]
+
+
+def test_a_refused_export_is_named_by_its_own_name(pages, workspace: Path) -> None:
+    from playbooks.data.workspace import workspace_status
+
+    lines = (EXPORTS / "salesforce_accounts.csv").read_bytes().splitlines(keepends=True)
+    twice = b"".join([*lines, lines[1]])  # the same account twice
+    at = pages.open(page_path("data"), timeout=120)
+    at = pages.run(_exports(at, ("salesforce_accounts.csv", twice)))
+    at = pages.run(at.button(key="data_import_exports").click(),
+                   expect_errors=["Could not import the exports: Nothing was imported\\: "
+                                  "salesforce\\_accounts\\.csv breaks its contract"])
+    shown = "\n".join([e.value for e in at.error] + [t.value for t in at.text])
+    assert "recipe-" not in shown and "account_id.unique" in shown
+    assert "ok   " not in shown
+    assert not at.exception and not at.code  # no traceback
+    assert workspace_status(workspace).is_demo

@@ -14,6 +14,7 @@ from playbooks.app.common import (
     demo_size,
     ensure_workspace,
     friendly_errors,
+    name_exports,
     plain,
     preview_exports,
     review_account_matches,
@@ -114,8 +115,11 @@ if exports:
     if ready and st.button("Import these exports", type="primary", key=KEY + "import_exports"):
         names = {p.file for p in ready}
         with friendly_errors("import the exports"), st.spinner("Importing ..."):
-            imported = import_exports([p for p in stashed if p.name in names], workspace_path(),
-                                      replace_demo=True)
+            try:
+                imported = import_exports([p for p in stashed if p.name in names],
+                                          workspace_path(), replace_demo=True)
+            except ImportRejected as rejected:
+                raise name_exports(rejected, {str(p.recipe_id): p.file for p in ready}) from None
             clear_workspace_caches()
             st.session_state[FLASH] = ("Imported. Every page now uses your data. "
                                        + " ".join(imported.recipe_lines))
