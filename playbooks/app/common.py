@@ -316,6 +316,7 @@ class ExportPreview:
     rows_in: int = 0
     rows_out: int = 0
     left_out: dict[str, int] = field(default_factory=dict)
+    matches: pl.DataFrame | None = None
 
     @property
     def label(self) -> str:
@@ -357,8 +358,19 @@ def preview_exports(paths: list[Path], folder: Path, head: int = 20) -> list[Exp
         previews[path] = ExportPreview(
             path.name, recipe.id, recipe.tool, recipe.table, match.reason,
             frame.head(head).rename({c: names.get(c, c) for c in frame.columns}),
-            converted.rows_in, converted.rows_out, converted.unmatched_reasons)
+            converted.rows_in, converted.rows_out, converted.unmatched_reasons,
+            _plain_matches(converted.resolution))
     return [previews[path] for path in paths]
+
+
+_MATCH_COLUMNS = {"ref_kind": "Named by", "ref": "As the export names it",
+                  "account_id": "Account ID", "status": "Match", "reason": "Why", "rows": "Rows"}
+
+
+def _plain_matches(resolution: pl.DataFrame | None) -> pl.DataFrame | None:
+    if resolution is None:
+        return None
+    return resolution.select(list(_MATCH_COLUMNS)).rename(_MATCH_COLUMNS)
 
 
 def clear_workspace_caches() -> None:

@@ -39,6 +39,10 @@ def test_tools_exports_are_previewed_then_imported(pages, workspace: Path) -> No
     previews = [d.value for d in at.dataframe][1:]
     assert "Kind of event" in previews[1].columns and "kind" not in previews[1].columns
     assert "Account name" in previews[0].columns
+    matches = [e.label for e in at.expander if "account reference" in e.label]
+    assert matches == ["How its 7 account reference(s) match (0 uncertain, to review after "
+                       "importing)"]
+    assert previews[2]["As the export names it"].to_list()[3] == "gmail.com"
     assert workspace_status(workspace).is_demo  # nothing imported yet
 
     at = pages.run(at.button(key="data_import_exports").click())

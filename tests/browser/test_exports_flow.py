@@ -68,7 +68,9 @@ def test_a_crm_and_a_helpdesk_export_are_imported_through_their_recipes(
            ).to_be_visible()
     expect(page.get_by_text("13 row(s) in the file become 20 row(s) for the activity table.")
            ).to_be_visible()
-    expect(page.get_by_test_id("stDataFrame")).to_have_count(3)  # the status and two previews
+    # The status, the two previews and, for the help-desk export, its account matches.
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(4)
+    expect(page.get_by_text("How its 7 account reference(s) match (0 uncertain")).to_be_visible()
     screenshot("previewed")
 
     page.get_by_role("button", name="Import these exports").click()

@@ -19,6 +19,7 @@ from playbooks.app.common import (
     preview_exports,
     review_account_matches,
     workspace_path,
+    workspace_stamp,
 )
 from playbooks.data.contracts import load_contracts
 from playbooks.data.recipes.importing import import_exports
@@ -90,10 +91,13 @@ if exports:
     stashed: dict[Path, str] = {}
     with friendly_errors("read the exports"):
         stashed = {_stash(upload): upload.name for upload in exports}
-    previews = []
-    if stashed:
+    # One preview per set of files and workspace version: a replaced file is read again.
+    seen = (tuple(upload.file_id for upload in exports), workspace_stamp())
+    previews = st.session_state.get(KEY + "previews", {}).get(seen, [])
+    if stashed and not previews:
         with friendly_errors("preview the exports"), st.spinner("Reading the exports ..."):
             previews = preview_exports(list(stashed), workspace_path())
+            st.session_state[KEY + "previews"] = {seen: previews}
     for preview in previews:
         with st.container(border=True):
             if preview.recipe_id is None:
@@ -111,6 +115,11 @@ if exports:
                 st.markdown("Every row matches one of your accounts.")
             if preview.rows is not None:
                 st.dataframe(preview.rows, hide_index=True, width="stretch")
+            if preview.matches is not None and preview.matches.height:
+                uncertain = preview.matches.filter(pl.col("Match") == "uncertain").height
+                with st.expander(f"How its {preview.matches.height:,} account reference(s) "
+                                 f"match ({uncertain:,} uncertain, to review after importing)"):
+                    st.dataframe(preview.matches, hide_index=True, width="stretch")
     ready = [p for p in previews if p.recipe_id is not None]
     if ready and st.button("Import these exports", type="primary", key=KEY + "import_exports"):
         names = {p.file for p in ready}
