@@ -71,6 +71,9 @@ def test_an_export_no_recipe_knows_points_to_column_matching(pages) -> None:
     at = pages.run(_exports(at, ("my_export.csv", b"Customer,When\nacme,2026-01-01\n")))
     assert "**my\\_export\\.csv**: no recipe recognises this file." in _texts(at)
     assert not [b for b in at.button if b.key == "data_import_exports"]
+    at = pages.run(at.selectbox(key="data_table_my_export.csv").set_value("accounts"))
+    assert [e.label for e in at.expander if "→" in e.label] == ["my\\_export\\.csv → Accounts"]
+    assert at.selectbox(key="data_map_accounts_account_id").value == "— not in my file —"
 
 
 def test_a_refused_export_is_named_by_its_own_name(pages, workspace: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from playbooks.app.common import (
     clear_workspace_caches,
@@ -87,6 +88,7 @@ st.caption("Drop the exports as your tools write them (a Salesforce account repo
            "imported.")
 exports = st.file_uploader("Exports from your tools", type=["csv", "txt", "tsv", "jsonl", "json"],
                            accept_multiple_files=True, key=KEY + "upload_exports")
+routed: dict[str, UploadedFile] = {}  # exports no recipe knows, under the table picked
 if exports:
     stashed: dict[Path, str] = {}
     with friendly_errors("read the exports"):
@@ -102,7 +104,12 @@ if exports:
         with st.container(border=True):
             if preview.recipe_id is None:
                 st.markdown(f"**{plain(preview.file)}**: no recipe recognises this file.")
-                st.caption("Upload it under its table below to match its columns to ours.")
+                table = st.selectbox("What it holds, to match its columns to ours below",
+                                     [None, *TABLES], format_func=lambda t: LABELS.get(t, "—"),
+                                     key=f"{KEY}table_{preview.file}")
+                upload = next(u for u in exports if u.name == preview.file)
+                if table is not None:
+                    routed.setdefault(table, upload)
                 continue
             st.markdown(f"**{plain(preview.file)}**: {plain(preview.label)}")
             st.caption(f"Why: {plain(preview.reason)}.")
@@ -145,6 +152,8 @@ for col, table in zip(cols, TABLES, strict=True):
                                        key=f"{KEY}upload_{table}")
 
 chosen = {t: u for t, u in uploads.items() if u is not None}
+for table, upload in routed.items():
+    chosen.setdefault(table, upload)
 if not chosen:
     st.info("Upload at least one file to continue.")
 else:
