@@ -693,3 +693,22 @@ def test_import_refuses_a_missing_or_bad_recipe_file(tmp_path: Path, cli: Any) -
     assert refused.code == 2 and "Traceback" not in refused.stderr
     assert "bad.yaml" in refused.stderr and "unknown kind 'survey'" in refused.stderr
     assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_a_refused_recipe_import_names_the_export_not_its_converted_copy(
+    tmp_path: Path, cli: Any
+) -> None:
+    company = EXPORTS / "company"
+    folder = tmp_path / "ws"
+    first = cli("import", company / "salesforce_accounts.csv", company / "zendesk_tickets.csv",
+                "-w", folder)
+    assert first.code == 0, first.stderr
+    before = {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    # The same tickets under a second source name: the rows are another source's, refused.
+    again = cli("import", company / "zendesk_tickets.csv", "--source", "tickets_again",
+                "-w", folder)
+    assert again.code == 2, again.output
+    assert "zendesk_tickets.csv (as converted by the recipe zendesk_tickets" in again.stderr
+    assert ".recipe-" not in again.output
+    assert "Traceback" not in again.output
+    assert {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before

@@ -31,7 +31,7 @@ from playbooks.data.recipes.recognise import recognise
 from playbooks.data.recipes.schema import Recipe
 from playbooks.data.sources import Origin
 from playbooks.data.workspace import ImportResult, import_files, read_file, resolve_workspace
-from playbooks.errors import InputError
+from playbooks.errors import InputError, PlaybooksError
 
 NO_RECIPE = "none"
 RECIPE_FILE_SUFFIXES = (".yaml", ".yml")
@@ -177,7 +177,12 @@ def import_exports(
                     f"were left out: {why} (see `playbooks accounts matches`)"
                 )
             done.recipe_lines.append(line + ".")
-        done.result = import_files(named, folder, origins=merged, mappings=mappings, **options)
+        try:
+            done.result = import_files(named, folder, origins=merged, mappings=mappings,
+                                       **options)
+        except PlaybooksError as error:
+            _name_exports_in(error, done.converted)
+            raise
         saved = load_crosswalk(folder)
         resolved = [c.resolution for c in done.converted if c.resolution is not None]
         for resolution in resolved:
@@ -188,6 +193,24 @@ def import_exports(
         for converted in done.converted:
             converted.discard()
     return done
+
+
+def _name_exports_in(error: PlaybooksError, converted: Sequence[ConvertedExport]) -> None:
+    """Name each export in a refused import's message by its own name, not its converted copy.
+
+    Row numbers in such a message count the rows the recipe made (an export row can make
+    several), so the message says so beside the export's name.
+    """
+    def rename(text: str) -> str:
+        for item in converted:
+            own = (f"{item.original_file} (as converted by the recipe {item.recipe_id}; row "
+                   "numbers count the converted rows)")
+            text = text.replace(str(item.path), item.path.name).replace(item.path.name, own)
+        return text
+
+    error.message = rename(error.message)
+    error.problems = [rename(problem) for problem in error.problems]
+    error.args = (error.message,)
 
 
 def _is_accounts(path: Path, table: str | None) -> bool:
