@@ -88,7 +88,7 @@ def fits(head: bytes, recipe: Recipe) -> str | None:
     ):
         return None
     shown = ", ".join(rule.all_columns[:4]) + (", ..." if len(rule.all_columns) > 4 else "")
-    return f"its header has the columns of a {recipe.tool} export ({shown})"
+    return f"its header has the columns of the {recipe.tool} export ({shown})"
 
 
 def matching_recipes(path: Path, recipes: Iterable[Recipe]) -> list[Match]:
