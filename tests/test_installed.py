@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from app_server import free_port, wait_until_healthy
 
 from playbooks import _bootstrap
 from playbooks.commands.project import STREAMLIT_CONFIG, app_url, streamlit_flags
@@ -298,16 +298,10 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
             "args": LAUNCH_ARGS}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def installed_app(installed: SimpleNamespace, elsewhere: Path) -> Iterator[SimpleNamespace]:
     """Start the installed `playbooks app` from outside the checkout, on its own workspace."""
-    port = _free_port()
+    port = free_port()
     log_path = elsewhere / "app.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed below, after the server stops
     server = subprocess.Popen(
@@ -316,20 +310,7 @@ def installed_app(installed: SimpleNamespace, elsewhere: Path) -> Iterator[Simpl
         cwd=elsewhere, env=_user_env(PLAYBOOKS_DEMO_ACCOUNTS="300"), stdout=log,
         stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    break
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            log.close()
-            pytest.fail(f"the installed app did not start:\n{log_path.read_text()[-4000:]}",
-                        pytrace=False)
-        time.sleep(0.3)
+    wait_until_healthy(server, url, log, seconds=120, what="the installed app")
     try:
         yield SimpleNamespace(url=url, log=log_path, workspace=elsewhere / "ws")
     finally:

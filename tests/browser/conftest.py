@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_server import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -44,12 +42,6 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
             "args": LAUNCH_ARGS}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def app_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The workspace folder the app under test uses (a demo is generated on first visit)."""
@@ -59,7 +51,7 @@ def app_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory: pytest.TempPathFactory, app_workspace: Path) -> Iterator[str]:
     """Start the app on a fresh workspace and wait until it answers its health check."""
-    port = _free_port()
+    port = free_port()
     workspace = app_workspace
     env = {**os.environ, "PLAYBOOKS_WORKSPACE": str(workspace),
            "PLAYBOOKS_DEMO_ACCOUNTS": "300",
@@ -72,19 +64,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, app_workspace: Path) -> It
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    break
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            log.close()
-            pytest.fail(f"the app did not start: see {log.name}", pytrace=False)
-        time.sleep(0.3)
+    wait_until_healthy(server, url, log, seconds=90)
     yield url
     server.terminate()
     try:
