@@ -379,18 +379,11 @@ def clear_workspace_caches() -> None:
     st.cache_data.clear()
 
 
-_CONVERTED = re.compile(r"\.recipe-(?P<recipe>[\w.-]+?)-[0-9a-f]{32}\.parquet")
-
-
-def name_exports(error: PlaybooksError, files: dict[str, str]) -> PlaybooksError:
-    """Name each export in an import's error by its own file name, never the converted copy's
-    (`files`: recipe id -> file name), and keep only the failed checks as its problems."""
-
-    def own(text: str) -> str:
-        return _CONVERTED.sub(lambda m: files.get(m["recipe"], "an export"), text)
-
+def failed_checks_only(error: PlaybooksError) -> PlaybooksError:
+    """The import's error with only the failed checks listed under each file (the export is
+    already named by its own name: `import_exports` does that for the command line too)."""
     problems = [
-        "\n".join(line for line in own(problem).splitlines() if not line.lstrip().startswith("ok "))
+        "\n".join(line for line in problem.splitlines() if not line.lstrip().startswith("ok "))
         for problem in error.problems
     ]
-    return PlaybooksError(own(error.message), problems=problems)
+    return PlaybooksError(error.message, problems=problems)

@@ -14,8 +14,8 @@ from playbooks.app.common import (
     clear_workspace_caches,
     demo_size,
     ensure_workspace,
+    failed_checks_only,
     friendly_errors,
-    name_exports,
     plain,
     preview_exports,
     review_account_matches,
@@ -135,7 +135,7 @@ if exports:
                 imported = import_exports([p for p in stashed if p.name in names],
                                           workspace_path(), replace_demo=True)
             except ImportRejected as rejected:
-                raise name_exports(rejected, {str(p.recipe_id): p.file for p in ready}) from None
+                raise failed_checks_only(rejected) from None
             clear_workspace_caches()
             st.session_state[FLASH] = ("Imported. Every page now uses your data. "
                                        + " ".join(imported.recipe_lines))
