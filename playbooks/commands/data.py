@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from playbooks.commands.options import Workspace
 from playbooks.errors import InputError
 
 if TYPE_CHECKING:
@@ -17,13 +18,15 @@ if TYPE_CHECKING:
     from playbooks.data.sources import Origin
     from playbooks.data.validation import ValidationReport
 
-_WORKSPACE_HELP = "Workspace folder (default: $PLAYBOOKS_WORKSPACE, else ./workspace)."
 _DATE_FORMAT_HELP = ("COLUMN=FORMAT: read a date column in one format (YYYY-MM-DD, MM/DD/YYYY, "
                      "DD/MM/YYYY, DD.MM.YYYY, epoch-s, epoch-ms, serial, ... or a pattern such "
                      "as '%d %b %Y'); repeat for several columns.")
 _TIMEZONE_HELP = ("Time zone of times written without an offset, e.g. Europe/Berlin "
                   "(default: UTC).")
 _DECIMAL_COMMA_HELP = "Numbers are written with a decimal comma (1.234,5)."
+DateFormats = Annotated[list[str] | None, typer.Option("--date-format", help=_DATE_FORMAT_HELP)]
+Timezone = Annotated[str | None, typer.Option("--timezone", help=_TIMEZONE_HELP)]
+DecimalComma = Annotated[bool, typer.Option("--decimal-comma", help=_DECIMAL_COMMA_HELP)]
 
 
 def _date_options(date_format: list[str] | None, timezone: str | None,
@@ -100,20 +103,14 @@ def register(app: typer.Typer) -> None:
         mapping: Annotated[
             Path | None, typer.Option("--mapping", help="Column mapping file (YAML or CSV).")
         ] = None,
-        workspace: Annotated[
-            str | None, typer.Option("--workspace", "-w", help=_WORKSPACE_HELP)
-        ] = None,
+        workspace: Workspace = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
         gx: Annotated[
             str, typer.Option("--gx", help="great-expectations cross-check: sample, full or off.")
         ] = "sample",
-        date_format: Annotated[
-            list[str] | None, typer.Option("--date-format", help=_DATE_FORMAT_HELP)
-        ] = None,
-        timezone: Annotated[str | None, typer.Option("--timezone", help=_TIMEZONE_HELP)] = None,
-        decimal_comma: Annotated[
-            bool, typer.Option("--decimal-comma", help=_DECIMAL_COMMA_HELP)
-        ] = False,
+        date_format: DateFormats = None,
+        timezone: Timezone = None,
+        decimal_comma: DecimalComma = False,
     ) -> None:
         """Check a file against its data contract: exit 0 valid, 1 invalid, 2 unreadable."""
         from playbooks.data.checks import referenced_tables
@@ -203,19 +200,13 @@ def register(app: typer.Typer) -> None:
                 "columns). Default: the recipe that recognises the file, if any.",
             ),
         ] = None,
-        workspace: Annotated[
-            str | None, typer.Option("--workspace", "-w", help=_WORKSPACE_HELP)
-        ] = None,
+        workspace: Workspace = None,
         replace_demo: Annotated[
             bool, typer.Option("--replace-demo", help="Replace the demo data in the workspace.")
         ] = False,
-        date_format: Annotated[
-            list[str] | None, typer.Option("--date-format", help=_DATE_FORMAT_HELP)
-        ] = None,
-        timezone: Annotated[str | None, typer.Option("--timezone", help=_TIMEZONE_HELP)] = None,
-        decimal_comma: Annotated[
-            bool, typer.Option("--decimal-comma", help=_DECIMAL_COMMA_HELP)
-        ] = False,
+        date_format: DateFormats = None,
+        timezone: Timezone = None,
+        decimal_comma: DecimalComma = False,
     ) -> None:
         """Check files against their contracts and swap them into their sources, all or none.
 
@@ -276,9 +267,7 @@ def register(app: typer.Typer) -> None:
                 help="Last day of the data, YYYY-MM-DD (default: the Monday on or before today).",
             ),
         ] = None,
-        workspace: Annotated[
-            str | None, typer.Option("--workspace", "-w", help=_WORKSPACE_HELP)
-        ] = None,
+        workspace: Workspace = None,
         replace_data: Annotated[
             bool,
             typer.Option("--replace-data", help="Replace imported data in the folder."),
