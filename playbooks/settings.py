@@ -70,8 +70,15 @@ NO_BOOTSTRAP = Setting(
     "`1` makes `python3 -m playbooks` run in the current Python instead of creating or using "
     "its virtual environment.")
 
+MAX_INPUT_MB = Setting(
+    "PLAYBOOKS_MAX_INPUT_MB", "per kind of file: 5 for YAML files, 20 for assessments, 200 for "
+    "question files",
+    "The largest journey map, knowledge overlay, recipe, mapping, assessment or question file "
+    "read (in megabytes); a larger file is refused with a message. Set, it is the limit for "
+    "every kind.")
+
 SETTINGS = (WORKSPACE, DATABASE_URL, KNOWLEDGE_OVERLAY, PLUGINS, CONTRACTS, DEMO_ACCOUNTS,
-            DEBUG, VENV, NO_BOOTSTRAP)
+            DEBUG, VENV, NO_BOOTSTRAP, MAX_INPUT_MB)
 
 # Read by the test suite only (tests/, set by .ci/run or by hand).
 TEST_POSTGRES_URL = Setting(
@@ -146,6 +153,24 @@ def demo_accounts() -> int:
         raise InputError(f"{DEMO_ACCOUNTS.name} must be a whole number of accounts, like "
                          f"{DEFAULT_DEMO_ACCOUNTS}; it is {chosen!r}.") from None
     return max(MIN_DEMO_ACCOUNTS, number)
+
+
+def max_input_mb() -> float | None:
+    """Return the file size limit set in PLAYBOOKS_MAX_INPUT_MB (megabytes), or None.
+
+    Raises InputError when the value is not a positive number.
+    """
+    chosen = MAX_INPUT_MB.value()
+    if chosen is None:
+        return None
+    try:
+        number = float(chosen)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise InputError(f"{MAX_INPUT_MB.name} must be a positive number of megabytes, like "
+                         f"50; it is {chosen!r}.")
+    return number
 
 
 def debug() -> bool:
