@@ -45,16 +45,20 @@ class Room:
     may_import: tuple[str, ...] = ()
 
 
-BASE = ("errors", "settings")
+BASE = ("errors", "settings", "userfiles")
 ANALYSIS = ("framework", "advice", "assessment", "data", "vocabulary", "questions", "store",
             "signals", "trap")
 
 # The one declaration of the layers, bottom first: a room may import only rooms declared
 # above it in this table (checked by test_rooms_are_layered), so the layers cannot loop.
 ROOMS: dict[str, Room] = {
-    "errors": Room("`PlaybooksError` and its kinds: the one error type users see"),
+    "errors": Room("`PlaybooksError` and its kinds: the one error type users see; "
+                   "passwords masked in what users see"),
     "settings": Room("every `PLAYBOOKS_*` setting declared once: name, default, help; "
                      "stdlib only", ("errors",)),
+    "userfiles": Room("user files read with limits (size, YAML aliases, nesting, CSV rows and "
+                      "fields) and output files written safely (renamed into place, "
+                      "formula-safe CSV)", ("errors", "settings")),
     "plugins": Room("loads the company code named in PLAYBOOKS_PLUGINS", BASE),
     "framework": Room("the knowledge as data: schema, strict YAML, loading, overlays", BASE),
     "advice": Room("channel advisor, journey maps, anti-pattern rules and `diagnose`",
