@@ -3,7 +3,6 @@ validation, and diagnosed for the framework's anti-patterns."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -13,6 +12,15 @@ from typing import Any
 from playbooks.errors import InputError
 from playbooks.framework.model import Knowledge, load_knowledge
 from playbooks.framework.parsing import parse_yaml_text
+from playbooks.userfiles.limits import (
+    JOURNEY_MAP,
+    check_size,
+    decode_text,
+    excerpt,
+    read_user_bytes,
+)
+from playbooks.userfiles.tables import iter_csv_rows
+from playbooks.userfiles.writing import write_csv
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1"}
 FALSE_WORDS = {"no", "n", "false", "f", "0"}
@@ -152,8 +160,8 @@ def _check_columns(rows: list[Mapping[str, Any]], source: str) -> None:
     present = set().union(*(set(r) for r in rows))
     unknown = sorted(str(c) for c in present - set(COLUMN_NAMES))
     if unknown:
-        problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}; the columns are: "
-                        f"{', '.join(COLUMN_NAMES)}")
+        problems.append(f"unknown column(s) {', '.join(map(excerpt, unknown[:10]))}; the "
+                        f"columns are: {', '.join(COLUMN_NAMES)}")
     missing = [c.name for c in COLUMNS if c.required and c.name not in present]
     if missing:
         problems.append(f"missing required column(s): {', '.join(map(repr, missing))}")
@@ -181,19 +189,19 @@ def _read_cell(column: Column, cell: Any, where: str, kb: Knowledge, problems: l
     if column.kind == "bool":
         parsed = _parse_bool(text)
         if parsed is None:
-            problems.append(f"{at}: expected yes or no, got {text!r}")
+            problems.append(f"{at}: expected yes or no, got {excerpt(text)}")
         return parsed
     if column.kind == "choice":
         valid = _choices(column, kb)
         if text not in valid:
-            problems.append(f"{at}: expected one of {', '.join(valid)}; got {text!r}")
+            problems.append(f"{at}: expected one of {', '.join(valid)}; got {excerpt(text)}")
         return text
     if column.kind == "list":
         items = tuple(x.strip() for x in text.replace(",", ";").split(";") if x.strip())
         valid = _choices(column, kb)
         bad = [x for x in items if x not in valid]
         if bad:
-            problems.append(f"{at}: unknown {', '.join(map(repr, bad))}; expected a "
+            problems.append(f"{at}: unknown {', '.join(map(excerpt, bad[:10]))}; expected a "
                             f"';'-separated list from {', '.join(valid)}")
         return items
     return text
@@ -202,9 +210,7 @@ def _read_cell(column: Column, cell: Any, where: str, kb: Knowledge, problems: l
 def load_journey_map(path: Path | str, knowledge: Knowledge | None = None) -> JourneyMap:
     """Load a journey map from a CSV or YAML file, validating every row."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    return parse_journey_map(path.read_bytes(), path.name, knowledge=knowledge,
+    return parse_journey_map(read_user_bytes(path, JOURNEY_MAP), path.name, knowledge=knowledge,
                              source=str(path))
 
 
@@ -216,13 +222,8 @@ def parse_journey_map(raw: bytes, filename: str, *, knowledge: Knowledge | None 
     suffix = "." + suffix.lower() if stem else ""
     if suffix not in (".csv", ".yaml", ".yml"):
         raise InputError(f"{source}: expected a .csv, .yaml or .yml file")
-    if b"\x00" in raw[:4096]:
-        raise InputError(f"{source}: this is not a text file (it contains binary data)")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(f"{source}: not UTF-8 text (invalid byte at position {error.start}); "
-                         "save the file as UTF-8") from None
+    check_size(raw, source, JOURNEY_MAP)
+    text = decode_text(raw, source)
     if suffix in (".yaml", ".yml"):
         data = parse_yaml_text(text, source)
         rows = data.get("touchpoints") if isinstance(data, dict) else data
@@ -232,16 +233,15 @@ def parse_journey_map(raw: bytes, filename: str, *, knowledge: Knowledge | None 
         name = data.get("name", stem) if isinstance(data, dict) else stem
         return journey_map_from_records(rows, name=str(name), source=source,
                                         knowledge=knowledge)
-    lines = list(csv.reader(io.StringIO(text)))
-    if not lines or not any(cell.strip() for cell in lines[0]):
+    rows = iter_csv_rows(io.StringIO(text), source)
+    first = next(rows, None)
+    if first is None:
         raise InputError(f"{source}: the file is empty; expected a header row with the columns "
                          f"{', '.join(COLUMN_NAMES)}")
-    header = [h.strip() for h in lines[0]]
+    header = [h.strip() for h in first[1]]
     records = []
     ragged = []
-    for number, cells in enumerate(lines[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue
+    for number, cells in rows:
         if len(cells) != len(header):
             ragged.append(f"line {number}: {len(cells)} values, but the header has "
                           f"{len(header)} columns")
@@ -255,10 +255,9 @@ def parse_journey_map(raw: bytes, filename: str, *, knowledge: Knowledge | None 
 
 def write_journey_map_csv(journey_map: JourneyMap, path: Path | str) -> None:
     """Write a journey map as CSV in the column order of COLUMNS."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(COLUMN_NAMES))
-        writer.writeheader()
-        writer.writerows(journey_map.to_records())
+    write_csv(path, COLUMN_NAMES, ([record[c] for c in COLUMN_NAMES]
+                                   for record in journey_map.to_records()),
+              lineterminator="\r\n")
 
 
 @dataclass(frozen=True)

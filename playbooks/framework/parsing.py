@@ -7,10 +7,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from playbooks.errors import InputError, KnowledgeError, PlaybooksError
+from playbooks.userfiles.limits import KNOWLEDGE, FileKind, excerpt, read_user_bytes
+from playbooks.userfiles.structured import load_user_yaml
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
 
@@ -23,36 +24,17 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key given twice in one mapping."""
+def read_yaml(path: Path, kind: FileKind = KNOWLEDGE) -> Any:
+    """Read one YAML file strictly; raise KnowledgeError naming the file on any problem.
 
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        line = key_node.start_mark.line + 1
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None,
-                f"the key {key!r} appears twice (lines {seen[key]} and {line})",
-                key_node.start_mark,
-            )
-        seen[key] = line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping  # type: ignore[arg-type]
-)
-
-
-def read_yaml(path: Path) -> Any:
-    """Read one YAML file strictly; raise KnowledgeError naming the file on any problem."""
+    The file may hold at most the kind's size limit; aliases, duplicate keys and deep
+    nesting are refused (`playbooks.userfiles.structured`).
+    """
+    if not path.exists():
+        raise KnowledgeError(f"{path}: the {kind.name} is missing")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise KnowledgeError(f"{path}: the knowledge file is missing") from None
+        raw = read_user_bytes(path, kind, KnowledgeError)
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise KnowledgeError(
             f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
@@ -60,14 +42,9 @@ def read_yaml(path: Path) -> Any:
 
 
 def parse_yaml_text(text: str, source: str, error_type: type[PlaybooksError] = InputError) -> Any:
-    """Parse YAML text strictly (no duplicate keys); raise `error_type` naming source and line."""
-    try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise error_type(f"{source}{where}: {problem}") from None
+    """Parse YAML text strictly (no duplicate keys, aliases or deep nesting); raise
+    `error_type` naming source and line."""
+    return load_user_yaml(text, source, error_type)
 
 
 def dotted(loc: Sequence[Any]) -> str:
@@ -94,7 +71,7 @@ def format_validation_error(error: ValidationError, prefix: str = "") -> list[st
         else:
             message = item["msg"]
             if "input" in item and not isinstance(item["input"], dict | list):
-                message += f" (got {item['input']!r})"
+                message += f" (got {excerpt(item['input'])})"
         lines.append(f"{loc}: {message}")
     return lines
 
