@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import polars as pl
@@ -73,7 +74,7 @@ def _broken_bank(tmp_path, change) -> Path:
     (lambda d: d["dimensions"][2]["statements"].__delitem__(slice(1, None)),
      "dimensions[2].statements"),
     (lambda d: d["dimensions"][0].update(colour="red"), "dimensions[0].colour: unknown key"),
-    (lambda d: d["dimensions"].append(dict(d["dimensions"][0])), "duplicate id"),
+    (lambda d: d["dimensions"].append(copy.deepcopy(d["dimensions"][0])), "duplicate id"),
 ])
 def test_a_broken_bank_is_refused_naming_file_and_key(tmp_path, change, message):
     path = _broken_bank(tmp_path, change)

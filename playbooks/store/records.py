@@ -13,6 +13,43 @@ class StoreError(PlaybooksError):
     """The database cannot be reached or used."""
 
 
+class StoreMissingError(StoreError):
+    """A read-only command was pointed at a SQLite file that does not exist (none is made)."""
+
+    def __init__(self, message: str, *, folder_exists: bool) -> None:
+        super().__init__(message)
+        self.folder_exists = folder_exists
+
+
+NOTE_LIMIT = 10_000  # characters in the note kept with one answer
+NAME_LIMIT = 200  # characters in a team name, an owner, who answered
+
+
+def answer_text_problems(note: object, answered_by: object, where: str) -> list[str]:
+    """Say what is wrong with an answer's note and who answered (empty when they fit)."""
+    problems = []
+    for field_name, value, limit in (("note", note, NOTE_LIMIT),
+                                     ("answered_by", answered_by, NAME_LIMIT)):
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            problems.append(f"{where}: {field_name} must be text, not {_kind(value)}")
+        elif len(value) > limit:
+            problems.append(f"{where}: {field_name} is {len(value):,} characters long; at most "
+                            f"{limit:,} are kept")
+    return problems
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, bool):
+        return "true or false"
+    return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
+
+
 class NotFoundError(PlaybooksError):
     """An assessment, journey map or action item with that id or name does not exist."""
 

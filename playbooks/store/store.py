@@ -30,8 +30,9 @@ from playbooks.store.records import (
     StaleVersionError,
     StoreError,
     TeamRecord,
+    answer_text_problems,
 )
-from playbooks.store.settings import resolve_database_url, safe_url
+from playbooks.store.settings import refuse_missing_file, resolve_database_url, safe_url
 
 STATUSES = ("draft", "final")
 ACTION_STATUSES = ("open", "done")
@@ -44,11 +45,15 @@ class Store:
         url: a SQLAlchemy URL; default PLAYBOOKS_DATABASE_URL, else the workspace SQLite file.
         bank: the question bank answers are checked against (the shipped one by default).
         migrate: bring the schema to the latest migration on open (the default).
+        create: make a SQLite file (and its folder) that does not exist yet (the default);
+            without it, a missing file raises StoreMissingError and nothing is made.
     """
 
     def __init__(self, url: str | None = None, *, bank: QuestionBank | None = None,
-                 migrate: bool = True) -> None:
+                 migrate: bool = True, create: bool = True) -> None:
         self.url = resolve_database_url(url)
+        if not create:
+            refuse_missing_file(self.url)
         self.bank = bank or load_question_bank()
         self.engine = make_engine(self.url)
         if migrate:
@@ -112,6 +117,8 @@ class Store:
             raise InputError(f"status {status!r} is not one of {', '.join(STATUSES)}")
         answers = list(answers)
         problems = [p for a in answers for p in self.bank.answer_problems(a.statement_id, a.level)]
+        problems += [p for a in answers
+                     for p in answer_text_problems(a.note, a.answered_by, a.statement_id)]
         seen: set[str] = set()
         for a in answers:
             if a.statement_id in seen:
@@ -179,7 +186,9 @@ class Store:
         Raises StaleVersionError when the assessment moved past `expected_version` (nothing is
         written), InputError for an answer outside the bank or a final assessment.
         """
-        if problems := self.bank.answer_problems(statement_id, level):
+        problems = self.bank.answer_problems(statement_id, level)
+        problems += answer_text_problems(note, by, statement_id)
+        if problems:
             raise InputError("the answer was not saved", problems=problems)
         with self._write() as session:
             row = _get_assessment(session, assessment_id)
@@ -317,6 +326,7 @@ class Store:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
 
 
 def _clean(value: str | None, what: str) -> str:

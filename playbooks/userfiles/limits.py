@@ -39,13 +39,16 @@ ASSESSMENT = FileKind("assessment export", 20)
 QUESTIONS = FileKind("question file", 200)
 
 
-def excerpt(value: object, limit: int = 60) -> str:
-    """Quote a value for a message, cut to `limit` characters (`'abc...' (5,000 characters)`)."""
+def excerpt(value: object, limit: int = 60, *, quote: bool = True) -> str:
+    """Show a value in a message, cut to `limit` characters (`'abc...' (5,000 characters)`).
+
+    Text is quoted like `repr` unless `quote` is false; other values are shown by `repr`.
+    """
     text = value if isinstance(value, str) else repr(value)
-    if len(text) <= limit:
-        return repr(text) if isinstance(value, str) else text
-    shown = repr(text[:limit]) if isinstance(value, str) else text[:limit]
-    return f"{shown}... ({len(text):,} characters)"
+    shown = text[:limit]
+    if isinstance(value, str) and quote:
+        shown = repr(shown)
+    return shown if len(text) <= limit else f"{shown}... ({len(text):,} characters)"
 
 
 def _size_words(size: float) -> str:

@@ -108,3 +108,10 @@ def write_text_atomic(path: Path | str, text: str, *, encoding: str = "utf-8",
     """Write text to `path` through a temporary file renamed into place."""
     with atomic_output(path, encoding=encoding, newline=newline) as handle:
         handle.write(text)
+
+
+def restore_cell(text: str) -> str:
+    """Undo `neutralise_cell` on a cell read back from a CSV the product wrote."""
+    if text.startswith("'") and text[1:].lstrip(" ").startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
