@@ -29,6 +29,7 @@ from playbooks.framework.parsing import (
     parse_data,
     read_yaml,
 )
+from playbooks.userfiles.limits import excerpt
 
 BANK_FILE = KNOWLEDGE_DIR / "assessment.yaml"
 
@@ -106,11 +107,12 @@ class QuestionBank:
         """Say what is wrong with one answer (empty when it fits the bank)."""
         problems = []
         if statement_id not in self.statement_dimension:
-            problems.append(f"unknown statement id {statement_id!r} (not in question bank "
+            problems.append(f"unknown statement id {excerpt(statement_id)} (not in question bank "
                             f"version {self.version})")
         if isinstance(level, bool) or not isinstance(level, int) or level not in self.levels:
             low, high = min(self.levels), max(self.levels)
-            problems.append(f"{statement_id}: level {level!r} is outside the scale "
+            problems.append(f"{excerpt(statement_id, quote=False)}: level {excerpt(level, 20)} "
+                            "is outside the scale "
                             f"{low} to {high}")
         return problems
 

@@ -25,10 +25,11 @@ SignalsOption = Annotated[Path | None, typer.Option(help="Account signals (CSV o
 ThemesOption = Annotated[Path | None, typer.Option(help="Question themes (CSV or Parquet).")]
 
 
-def _open(url: str | None) -> Store:
+def _open(url: str | None, *, create: bool = True) -> Store:
+    """Open the store; `create=False` (for commands that only read) never makes a database."""
     from playbooks.store import Store
 
-    return Store(url)
+    return Store(url, create=create)
 
 
 def _pick(store: Store, assessment_id: int | None, team: str | None,
@@ -189,7 +190,7 @@ def assessment_show(
     """Show levels, gaps, plays to run first, and what moved since last time."""
     from playbooks.assessment.scoring import score_assessment
 
-    with _open(database_url) as store:
+    with _open(database_url, create=False) as store:
         record = _pick(store, assessment_id, team, quarter)
         result = score_assessment(record.levels, store.bank)
         comparison = earlier = None
@@ -213,9 +214,16 @@ def assessment_list(
     database_url: str | None = typer.Option(None, help=DB_HELP),
 ) -> None:
     """List saved assessments."""
-    with _open(database_url) as store:
-        records = store.list_assessments(team)
-        total = len(store.bank.statement_dimension)
+    from playbooks.store.records import StoreMissingError
+
+    try:
+        with _open(database_url, create=False) as store:
+            records = store.list_assessments(team)
+            total = len(store.bank.statement_dimension)
+    except StoreMissingError as error:
+        if not error.folder_exists:
+            raise
+        records, total = [], 0
     if not records:
         typer.echo("No assessments yet; start one with `playbooks assessment new`.")
     for r in records:
@@ -235,7 +243,7 @@ def assessment_export(
     """Export an assessment as JSON or CSV."""
     from playbooks.store.exchange import export_assessment
 
-    with _open(database_url) as store:
+    with _open(database_url, create=False) as store:
         text = export_assessment(_pick(store, assessment_id, team, quarter), store.bank,
                                  fmt.lower())
     _print_or_write(text, output)
@@ -248,10 +256,13 @@ def assessment_import(
     database_url: str | None = typer.Option(None, help=DB_HELP),
 ) -> None:
     """Import an exported assessment as a new one (all or nothing)."""
-    from playbooks.store.exchange import import_assessment
+    from playbooks.assessment.bank import load_question_bank
+    from playbooks.store.exchange import read_assessment_file
 
+    data = read_assessment_file(path, load_question_bank(), fmt.lower() if fmt else None)
     with _open(database_url) as store:
-        record = import_assessment(store, path, fmt.lower() if fmt else None, by=by)
+        record = store.new_assessment(data.team, data.quarter, by=by, answers=data.answers,
+                                      status=data.status)
     typer.echo(f"Imported assessment {record.id} for {record.team}, {record.quarter} "
                f"({len(record.answers)} answers).")
 
@@ -271,8 +282,15 @@ def actions_list(
     """List action items."""
     if status not in ("open", "done", "all"):
         raise InputError(f"--status {status!r} is not one of open, done, all")
-    with _open(database_url) as store:
-        items = store.list_actions(team, None if status == "all" else status)
+    from playbooks.store.records import StoreMissingError
+
+    try:
+        with _open(database_url, create=False) as store:
+            items = store.list_actions(team, None if status == "all" else status)
+    except StoreMissingError as error:
+        if not error.folder_exists:
+            raise
+        items = []
     if not items:
         typer.echo("No action items.")
     for a in items:
@@ -308,10 +326,12 @@ def actions_done(
 
 
 def _print_or_write(text: str, output: Path | None) -> None:
+    from playbooks.userfiles.writing import write_text_atomic
+
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_text_atomic(output, text)
         typer.echo(f"Wrote {output}")
 
 
