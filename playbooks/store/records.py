@@ -14,11 +14,16 @@ class StoreError(PlaybooksError):
 
 
 class StoreMissingError(StoreError):
-    """A read-only command was pointed at a SQLite file that does not exist (none is made)."""
+    """A read-only command was pointed at a SQLite file that does not exist (none is made).
+
+    In an existing folder that means nothing was saved yet (exit 1, like a record not
+    found); in a folder that does not exist the URL is wrong (exit 2).
+    """
 
     def __init__(self, message: str, *, folder_exists: bool) -> None:
         super().__init__(message)
         self.folder_exists = folder_exists
+        self.exit_code = 1 if folder_exists else 2
 
 
 NOTE_LIMIT = 10_000  # characters in the note kept with one answer
