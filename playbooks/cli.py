@@ -14,7 +14,7 @@ import typer
 
 from playbooks import settings
 from playbooks.commands import COMMAND_MODULES
-from playbooks.errors import PlaybooksError
+from playbooks.errors import PlaybooksError, mask_credentials
 
 app = typer.Typer(
     name="playbooks",
@@ -52,16 +52,22 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv if argv is not None else sys.argv[1:], prog_name="playbooks",
             standalone_mode=True)
     except PlaybooksError as error:
-        typer.echo(f"Error: {error}", err=True)
+        typer.echo(f"Error: {mask_credentials(str(error))}", err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
         sys.exit(130)
+    except MemoryError:
+        typer.echo("Error: there was not enough memory to finish; nothing was saved. An input "
+                   "file may be too large: split it, or lower "
+                   f"{settings.MAX_INPUT_MB.name} to refuse such files up front.", err=True)
+        sys.exit(2)
     except Exception as error:  # noqa: BLE001 - the last guard before a user sees a traceback
         if settings.debug():
             raise
+        detail = mask_credentials(str(error))[:2000]
         typer.echo(
-            f"Unexpected error: {type(error).__name__}: {error}\n"
+            f"Unexpected error: {type(error).__name__}: {detail}\n"
             "Set PLAYBOOKS_DEBUG=1 to see the full details.",
             err=True,
         )
