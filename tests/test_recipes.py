@@ -321,9 +321,12 @@ def test_convert_export_writes_contract_rows_with_resolved_accounts(tmp_path: Pa
     assert rows.columns == load_contract("activity").column_names
     assert (done.rows_in, done.rows_out) == (8, 7)
     # fabrikam.example (rows 5 and 7: two opened, two closed) is no known account
-    assert done.unmatched == 4 and done.unmatched_reasons == {"no account with this domain": 4}
+    assert done.unmatched == 4 and done.unmatched_reasons == {
+        "no account with this domain; no similar name": 4}
     assert sorted(set(rows.get_column("account_id"))) == ["A1", "A2"]
-    assert done.resolution is not None and done.resolution.height == 3
+    # three domains; the organization's name is looked up only for the rows no domain matched
+    assert done.resolution is not None and done.resolution.height == 4
+    assert done.resolution.filter(pl.col("ref_kind") == "name").get_column("rows").to_list() == [4]
     done.discard()
     assert list(tmp_path.iterdir()) == []
 
@@ -404,7 +407,8 @@ def test_import_recognises_a_zendesk_export_and_says_so(tmp_path: Path, cli: Any
     assert helpdesk and helpdesk[0].recipe == "zendesk_tickets" and helpdesk[0].rows == 7
     assert helpdesk[0].files[0].original_file == "zendesk_tickets.csv"
     assert helpdesk[0].unmatched == 4
-    assert helpdesk[0].unmatched_reasons == {"no account with this domain": 4}
+    assert helpdesk[0].unmatched_reasons == {
+        "no account with this domain; no similar name": 4}
     assert (folder / "crosswalk.parquet").exists()
     assert not list(folder.glob(".recipe-*"))
 

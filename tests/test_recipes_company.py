@@ -21,8 +21,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from playbooks.data.crosswalk import resolve_accounts
 from playbooks.data.recipes.catalogue import shipped_recipes
+from playbooks.data.recipes.convert import convert_export, match_rows
 from playbooks.data.recipes.engine import convert_rows
 from playbooks.data.recipes.recognise import recognise
 
@@ -37,8 +37,6 @@ EXPECTED_RECIPES = {
     "gainsight_health_history.csv": "gainsight_health_history",
 }
 FREE_MAIL_REFS = {"gmail.com", "outlook.com"}
-# A recipe's account_ref_kind -> the crosswalk's ref_kind (an alternate id is an id to it).
-REF_KIND = {"id": "id", "alt_id": "id", "domain": "domain", "name": "name"}
 
 
 def converted() -> dict[str, tuple[str, pl.DataFrame]]:
@@ -59,30 +57,25 @@ def company() -> dict[str, tuple[str, pl.DataFrame]]:
 
 @pytest.fixture(scope="module")
 def resolved(company: dict[str, tuple[str, pl.DataFrame]]) -> pl.DataFrame:
-    """Every activity row of the company with the account the crosswalk found for it."""
+    """Every activity row of the company with the account the import's matching found for it."""
     accounts = company["salesforce_accounts.csv"][1]
     parts = []
     for name, (recipe_id, rows) in company.items():
         if "kind" not in rows.columns:
             continue
         assert "account_ref" in rows.columns, f"{recipe_id} names its accounts by reference"
-        parts.append(
-            rows.select(
-                pl.lit(name).alias("file"),
-                "source_row",
-                "kind",
-                "event_id",
-                pl.col("account_ref_kind").replace_strict(REF_KIND).alias("ref_kind"),
-                pl.col("account_ref").alias("ref"),
-            )
-        )
-    rows = pl.concat(parts)
-    matches = resolve_accounts(rows.filter(pl.col("ref").is_not_null()), accounts)
-    return rows.join(
-        matches.select("ref_kind", "ref", "account_id", "method", "status", "reason"),
-        on=["ref_kind", "ref"],
-        how="left",
-    )
+        refs = sorted(c for c in rows.columns if c.startswith("account_ref")
+                      and not c.startswith("account_ref_kind"))
+        rows = rows.with_columns(pl.coalesce(refs).alias("ref"))
+        matched, _ = match_rows(rows, accounts)
+        parts.append(matched.select(
+            pl.lit(name).alias("file"), "source_row", "kind", "event_id", "ref", "account_id",
+            pl.col("match_method").alias("method"),
+            pl.when(pl.col("account_id").is_null()).then(pl.lit("unmatched"))
+            .otherwise(pl.lit("matched")).alias("status"),
+            pl.col("unmatched_reason").alias("reason"),
+        ))
+    return pl.concat(parts)
 
 
 def test_every_company_file_is_recognised_by_its_own_recipe(company) -> None:
@@ -135,9 +128,32 @@ def test_each_way_of_naming_an_account_finds_the_same_accounts(company, resolved
 
 def test_health_snapshots_name_accounts_of_the_crm(company) -> None:
     accounts = set(company["salesforce_accounts.csv"][1].get_column("account_id").to_list())
-    snapshots = company["gainsight_health_history.csv"][1]
-    assert set(snapshots.get_column("account_id").to_list()) <= accounts
+    snapshots, _ = match_rows(company["gainsight_health_history.csv"][1],
+                              company["salesforce_accounts.csv"][1])
     assert snapshots.height == 12
+    assert snapshots.get_column("account_id").null_count() == 0
+    assert set(snapshots.get_column("account_id").to_list()) <= accounts
+
+
+def test_health_snapshots_are_matched_like_activity(tmp_path) -> None:
+    """A 15-character CRM id, a row with only the company's name, and an unknown id."""
+    export = tmp_path / "scorecards.csv"
+    export.write_text(
+        '"Company Name","SFDC Account ID","Scorecard Name","Snapshot Date","Overall Score",'
+        '"Overall Score Label","Trend"\n'
+        '"Contoso","0013600001TbRx4","Customer Health","11/02/2026","65","Yellow",""\n'
+        '"Tailspin Toys","","Customer Health","11/02/2026","40","Red",""\n'
+        '"Unknown Co","0019999999ZzZzZ","Customer Health","11/02/2026","90","Green",""\n',
+        encoding="utf-8")
+    recipe = shipped_recipes()["gainsight_health_history"]
+    accounts = convert_rows(COMPANY / "salesforce_accounts.csv",
+                            shipped_recipes()["salesforce_accounts"])
+    done = convert_export(export, recipe, folder=tmp_path / "ws", accounts=accounts)
+    rows = pl.read_parquet(done.path)
+    assert dict(zip(rows["health_score"], rows["account_id"], strict=True)) == {
+        65.0: "0013600001TbRx4AAF", 40.0: "0013600001Hm2LcAAJ"}
+    assert done.unmatched == 1
+    assert done.unmatched_reasons == {"no account with this id; no similar name": 1}
 
 
 def test_playbooks_import_takes_the_company_exports_as_they_come(tmp_path, cli) -> None:

@@ -239,7 +239,7 @@ def test_sources_json_has_exactly_the_documented_form(tmp_path, workspace, cli):
     assert json.loads(done.stdout) == {"sources": [
         {"source": "default", "tool": None, "table": "accounts", "rows": 3, "first": None,
          "last": None, "kinds": None, "unmatched": 0, "unmatched_reasons": {}},
-        {"source": "chat", "tool": "Intercom", "table": "activity", "rows": 2,
+        {"source": "chat", "tool": "intercom", "table": "activity", "rows": 2,
          "first": "2025-02-10", "last": "2025-02-10",
          "kinds": {"assistant_answer": 1, "question_asked": 1}, "unmatched": 0,
          "unmatched_reasons": {}},
@@ -269,7 +269,8 @@ def test_rows_a_conversion_could_not_match_are_recorded_with_their_reasons(tmp_p
     assert chat_source["unmatched_reasons"] == {"no account with domain example.org": 4,
                                                 "no company name": 1}
     text = cli("sources", "--workspace", str(workspace)).stdout
-    assert "converted from conversations.csv" in text
+    assert "file conversations.csv (read with the recipe intercom_conversations)" in text
+    assert "chat.csv" not in text  # the converted copy's name is the workspace's business
     assert "unmatched rows: 5 (no account with domain example.org: 4, no company name: 1)" in text
 
 

@@ -35,11 +35,11 @@ def sources_command(
     typer.echo(f"Sources of the workspace {folder}:")
     for item, source in zip(described, sources, strict=True):
         typer.echo("")
-        typer.echo(_headline(item))
+        typer.echo(_headline(item, source.tool))
         for file in source.files:
-            original = f" (converted from {file.original_file})" if file.original_file else ""
-            typer.echo(f"  file {file.name}{original}: {file.size:,} bytes, "
-                       f"imported {file.imported_at}, sha256 {file.sha256[:12]}")
+            how = f" (read with the recipe {source.recipe})" if file.original_file else ""
+            typer.echo(f"  file {file.original_file or file.name}{how}: imported "
+                       f"{file.imported_at}")
         if item["kinds"]:
             typer.echo("  kinds: " + ", ".join(f"{k} {n:,}" for k, n in item["kinds"].items()))
         if item["unmatched"]:
@@ -47,7 +47,7 @@ def sources_command(
             typer.echo(f"  unmatched rows: {item['unmatched']:,} ({reasons})")
 
 
-def _headline(item: dict[str, Any]) -> str:
-    tool = f", tool {item['tool']}" if item["tool"] else ""
+def _headline(item: dict[str, Any], tool_name: str | None) -> str:
+    tool = f", tool {tool_name}" if tool_name else ""
     span = f", {item['first']} to {item['last']}" if item["first"] else ""
     return f"{item['source']} -> {item['table']}{tool}: {item['rows']:,} rows{span}"

@@ -236,12 +236,19 @@ def describe_sources(folder: Path, sources: Sequence[Source] | None = None) -> l
             counted = source_stats(pl.scan_parquet(folder / item.path), item.table, ids)
             item = replace(item, **counted)
         described.append({
-            "source": item.source, "tool": item.tool, "table": item.table, "rows": item.rows,
-            "first": item.first, "last": item.last,
+            "source": item.source, "tool": item.recipe or _slug(item.tool),
+            "table": item.table, "rows": item.rows, "first": item.first, "last": item.last,
             "kinds": item.kinds if item.table == "activity" else None,
             "unmatched": item.unmatched or 0, "unmatched_reasons": dict(item.unmatched_reasons),
         })
     return described
+
+
+def _slug(name: str | None) -> str | None:
+    """Return a tool's name as an id (`Zendesk tickets` -> `zendesk_tickets`)."""
+    if not name:
+        return None
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or None
 
 
 # --- what a workspace holds, and loading it ------------------------------------------------

@@ -46,10 +46,13 @@ def check_against_contract(recipe: Recipe, source: Path | str) -> None:
                 problems.append(
                     f"{where}.constants.{name}: {value!r} is not one of: {', '.join(valid)}"
                 )
-        if refs and "account_id" not in event.outputs() and "account_ref" not in event.outputs():
+        if refs and "account_id" not in event.outputs() and not recipe.refs_of(event):
             problems.append(
-                f"{where}.columns: give account_id, or account_ref with account_ref_kind"
+                f"{where}.columns: give account_id, or account_ref with account_ref_kind, "
+                "or account_refs (here or for the whole recipe)"
             )
+    if recipe.account_refs and not refs:
+        problems.append(f"account_refs: {recipe.table} rows are accounts; they name no account")
     if problems:
         raise KnowledgeError(f"{source}: {len(problems)} problem(s)", problems=problems)
 

@@ -24,14 +24,22 @@ import polars as pl
 from playbooks.data.conform import DTYPES
 from playbooks.data.contracts import load_contract
 from playbooks.data.crosswalk import RESULT_SCHEMA, resolve_accounts
-from playbooks.data.crosswalk_store import load_crosswalk
-from playbooks.data.recipes.engine import SOURCE_ROW, ConversionStats, convert_batches
+from playbooks.data.crosswalk_store import Crosswalk, load_crosswalk
+from playbooks.data.recipes.engine import (
+    REF,
+    REF_KIND,
+    SOURCE_ROW,
+    ConversionStats,
+    convert_batches,
+)
 from playbooks.data.recipes.schema import Recipe
 from playbooks.data.sources import read_sources, scan_table
 from playbooks.errors import InputError
 
 TEMP_PREFIX = ".recipe-"
 _REF_KINDS = {"id": "id", "alt_id": "id", "domain": "domain", "name": "name"}
+_SAID = {"id": "their CRM id", "alt_id": "another system's id", "domain": "email domain",
+         "name": "company name"}
 
 
 @dataclass
@@ -93,15 +101,15 @@ def convert_export(
     )
     out = folder / f"{TEMP_PREFIX}{recipe.id}-{uuid.uuid4().hex}.parquet"
     result = ConvertedExport(recipe.table, recipe.source, recipe.tool, recipe.id, out, path.name)
-    needs_refs = any(e.account_ref_kind for e in recipe.events)
+    kinds = sorted({r.kind for e in recipe.events for r in recipe.refs_of(e)})
+    needs_refs = bool(kinds)
     if needs_refs and accounts is None:
         accounts = workspace_accounts(folder)
         if accounts is None:
-            kinds = sorted({str(e.account_ref_kind) for e in recipe.events if e.account_ref_kind})
             raise InputError(
                 f"{path.name}: the {recipe.tool} export names accounts by "
-                f"{' or '.join(kinds)}; import the accounts table first (or in the same "
-                "command) so they can be matched to account ids."
+                f"{' or '.join(_SAID[k] for k in kinds)}; import the accounts table first (or "
+                "in the same command) so they can be matched to account ids."
             )
     saved = load_crosswalk(folder) if needs_refs else None
     stats = ConversionStats()
@@ -111,7 +119,7 @@ def convert_export(
     try:
         options: dict[str, Any] = {"batch_rows": batch_rows} if batch_rows else {}
         for batch in convert_batches(path, recipe, workdir=folder, stats=stats, **options):
-            if "account_ref" in batch.columns:
+            if REF in batch.columns:
                 batch = _resolve(batch, accounts, saved, resolutions, reasons)  # type: ignore[arg-type]
             frame = batch.select(
                 [
@@ -141,39 +149,74 @@ def convert_export(
     return result
 
 
+def _ref_columns(batch: pl.DataFrame) -> list[tuple[str, str]]:
+    """Return the batch's (reference, kind) column pairs, in the order they are tried."""
+    pairs = [(REF, REF_KIND)]
+    while f"{REF}_{len(pairs)}" in batch.columns:
+        pairs.append((f"{REF}_{len(pairs)}", f"{REF_KIND}_{len(pairs)}"))
+    return pairs
+
+
+def match_rows(
+    batch: pl.DataFrame, accounts: pl.DataFrame, saved: Crosswalk | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Give each row of a recipe's output its account: the first of its references that matches.
+
+    A fallback reference is looked up only for the rows the earlier ones left unmatched.
+    Returns the rows with the reference columns replaced by `account_id` (null where none
+    matched), `match_method` (how it matched, one of `crosswalk.METHODS`) and `unmatched_reason`
+    (the reasons of each reference the row has, or that it has none), and the crosswalk's
+    resolution of the references looked up (None when the rows carry none).
+    """
+    pairs = _ref_columns(batch)
+    looked = batch.with_columns(
+        ([] if "account_id" in batch.columns else [pl.lit(None, pl.String).alias("account_id")])
+        + [pl.lit(None, pl.String).alias("match_method"),
+           pl.lit(None, pl.String).alias("unmatched_reason"), pl.int_range(pl.len()).alias("__at")]
+    )
+    found: list[pl.DataFrame] = []
+    for ref, kind in pairs:
+        todo = looked.filter(pl.col("account_id").is_null() & pl.col(ref).is_not_null()).select(
+            "__at", pl.col(kind).replace_strict(_REF_KINDS, return_dtype=pl.String)
+            .alias("ref_kind"), pl.col(ref).alias("ref"))
+        if todo.is_empty():
+            continue
+        answer = resolve_accounts(todo.select("ref_kind", "ref"), accounts, saved)
+        found.append(answer)
+        hits = todo.join(answer, on=["ref_kind", "ref"], how="left").select(
+            "__at",
+            pl.when(pl.col("status") == "matched").then("account_id").alias("__id"),
+            pl.when(pl.col("status") == "matched").then("method").alias("__how"),
+            pl.when(pl.col("status") != "matched")
+            .then(pl.col("reason").fill_null("no account matches")).alias("__why"))
+        looked = looked.join(hits, on="__at", how="left", maintain_order="left").with_columns(
+            pl.coalesce("account_id", "__id").alias("account_id"),
+            pl.coalesce("match_method", "__how").alias("match_method"),
+            pl.concat_str(["unmatched_reason", "__why"], separator="; ", ignore_nulls=True)
+            .replace("", None).alias("unmatched_reason"),
+        ).drop("__id", "__how", "__why")
+    looked = looked.with_columns(
+        pl.when(pl.col("account_id").is_not_null()).then(None)
+        .otherwise(pl.col("unmatched_reason").fill_null("no account reference in the row"))
+        .alias("unmatched_reason"))
+    helpers = {c for c in looked.columns if c.startswith(("__", REF))}
+    resolution = (pl.concat(found, how="vertical_relaxed") if found else None)
+    return looked.select([c for c in looked.columns if c not in helpers]), resolution
+
+
 def _resolve(
     batch: pl.DataFrame,
     accounts: pl.DataFrame,
-    saved: Any,
+    saved: Crosswalk | None,
     resolutions: list[pl.DataFrame],
     reasons: Counter[str],
 ) -> pl.DataFrame:
     """Give the batch's rows their account id; drop (and count) rows with none."""
-    refs = batch.select(
-        pl.col("account_ref_kind").replace_strict(_REF_KINDS).alias("ref_kind"),
-        pl.col("account_ref").alias("ref"),
-    )
-    missing = refs.get_column("ref").is_null()
-    if missing.any():
-        reasons["no account reference in the row"] += int(missing.sum())
-    known = refs.filter(~missing)
-    if known.is_empty():
-        return batch.filter(pl.lit(False)).with_columns(pl.lit(None, pl.String).alias("account_id"))
-    found = resolve_accounts(known, accounts, saved)
-    resolutions.append(found)
-    matched = found.filter(pl.col("status") == "matched")
-    for reason, rows in (
-        found.filter(pl.col("status") != "matched")
-        .group_by(pl.col("reason").fill_null("no account matches"))
-        .agg(pl.col("rows").sum())
-        .iter_rows()
-    ):
-        reasons[reason] += int(rows)
-    joined = batch.with_columns(refs.get_column("ref_kind")).join(
-        matched.select(pl.col("ref_kind"), pl.col("ref").alias("account_ref"), "account_id"),
-        on=["ref_kind", "account_ref"],
-        how="inner",
-        maintain_order="left",
-    )
-    keep = [c for c in joined.columns if c not in ("ref_kind", SOURCE_ROW)]
-    return joined.select(keep)
+    rows, found = match_rows(batch, accounts, saved)
+    if found is not None:
+        resolutions.append(found)
+    missing = rows.filter(pl.col("account_id").is_null())
+    for reason, count in missing.group_by("unmatched_reason").len().iter_rows():
+        reasons[reason] += int(count)
+    return rows.filter(pl.col("account_id").is_not_null()).drop(
+        SOURCE_ROW, "match_method", "unmatched_reason")

@@ -17,6 +17,7 @@ from pydantic_core import PydanticUndefined
 
 from playbooks.data.recipes import schema
 from playbooks.data.recipes.schema import (
+    AccountRef,
     Condition,
     Event,
     Expression,
@@ -36,6 +37,7 @@ MODELS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("filters[] and where[]", Condition),
     ("events[]", Event),
     ("An expression", Expression),
+    ("account_refs[]: an expression and its kind", AccountRef),
 )
 
 

@@ -11,9 +11,11 @@ Every output row carries `SOURCE_ROW`, the export row it came from (1 is the fir
 the header). A value not in a value map, a value that is not a date, a number or a yes/no
 where the contract wants one, is refused with the file, row, column and value named.
 
-Activity rows name their account either as `account_id` (when the recipe gives it) or as
-`account_ref` and `account_ref_kind` (`id`, `alt_id`, `domain` or `name`), which the import
-resolves to an account id through the account crosswalk.
+Rows name their account either as `account_id` (when the recipe gives it) or by references:
+`account_ref` and `account_ref_kind` (`id`, `alt_id`, `domain` or `name`), and, where the
+recipe gives fallbacks (`account_refs`), `account_ref_1` / `account_ref_kind_1` and so on,
+which the import resolves to an account id through the account crosswalk, the first
+reference that matches winning.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ from playbooks.data.recipes.schema import Condition, Event, Expression, Recipe
 from playbooks.errors import InputError
 
 SOURCE_ROW = "source_row"
+REF = "account_ref"
+"""The column of a row's account reference; `account_ref_1`, `_2`, ... hold the fallbacks."""
+REF_KIND = "account_ref_kind"
+"""What the reference is (`id`, `alt_id`, `domain`, `name`); `account_ref_kind_1`, ... too."""
 BATCH_ROWS = 500_000
 MAX_LISTED = 10
 _PROBLEM = "__problem__"
@@ -318,6 +324,8 @@ def _event_rows(
     problems: list[pl.Expr] = []
     columns: list[pl.Expr] = []
     for name, expression in event.columns.items():
+        if name == "account_ref":
+            continue  # with the other references, below
         kind = types.get(name, "string")
         if kind in ("date", "timestamp") and expression.column:
             out = pl.col(_DATE + expression.column)
@@ -336,8 +344,10 @@ def _event_rows(
     if event.id_from:
         parts = [pl.lit(recipe.source), *[pl.col(c) for c in event.id_from], pl.lit(event.kind)]
         columns.append(pl.concat_str(parts, separator="-").alias("event_id"))
-    if event.account_ref_kind:
-        columns.append(pl.lit(event.account_ref_kind).alias("account_ref_kind"))
+    for index, ref in enumerate(recipe.refs_of(event)):
+        suffix = f"_{index}" if index else ""
+        columns.append(_expression(ref, recipe, problems).alias(REF + suffix))
+        columns.append(pl.lit(ref.kind).alias(REF_KIND + suffix))
     columns.append(pl.col(ROW).alias(SOURCE_ROW))
     columns += [p.alias(f"{_PROBLEM}{i}") for i, p in enumerate(problems)]
     chosen = batch.filter(_filter(event.where)) if event.where else batch

@@ -25,6 +25,8 @@ from playbooks.data.recipes.schema import ReadOptions, Recipe
 from playbooks.errors import InputError
 
 ROW = "__row"
+MAX_NESTING = 16
+"""How deep objects may nest in a JSON lines export."""
 MAX_EXPORT_BYTES = 20 << 30
 MAX_LINE_BYTES = 1 << 20
 SECTION_SEARCH_LINES = 10_000
@@ -113,39 +115,51 @@ def _scan(source: Path, original: Path, options: ReadOptions) -> pl.LazyFrame:
     )
 
 
+def _field(schema: pl.Schema, name: str) -> tuple[pl.Expr, Any] | None:
+    """Return the expression and type of a column, or of a dotted path into objects
+    (`context.traits.email`, at any depth; a key may itself contain dots); None if absent."""
+    if name in schema:
+        return pl.col(name), schema[name]
+    parts = name.split(".")
+    for cut in range(1, len(parts)):
+        top = ".".join(parts[:cut])
+        if top not in schema:
+            continue
+        dtype: Any = schema[top]
+        expr, rest = pl.col(top), parts[cut:]
+        while rest:
+            if not isinstance(dtype, pl.Struct):
+                break
+            fields = {f.name: f.dtype for f in dtype.fields}
+            for size in range(len(rest), 0, -1):
+                key = ".".join(rest[:size])
+                if key in fields:
+                    expr, dtype, rest = expr.struct.field(key), fields[key], rest[size:]
+                    break
+            else:
+                break
+        if not rest:
+            return expr, dtype
+    return None
+
+
 def _select_used(
     frame: pl.LazyFrame, columns: list[str], recipe: Recipe, path: Path
 ) -> pl.LazyFrame:
     """Keep the columns the recipe reads, as trimmed text (empty text as null)."""
     schema = frame.collect_schema()
+    _check_depth(schema, path)
     picked = [pl.col(ROW)]
     missing = []
     for name in recipe.columns_used():
-        if name in schema:
-            expr = pl.col(name)
-        elif "." in name and isinstance(schema.get(name.split(".", 1)[0]), pl.Struct):
-            top, field = name.split(".", 1)
-            expr = pl.col(top).struct.field(field)
-        elif name in recipe.optional_columns:
-            picked.append(pl.lit(None, dtype=pl.String).alias(name))
-            continue
-        else:
-            missing.append(name)
-            continue
-        dtype: Any = schema.get(name)
-        if dtype is None:  # a field of an object (checked above)
-            top, field = name.split(".", 1)
-            struct = schema[top]
-            fields = (
-                {f.name: f.dtype for f in struct.fields} if isinstance(struct, pl.Struct) else {}
-            )
-            dtype = fields.get(field)
-            if dtype is None:
-                if name in recipe.optional_columns:
-                    picked.append(pl.lit(None, dtype=pl.String).alias(name))
-                    continue
+        found = _field(schema, name)
+        if found is None:
+            if name in recipe.optional_columns:
+                picked.append(pl.lit(None, dtype=pl.String).alias(name))
+            else:
                 missing.append(name)
-                continue
+            continue
+        expr, dtype = found
         if isinstance(dtype, pl.List | pl.Array):
             expr = expr.list.first() if isinstance(dtype, pl.List) else expr.arr.first()
             dtype = dtype.inner
@@ -164,6 +178,24 @@ def _select_used(
             f"the file does not have. Its columns are: {shown}."
         )
     return frame.select(picked)
+
+
+def _depth(dtype: Any) -> int:
+    if isinstance(dtype, pl.Struct):
+        return 1 + max((_depth(f.dtype) for f in dtype.fields), default=0)
+    if isinstance(dtype, pl.List | pl.Array):
+        return 1 + _depth(dtype.inner)
+    return 0
+
+
+def _check_depth(schema: pl.Schema, path: Path) -> None:
+    """Refuse objects nested deeper than an export needs (a hostile or broken file)."""
+    deepest = max((_depth(t) for t in schema.values()), default=0)
+    if deepest > MAX_NESTING:
+        raise InputError(
+            f"{path.name}: its objects are nested {deepest} levels deep, more than the "
+            f"{MAX_NESTING} an export may have; this is not a tool's event export."
+        )
 
 
 def _copy_table(path: Path, out: Path, options: ReadOptions) -> None:

@@ -28,10 +28,9 @@ the one detected among the known formats; times with an offset are converted to 
 without one are read in the recipe's `timezone`. Booleans accept true/false, yes/no, 1/0;
 numbers accept a decimal comma when `read.decimal_comma` is set.
 
-Accounts in activity rows: a recipe either gives `account_id` directly (the export holds the
-CRM's account id) or gives `account_ref` with `account_ref_kind` (`id`, `alt_id`, `domain` or
-`name`); the import then resolves the reference to an account id through the account
-crosswalk.
+Accounts: a recipe gives `account_id` (the export holds the CRM's id), or references the
+import resolves through the account crosswalk: `account_ref` with `account_ref_kind`, or
+`account_refs`, tried in order until one matches (the company id, else its name, ...).
 """
 
 from __future__ import annotations
@@ -95,6 +94,14 @@ class Expression(Record):
             if isinstance(part, Expression):
                 used += part.columns_used()
         return used
+
+
+class AccountRef(Expression):
+    """One way an export row names its account: the expression and what its value is."""
+    kind: Literal["id", "alt_id", "domain", "name"] = Field(
+        description="What the value is: the CRM `id`, another system's `alt_id`, an email "
+        "`domain` or a company `name`."
+    )
 
 
 class Condition(Record):
@@ -257,8 +264,17 @@ class Event(Record):
         "an email `domain` or a company `name`.",
     )
 
+    account_refs: list[AccountRef] = Field(
+        default_factory=list,
+        description="The ways this row names its account, tried in order: the first that "
+        "matches an account is used (the company's id, else its name, else the email's "
+        "domain). Instead of `account_ref`; the recipe's `account_refs` otherwise.",
+    )
+
     @model_validator(mode="after")
     def _account_ref(self) -> Event:
+        if self.account_refs and ("account_ref" in self.columns or "account_id" in self.columns):
+            raise ValueError("give account_refs, or account_ref / account_id, not both")
         if "account_ref" in self.columns and self.account_ref_kind is None:
             raise ValueError("account_ref needs account_ref_kind (id, alt_id, domain or name)")
         if self.account_ref_kind is not None and "account_ref" not in self.columns:
@@ -326,6 +342,11 @@ class Recipe(Record):
         default_factory=list,
         description="Conditions every export row must meet before any event is made.",
     )
+    account_refs: list[AccountRef] = Field(
+        default_factory=list,
+        description="The ways the export names accounts, tried in order for every row of "
+        "an event that names none itself: the first that matches an account is used.",
+    )
     events: list[Event] = Field(min_length=1, description="The rows each export row becomes.")
 
     @model_validator(mode="after")
@@ -355,9 +376,20 @@ class Recipe(Record):
             used.append(condition.column)
         for event in self.events:
             used += [c.column for c in event.where] + event.id_from
-            for expression in event.columns.values():
+            for expression in [*event.columns.values(), *self.refs_of(event)]:
                 used += expression.columns_used()
         return list(dict.fromkeys(used))
+
+    def refs_of(self, event: Event) -> list[AccountRef]:
+        """Return the account references an event's rows carry, in the order they are tried."""
+        if event.account_refs:
+            return event.account_refs
+        given = event.columns.get("account_ref")
+        if given is not None and event.account_ref_kind is not None:
+            return [AccountRef(kind=event.account_ref_kind, **given.model_dump(exclude_unset=True))]
+        if "account_id" in event.columns or "account_id" in event.constants:
+            return []
+        return self.account_refs
 
 
 def _maps_used(expression: Expression) -> list[str]:
