@@ -1,17 +1,22 @@
 """`playbooks report`: write the quarterly review pack (HTML, Markdown and the actions CSV).
 
 Exit codes: 0 written; 2 input that cannot be used (a quarter not like 2026Q4, an empty team,
-an output file that cannot be written).
+an output file that cannot be written, a store of assessments that cannot be reached unless
+`--without-assessment` says to go on without it).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from playbooks import settings
 from playbooks.errors import InputError
+
+if TYPE_CHECKING:
+    from playbooks.store import Store
 
 _WORKSPACE_HELP = "Workspace folder (default: $PLAYBOOKS_WORKSPACE, else ./workspace)."
 _DB_HELP = ("Database URL of the saved assessments and plans (default: PLAYBOOKS_DATABASE_URL, "
@@ -34,6 +39,10 @@ def register(app: typer.Typer) -> None:
                                                          help=_DB_HELP)] = None,
         no_charts: Annotated[bool, typer.Option(
             "--no-charts", help="Leave the charts out of the HTML (faster).")] = False,
+        without_assessment: Annotated[bool, typer.Option(
+            "--without-assessment",
+            help="Write the pack even when the store of assessments cannot be reached, "
+                 "leaving the self-assessment, journey maps and plan out.")] = False,
     ) -> None:
         """Write the quarterly review pack for one team: self-assessment and its change since
         the last quarter, journey-map findings, drifting accounts, continuity gaps, repeated
@@ -41,15 +50,54 @@ def register(app: typer.Typer) -> None:
         from playbooks.review.files import write_review
         from playbooks.review.gather import build_review
 
-        review = build_review(team, quarter, workspace=workspace, store=database_url)
+        store, missing = _open_store(database_url, workspace, without_assessment)
+        try:
+            review = build_review(team, quarter, workspace=workspace,
+                                  store=store if store is not None else database_url)
+        finally:
+            if store is not None:
+                store.close()
         try:
             paths = write_review(review, out, charts=not no_charts)
+        except InputError as error:
+            raise InputError(f"cannot write the report to {out}: {error.message}") from None
         except OSError as error:
             raise InputError(f"cannot write the report to {out}: {error.strerror or error}") \
                 from None
+        if missing:
+            typer.echo(f"WARNING: the pack has no self-assessment, journey maps or plan: "
+                       f"{missing}", err=True)
         for kind, path in paths.items():
             typer.echo(f"Wrote {kind}: {path}")
         notes = [n for n in (review.assessment.note if review.assessment.result is None else "",
                              review.data.note) if n]
         for note in notes:
             typer.echo(f"Note: {note}")
+
+
+def _open_store(url: str | None, workspace: str | None,
+                go_on: bool) -> tuple[Store | None, str]:
+    """Open the store the pack reads (given, else set, else the workspace's file if any).
+
+    When it cannot be opened, refuse (exit 2) unless `go_on`; then return no store and why.
+    """
+    from playbooks.data.workspace import resolve_workspace
+    from playbooks.store import Store, StoreError
+    from playbooks.store.settings import STORE_FILE
+
+    chosen = url or settings.database_url()
+    if not chosen:
+        file = resolve_workspace(workspace) / STORE_FILE
+        if not file.exists():
+            return None, ""
+        chosen = f"sqlite:///{file.resolve()}"
+    try:
+        return Store(chosen, create=False), ""
+    except StoreError as error:
+        if not go_on:
+            raise StoreError(f"{error.message}\nThe review pack would leave out the "
+                             "self-assessment, the journey maps and the action plan, so "
+                             "nothing was written. Start the database or correct the URL, or "
+                             "pass --without-assessment to write the pack without them.") \
+                from None
+        return None, error.message

@@ -8,6 +8,7 @@ from pathlib import Path
 from playbooks.review.html import render_html
 from playbooks.review.markdown import actions_csv, render_markdown
 from playbooks.review.model import Review
+from playbooks.userfiles.writing import write_text_atomic
 
 
 def default_out(out: str | os.PathLike[str]) -> dict[str, Path]:
@@ -22,10 +23,14 @@ def default_out(out: str | os.PathLike[str]) -> dict[str, Path]:
 
 def write_review(review: Review, out: str | os.PathLike[str], *, charts: bool = True
                  ) -> dict[str, Path]:
-    """Write the HTML, Markdown and CSV files of a review; return their paths by kind."""
+    """Write the HTML, Markdown and CSV files of a review; return their paths by kind.
+
+    Each file is rendered whole first, then written to a temporary name and renamed into
+    place, so a full disk or a crash leaves the earlier file (or none), never half of one.
+    """
     paths = default_out(out)
-    paths["html"].parent.mkdir(parents=True, exist_ok=True)
-    paths["html"].write_text(render_html(review, charts=charts), encoding="utf-8")
-    paths["markdown"].write_text(render_markdown(review), encoding="utf-8")
-    paths["csv"].write_text(actions_csv(review), encoding="utf-8", newline="")
+    texts = {"html": render_html(review, charts=charts), "markdown": render_markdown(review),
+             "csv": actions_csv(review)}
+    for kind, text in texts.items():
+        write_text_atomic(paths[kind], text, newline="" if kind == "csv" else None)
     return paths

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import re
 
 from playbooks.review.model import Review, trap_of
@@ -28,8 +26,8 @@ from playbooks.review.sentences import (
     themes_line,
     trap_line,
 )
+from playbooks.userfiles.writing import csv_text, neutralise_cell  # noqa: F401 - re-exported
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ACTION_COLUMNS = ("id", "team", "title", "owner", "due_quarter", "status", "overdue",
                   "dimension", "finding", "created_at", "done_at")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -38,26 +36,10 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 # --- CSV ----------------------------------------------------------------------------------------
 
 
-def neutralise_cell(value: object) -> str:
-    """Return a CSV cell that a spreadsheet shows as text, never runs as a formula.
-
-    A cell starting with =, +, -, @, a tab or a carriage return (also after leading spaces)
-    gets a single quote in front.
-    """
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS) or text.lstrip(" ").startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
 def actions_csv(review: Review) -> str:
     """Render the action plan as CSV, every cell neutralised against spreadsheet formulas."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(ACTION_COLUMNS)
-    for row in action_rows(review):
-        writer.writerow([neutralise_cell(row[c]) for c in ACTION_COLUMNS])
-    return out.getvalue()
+    return csv_text(ACTION_COLUMNS, ([row[c] for c in ACTION_COLUMNS]
+                                     for row in action_rows(review)))
 
 
 # --- Markdown -----------------------------------------------------------------------------------
