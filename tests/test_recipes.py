@@ -399,7 +399,7 @@ def test_import_recognises_a_zendesk_export_and_says_so(tmp_path: Path, cli: Any
     done = cli("import", accounts, EXPORTS / "zendesk_tickets.csv", "-w", folder)
     assert done.code == 0, done.stderr
     assert "zendesk_tickets.csv: Zendesk tickets (recipe zendesk_tickets)" in done.stdout
-    assert "4 of its rows name no known account" in done.stdout
+    assert "4 rows made from it name no known account" in done.stdout
     assert "zendesk_tickets.csv -> source helpdesk (activity): 0 rows before, 7 after" in (
         done.stdout
     )
@@ -716,3 +716,27 @@ def test_a_refused_recipe_import_names_the_export_not_its_converted_copy(
     assert ".recipe-" not in again.output
     assert "Traceback" not in again.output
     assert {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("recipe_id", RECIPE_IDS)
+def test_every_export_row_is_made_into_rows_or_counted_as_left_out(recipe_id: str) -> None:
+    from playbooks.data.recipes.engine import ConversionStats, convert_batches
+
+    stats = ConversionStats()
+    made: set[int] = set()
+    for batch in convert_batches(fixture_of(recipe_id), shipped_recipes()[recipe_id],
+                                 stats=stats, batch_rows=3):
+        made |= set(batch.get_column(SOURCE_ROW).to_list())
+    assert stats.rows_in > 0
+    assert len(made) + stats.filtered_out + stats.no_event == stats.rows_in
+
+
+def test_an_import_says_how_many_rows_the_recipe_leaves_out(tmp_path, cli) -> None:
+    company = Path(__file__).resolve().parent / "data" / "exports" / "company"
+    done = cli("import", str(company / "salesforce_accounts.csv"),
+               str(company / "zoom_webinar_attendees.csv"), "--workspace", str(tmp_path / "ws"))
+    assert done.code == 0, done.stderr
+    assert "2 rows of 9 make no activity rows by the recipe's rules (tested on Email, " \
+           "Attended" in done.stdout
+    assert "1 row made from it names no known account and was left out: free-mail" \
+           in done.stdout

@@ -54,6 +54,8 @@ class ConvertedExport:
     original_file: str
     rows_in: int = 0
     rows_out: int = 0
+    filtered_out: int = 0
+    no_event: int = 0
     unmatched: int = 0
     unmatched_reasons: dict[str, int] = field(default_factory=dict)
     resolution: pl.DataFrame | None = None
@@ -137,6 +139,7 @@ def convert_export(
         raise
     writer.close()
     result.rows_in = stats.rows_in
+    result.filtered_out, result.no_event = stats.filtered_out, stats.no_event
     result.unmatched = sum(reasons.values())
     result.unmatched_reasons = dict(reasons.most_common())
     if resolutions:

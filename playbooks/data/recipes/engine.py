@@ -52,9 +52,12 @@ _FALSE = ("false", "f", "no", "n", "0")
 
 @dataclass
 class ConversionStats:
-    """What a conversion counted: the export's rows (before any filter)."""
+    """What a conversion counted: the export's rows (before any filter), the rows the recipe's
+    filters left out, and the rows that passed them but met no event's conditions."""
 
     rows_in: int = 0
+    filtered_out: int = 0
+    no_event: int = 0
 
 
 def convert_batches(
@@ -91,7 +94,10 @@ def convert_batches(
                 batch = batch.with_columns(
                     pl.col(c).str.to_lowercase().alias(_LOW + c) for c in lowered
                 )
+                height = batch.height
                 batch = batch.filter(keep) if recipe.filters else batch
+                if stats is not None:
+                    stats.filtered_out += height - batch.height
                 if batch.is_empty():
                     continue
                 batch = _parse_dates(batch, dates, recipe, zone, formats, path.name, first)
@@ -100,6 +106,8 @@ def convert_batches(
                     [_event_rows(batch, event, recipe, types) for event in recipe.events],
                     how="diagonal_relaxed",
                 )
+                if stats is not None:
+                    stats.no_event += batch.height - out.get_column(SOURCE_ROW).n_unique()
                 yield _checked(out, path.name)
         except pl.exceptions.PolarsError as error:
             raise InputError(f"{path.name}: could not be read: {error}") from None

@@ -170,12 +170,7 @@ def import_exports(
             line = f"{path.name}: {recipe.tool} (recipe {recipe.id})"
             if reason and reason != "chosen with --recipe":
                 line += f": {reason}"
-            if converted.unmatched:
-                why = "; ".join(f"{r} ({n:,})" for r, n in converted.unmatched_reasons.items())
-                line += (
-                    f"; {converted.unmatched:,} of its rows name no known account and "
-                    f"were left out: {why} (see `playbooks accounts matches`)"
-                )
+            line += _left_out(converted, recipe)
             done.recipe_lines.append(line + ".")
         try:
             done.result = import_files(named, folder, origins=merged, mappings=mappings,
@@ -193,6 +188,39 @@ def import_exports(
         for converted in done.converted:
             converted.discard()
     return done
+
+
+def _left_out(converted: ConvertedExport, recipe: Recipe) -> str:
+    """Say which of the export's rows made no contract rows, and why."""
+    said = ""
+    skipped = converted.filtered_out + converted.no_event
+    if skipped:
+        said += (f"; {_rows(skipped)} of {converted.rows_in:,} "
+                 f"{_verb(skipped, 'makes', 'make')} no {recipe.table} rows by the recipe's "
+                 f"rules ({_rule_summary(recipe)})")
+    if converted.unmatched:
+        why = "; ".join(f"{r} ({n:,})" for r, n in converted.unmatched_reasons.items())
+        said += (f"; {_rows(converted.unmatched)} made from it "
+                 f"{_verb(converted.unmatched, 'names', 'name')} no known account and "
+                 f"{_verb(converted.unmatched, 'was', 'were')} left out: {why} (see "
+                 "`playbooks accounts matches`)")
+    return said
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" + ("" if count == 1 else "s")
+
+
+def _verb(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+def _rule_summary(recipe: Recipe) -> str:
+    """Name the export columns the recipe's filters and event conditions test."""
+    tested = [c.column for c in recipe.filters]
+    tested += [c.column for e in recipe.events for c in e.where]
+    shown = ", ".join(dict.fromkeys(tested)) or "its conditions"
+    return f"tested on {shown}; `playbooks recipes docs` says what they keep"
 
 
 def _name_exports_in(error: PlaybooksError, converted: Sequence[ConvertedExport]) -> None:
