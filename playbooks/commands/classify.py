@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from playbooks.errors import InputError
+from playbooks.userfiles.limits import QUESTIONS, check_input_file
 
 
 def read_question_file(path: Path, column: str):
     """Read a CSV (or Parquet) file of questions with the workspace's reader, which names the
-    file, row and column of anything unreadable; then check the question column is there."""
+    file, row and column of anything unreadable; then check the question column is there.
+
+    A folder, or a file over the question-file size limit, is refused before it is read.
+    """
     from playbooks.data.workspace import read_file
 
+    check_input_file(path, QUESTIONS)
     frame = read_file(path)
     if column not in frame.columns:
         raise InputError(f"{path}: no column {column!r}; the columns are: "
@@ -83,13 +86,16 @@ def classify_file(file: Path, column: str, out: Path) -> None:
 
 
 def _write_csv_atomically(frame: Any, out: Path) -> None:
-    """Write a CSV beside `out`, then move it into place, so a failure leaves no half file."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        frame.write_csv(temporary)
-        os.replace(temporary, out)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    """Write the frame through the formula-safe CSV writer, renamed into place when complete.
+
+    Text cells starting like a spreadsheet formula (=, +, -, @, a tab) get a quote in front;
+    numbers are written as they are, true/false and dates as polars writes them.
+    """
+    import polars as pl
+
+    from playbooks.userfiles.writing import write_csv
+
+    text = frame.select(
+        pl.col(name) if dtype.is_numeric() else pl.col(name).cast(pl.String)
+        for name, dtype in frame.schema.items())
+    write_csv(out, text.columns, text.iter_rows(buffer_size=2048), lineterminator="\n")
