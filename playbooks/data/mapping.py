@@ -11,7 +11,6 @@ column's type.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import os
 import re
@@ -20,13 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-import yaml
 
 from playbooks.data.contract_model import Field
 from playbooks.data.contracts import Contract, load_contract
 from playbooks.data.datetimes import date_share
 from playbooks.data.numbers import parse_numbers
 from playbooks.errors import InputError
+from playbooks.userfiles.limits import MAPPING, read_user_bytes
+from playbooks.userfiles.structured import load_user_yaml
+from playbooks.userfiles.tables import iter_csv_rows
 
 # How sure each kind of match is; below CUTOFF the suggestion is withheld.
 CONFIDENCE = {"exact name": 1.0, "exact name in other case or spacing": 0.98,
@@ -70,27 +71,23 @@ def load_mapping(path: str | os.PathLike[str]) -> dict[str, str]:
     if not source.exists():
         raise InputError(f"{source}: no such mapping file.")
     try:
-        text = source.read_text(encoding="utf-8-sig")
+        text = read_user_bytes(source, MAPPING).decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(f"{source.name}: the mapping file is not UTF-8 text.") from error
     if source.suffix.lower() == ".csv":
-        rows = list(csv.reader(text.splitlines()))
+        numbered = list(iter_csv_rows(text.splitlines(), source.name))
+        rows = [cells for _, cells in numbered]
         if not rows or [c.strip() for c in rows[0][:2]] != ["export_column", "contract_column"]:
             raise InputError(f"{source.name}: a CSV mapping needs the header "
                              "'export_column,contract_column'.")
         mapping = {}
-        for number, row in enumerate(rows[1:], start=2):
-            if not any(cell.strip() for cell in row):
-                continue
+        for number, row in numbered[1:]:
             if len(row) != 2 or not row[0].strip() or not row[1].strip():
                 raise InputError(f"{source.name}: line {number} needs exactly two filled "
                                  "columns: export_column,contract_column.")
             mapping[row[0].strip()] = row[1].strip()
         return mapping
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise InputError(f"{source.name}: not readable as YAML: {error}") from error
+    data = load_user_yaml(text, f"{source.name}: not readable as YAML")
     if isinstance(data, dict) and set(data) == {"columns"}:
         data = data["columns"]
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str)
