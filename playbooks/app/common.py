@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from playbooks.errors import PlaybooksError
+from playbooks.errors import PlaybooksError, mask_credentials
 from playbooks.framework.model import Knowledge, load_knowledge
 
 
@@ -33,14 +33,16 @@ def friendly_errors(action: str) -> Iterator[None]:
     try:
         yield
     except PlaybooksError as error:
-        st.error(f"Could not {action}: {plain(error.message)}", icon=":material/error:")
+        st.error(f"Could not {action}: {plain(mask_credentials(error.message))}",
+                 icon=":material/error:")
         for problem in error.problems:
-            st.text(f"• {problem}")
+            st.text(f"• {mask_credentials(problem)}")
     except Exception as error:  # noqa: BLE001 - the last guard before a user sees a traceback
         st.error(f"Something went wrong while trying to {action}. Your data is unchanged.",
                  icon=":material/error:")
         with st.expander("Technical details"):
-            st.code("".join(traceback.format_exception(error)), language=None)
+            st.code(mask_credentials("".join(traceback.format_exception(error))),
+                    language=None)
 
 
 @st.cache_resource(show_spinner=False)
