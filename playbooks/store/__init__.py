@@ -14,9 +14,10 @@ from playbooks.store.records import (
     StaleVersionError,
     StoreError,
     TeamRecord,
+    answers_from_levels,
 )
 from playbooks.store.settings import resolve_database_url, workspace_dir
-from playbooks.store.store import Store, answers_from_levels
+from playbooks.store.store import Store
 
 __all__ = [
     "ActionItemRecord",

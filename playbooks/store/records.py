@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -133,3 +134,8 @@ class ActionItemRecord:
     status: str
     created_at: datetime
     done_at: datetime | None
+
+
+def answers_from_levels(levels: Mapping[str, int], by: str = "") -> list[AnswerRecord]:
+    """Turn a statement-to-level mapping into answer records (for `new_assessment`)."""
+    return [AnswerRecord(sid, level, None, by) for sid, level in levels.items()]

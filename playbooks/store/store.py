@@ -8,17 +8,17 @@ an older version is refused with `StaleVersionError`, and the newer data stays a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from playbooks.assessment.bank import QuestionBank, load_question_bank
 from playbooks.assessment.quarters import parse_quarter
-from playbooks.errors import InputError
+from playbooks.errors import InputError, mask_credentials
 from playbooks.store.migrate import make_engine, upgrade_schema
 from playbooks.store.models import ActionItem, Answer, Assessment, JourneyMap, Team, utcnow
 from playbooks.store.records import (
@@ -77,9 +77,12 @@ class Store:
     def _guard(self) -> Iterator[None]:
         try:
             yield
-        except OperationalError as error:
+        except IntegrityError:
+            raise
+        except (OperationalError, DBAPIError) as error:
             first = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-            raise StoreError(f"cannot use the database at {safe_url(self.url)}: {first}") from None
+            raise StoreError(f"cannot use the database at {safe_url(self.url)}: "
+                             f"{mask_credentials(first)}") from None
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -393,7 +396,3 @@ def _action_record(row: ActionItem) -> ActionItemRecord:
                             row.dimension_id, row.finding_id, row.status, row.created_at,
                             row.done_at)
 
-
-def answers_from_levels(levels: Mapping[str, int], by: str = "") -> list[AnswerRecord]:
-    """Turn a statement-to-level mapping into answer records (for `new_assessment`)."""
-    return [AnswerRecord(sid, level, None, by) for sid, level in levels.items()]
