@@ -1,13 +1,17 @@
 """Measure the quarterly review pack on a demo workspace, with a no-charts baseline.
 
     python benchmarks/bench_report.py --accounts 5000 --weeks 104
+    python benchmarks/bench_report.py --workspace /tmp/ws150k   # made by `playbooks demo`
 
 Steps: generate a demo workspace and a store (two quarters of answers, three action items) in
-a temporary folder (not timed); then time `playbooks report` end to end in a fresh process
-(imports included, what a scheduled run pays), and, in this process (first call, so the
-libraries that are imported lazily count too), each stage: gathering the review (signals,
-continuity gaps, themes, trap view, store), the HTML with its SVG charts, the same HTML
-without charts (the baseline: what the charts cost), the Markdown and the CSV.
+a temporary folder (not timed), or take a workspace made beforehand with `playbooks demo
+--accounts N --workspace PATH` (`--workspace`, left as it was; the store goes beside it in the
+temporary folder); then time `playbooks report` end to end in a fresh process
+(imports included, what a scheduled run pays) with that process's peak memory, and, in this
+process (first call, so the libraries that are imported lazily count too), each stage:
+gathering the review (signals, continuity gaps, themes, trap view, store), the HTML with its
+SVG charts, the same HTML without charts (the baseline: what the charts cost), the Markdown
+and the CSV.
 """
 
 from __future__ import annotations
@@ -57,19 +61,31 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--weeks", type=int, default=104)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-cold", action="store_true", help="skip the fresh-process run")
+    parser.add_argument("--workspace", type=Path, default=None,
+                        help="an existing demo workspace to use instead of generating one")
     args = parser.parse_args(argv)
 
     from playbooks.demo import generate_demo
 
     folder = Path(tempfile.mkdtemp(prefix="bench-report-"))
     try:
-        workspace = folder / "workspace"
-        demo, demo_seconds = _timed(generate_demo, workspace, accounts=args.accounts,
-                                    weeks=args.weeks, seed=args.seed)
         url = f"sqlite:///{folder / 'playbooks.db'}"
         _seed_store(url)
-        figures: dict[str, float] = {"accounts": args.accounts, "weeks": args.weeks,
-                                     "events": demo.events, "demo_seconds": demo_seconds}
+        if args.workspace is not None:
+            import polars as pl
+
+            workspace = args.workspace
+            figures: dict[str, float] = {
+                "accounts": pl.scan_parquet(workspace / "accounts.parquet").select(
+                    pl.len()).collect().item(),
+                "events": pl.scan_parquet(workspace / "activity.parquet").select(
+                    pl.len()).collect().item()}
+        else:
+            workspace = folder / "workspace"
+            demo, demo_seconds = _timed(generate_demo, workspace, accounts=args.accounts,
+                                        weeks=args.weeks, seed=args.seed)
+            figures = {"accounts": args.accounts, "weeks": args.weeks, "events": demo.events,
+                       "demo_seconds": demo_seconds}
         if not args.no_cold:
             command = [sys.executable, "-m", "playbooks", "report", "--team", TEAM,
                        "--quarter", "2026Q4", "--out", str(folder / "cold" / "review"),
@@ -78,6 +94,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
                                   env={**os.environ, "PYTHONPATH": str(ROOT)})
             figures["cli_cold_seconds"] = round(time.perf_counter() - start, 2)
+            figures["cli_peak_rss_mb"] = round(
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
             if done.returncode != 0:
                 raise SystemExit(f"playbooks report failed: {done.stderr}")
 
