@@ -740,3 +740,12 @@ def test_an_import_says_how_many_rows_the_recipe_leaves_out(tmp_path, cli) -> No
            "Attended" in done.stdout
     assert "1 row made from it names no known account and was left out: free-mail" \
            in done.stdout
+
+
+def test_a_banded_score_that_is_not_a_number_is_refused_naming_row_and_column(tmp_path) -> None:
+    export = tmp_path / "churnscores.csv"
+    export.write_text("Account Name,Account External ID,Date,Score\n"
+                      "Contoso,0013600001TbRx4,11/02/2026,high\n", encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        convert_rows(export, shipped_recipes()["churnzero_churnscore_history"])
+    assert refused.value.problems == ["row 1, column 'Score': 'high' is not a number"]

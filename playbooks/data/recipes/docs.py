@@ -18,6 +18,7 @@ from pydantic_core import PydanticUndefined
 from playbooks.data.recipes import schema
 from playbooks.data.recipes.schema import (
     AccountRef,
+    Bands,
     Condition,
     Event,
     Expression,
@@ -38,6 +39,7 @@ MODELS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("events[]", Event),
     ("An expression", Expression),
     ("account_refs[]: an expression and its kind", AccountRef),
+    ("bands: numbers labelled by range", Bands),
 )
 
 

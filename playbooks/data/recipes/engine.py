@@ -24,6 +24,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -267,6 +268,8 @@ def _expression(expression: Expression, recipe: Recipe, problems: list[pl.Expr])
         out = pl.lit(expression.prefix) + pl.col(_HASH + expression.hash)
     elif expression.domain_of is not None:
         out = pl.col(expression.domain_of).str.to_lowercase().str.extract(r"@([^@\s<>]+)", 1)
+    elif expression.bands is not None:
+        out = _banded(expression, recipe, problems)
     elif expression.concat is not None:
         parts = [
             _expression(p, recipe, problems) if isinstance(p, Expression) else pl.lit(p)
@@ -278,6 +281,20 @@ def _expression(expression: Expression, recipe: Recipe, problems: list[pl.Expr])
     if expression.default is not None:
         out = out.fill_null(pl.lit(_as_text(expression.default)))
     return out
+
+
+def _banded(expression: Expression, recipe: Recipe, problems: list[pl.Expr]) -> pl.Expr:
+    """Label each number by the band it falls in; flag text that is not a number."""
+    assert expression.bands is not None
+    column = expression.bands.column
+    number = number_expr(pl.col(column), decimal_comma=recipe.read.decimal_comma)
+    problems.append(pl.when(pl.col(column).is_not_null() & number.is_null()).then(
+        pl.format("column '{}': '{}' is not a number", pl.lit(column), pl.col(column))))
+    ordered = sorted(expression.bands.lowest.items(), key=lambda item: item[1], reverse=True)
+    out: Any = pl.when(number.is_null()).then(pl.lit(None, pl.String))
+    for label, lowest in ordered[:-1]:
+        out = out.when(number >= lowest).then(pl.lit(label))
+    return out.otherwise(pl.lit(ordered[-1][0]))
 
 
 def _mapped(column: str, recipe: Recipe, problems: list[pl.Expr]) -> pl.Expr:
