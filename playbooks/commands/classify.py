@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
+from playbooks.commands.options import write_frame_csv
 from playbooks.errors import InputError
 from playbooks.userfiles.limits import QUESTIONS, check_input_file
 
@@ -79,23 +79,8 @@ def classify_file(file: Path, column: str, out: Path) -> None:
         pl.Series("need", [r.need for r in results], dtype=pl.String),
         pl.Series("confidence", [r.confidence for r in results], dtype=pl.Float64),
     )
-    _write_csv_atomically(frame, out)
+    write_frame_csv(frame, out)
     counts = frame.get_column("need").value_counts(sort=True)
     summary = ", ".join(f"{row['need']} {row['count']}" for row in counts.iter_rows(named=True))
     typer.echo(f"Wrote {out}: {frame.height} questions ({summary})")
 
-
-def _write_csv_atomically(frame: Any, out: Path) -> None:
-    """Write the frame through the formula-safe CSV writer, renamed into place when complete.
-
-    Text cells starting like a spreadsheet formula (=, +, -, @, a tab) get a quote in front;
-    numbers are written as they are, true/false and dates as polars writes them.
-    """
-    import polars as pl
-
-    from playbooks.userfiles.writing import write_csv
-
-    text = frame.select(
-        pl.col(name) if dtype.is_numeric() else pl.col(name).cast(pl.String)
-        for name, dtype in frame.schema.items())
-    write_csv(out, text.columns, text.iter_rows(buffer_size=2048), lineterminator="\n")

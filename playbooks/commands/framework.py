@@ -113,5 +113,7 @@ def knowledge_docs(
         return
     if out.is_dir():
         raise InputError(f"{out}: is a folder; give a file name such as docs/knowledge.md")
-    out.write_text(text, encoding="utf-8")
+    from playbooks.userfiles.writing import write_text_atomic
+
+    write_text_atomic(out, text)
     typer.echo(f"Wrote {out}")

@@ -43,17 +43,35 @@ def check_table_path(out: Path | None) -> None:
 
 def write_table(frame: Any, out: Path) -> None:
     """Write a table to .parquet, or to .csv with list columns joined by " | " (nested
-    columns, which CSV cannot hold, are left out)."""
+    columns, which CSV cannot hold, are left out); either renamed into place when complete."""
     import polars as pl
 
+    from playbooks.userfiles.writing import atomic_path
+
     check_table_path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".parquet":
-        frame.write_parquet(out)
+        with atomic_path(out) as temporary:
+            frame.write_parquet(temporary)
         return
     flat = frame.with_columns(
         [pl.col(c).list.eval(pl.element().cast(pl.String)).list.join(" | ")
          for c, t in frame.schema.items() if isinstance(t, pl.List)
          and not isinstance(t.inner, pl.Struct)])
     flat = flat.drop([c for c, t in flat.schema.items() if isinstance(t, pl.List | pl.Struct)])
-    flat.write_csv(out)
+    write_frame_csv(flat, out)
+
+
+def write_frame_csv(frame: Any, out: Path) -> None:
+    """Write a frame through the formula-safe CSV writer, renamed into place when complete.
+
+    Text cells starting like a spreadsheet formula (=, +, -, @, a tab) get a quote in front;
+    numbers are written as they are, true/false and dates as polars writes them.
+    """
+    import polars as pl
+
+    from playbooks.userfiles.writing import write_csv
+
+    text = frame.select(
+        pl.col(name) if dtype.is_numeric() else pl.col(name).cast(pl.String)
+        for name, dtype in frame.schema.items())
+    write_csv(out, text.columns, text.iter_rows(buffer_size=2048), lineterminator="\n")

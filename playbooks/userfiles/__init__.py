@@ -8,6 +8,6 @@
 - `tables`: CSV rows streamed with a row limit and a value-size limit, ragged rows refused
   (`iter_csv_rows`, `split_csv_header`, `read_csv_records`).
 - `writing`: output written to a temporary name and renamed into place
-  (`write_text_atomic`, `atomic_output`), and the one formula-safe CSV writer
+  (`write_text_atomic`, `atomic_output`, `atomic_path`), and the one formula-safe CSV writer
   (`neutralise_cell`, `csv_text`, `write_csv`).
 """

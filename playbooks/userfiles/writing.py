@@ -93,6 +93,32 @@ def atomic_output(path: Path | str, *, encoding: str = "utf-8",
             os.unlink(temporary)
 
 
+@contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """Give a temporary path beside `path` for a writer that takes a file name (Parquet, say);
+    rename it to `path` once the block ends without error, else remove it."""
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(f"{target}: this is a folder; give the name of a file to write")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                                 suffix=".tmp")
+        os.close(descriptor)
+    except OSError as error:
+        raise InputError(f"cannot write {target}: {error.strerror or error}") from None
+    try:
+        yield Path(temporary)
+        os.chmod(temporary, _file_mode(target))
+        os.replace(temporary, target)
+    except OSError as error:
+        raise InputError(f"cannot write {target}: {error.strerror or error}; nothing was "
+                         "written there (an earlier file is kept as it was)") from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
 def _file_mode(target: Path) -> int:
     """The permissions the file gets: those of the file it replaces, else the usual ones."""
     try:
