@@ -28,8 +28,11 @@ def knowledge() -> Knowledge:
 
 
 @contextmanager
-def friendly_errors(action: str) -> Iterator[None]:
-    """Show a readable message instead of a traceback; details only on request."""
+def friendly_errors(action: str, *, stop: bool = False) -> Iterator[None]:
+    """Show a readable message instead of a traceback; details only on request.
+
+    `stop=True` ends the page after the message, for a block the rest of the page needs.
+    """
     try:
         yield
     except PlaybooksError as error:
@@ -37,12 +40,16 @@ def friendly_errors(action: str) -> Iterator[None]:
                  icon=":material/error:")
         for problem in error.problems:
             st.text(f"• {mask_credentials(problem)}")
+        if stop:
+            st.stop()
     except Exception as error:  # noqa: BLE001 - the last guard before a user sees a traceback
         st.error(f"Something went wrong while trying to {action}. Your data is unchanged.",
                  icon=":material/error:")
         with st.expander("Technical details"):
             st.code(mask_credentials("".join(traceback.format_exception(error))),
                     language=None)
+        if stop:
+            st.stop()
 
 
 @st.cache_resource(show_spinner=False)
