@@ -11,6 +11,7 @@ from playbooks.app.main import page_path
 from playbooks.assessment.bank import load_question_bank
 from playbooks.store import Store
 
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 BANK = load_question_bank()
 DIMS = list(BANK.dimensions.values())
 
@@ -73,3 +74,53 @@ def test_stale_save_is_refused_and_newer_answer_kept(pages, workspace: Path) -> 
     assert any("Someone else saved this assessment first" in w.value for w in at.warning)
     with Store(url) as store:
         assert store.get_assessment(record.id).levels[statement.id] == 4
+
+
+def _results(pages, workspace: Path, team: str) -> AppTest:
+    at = open_assessment(pages, team, new=True)
+    with Store(f"sqlite:///{workspace / 'playbooks.db'}") as store:
+        (record,) = store.list_assessments(team)
+        for statement in BANK.statements:
+            record = store.save_answer(record.id, statement, 2, expected_version=record.version)
+    pages.run(at)
+    for _ in DIMS:
+        pages.run(at.button(key="assess_next").click())
+    return at
+
+
+def test_an_action_can_be_due_in_each_of_the_next_four_quarters(pages, workspace: Path) -> None:
+    import datetime as dt
+
+    at = _results(pages, workspace, "Planning")
+    due = [s for s in at.selectbox if s.key and s.key.startswith("assess_due_")]
+    assert due, "every play offers a due quarter"
+    today = dt.date.today()
+    index = today.year * 4 + (today.month - 1) // 3
+    expected = [f"{i // 4}Q{i % 4 + 1}" for i in range(index, index + 4)]
+    for box in due:
+        assert list(box.options) == expected
+
+
+def test_a_play_says_what_to_do_and_who_usually_owns_it(pages, workspace: Path) -> None:
+    from playbooks.framework.model import load_knowledge
+
+    plays = {p.title: p for p in load_knowledge().plays.values()}
+    at = _results(pages, workspace, "Guidance")
+    shown = [e for e in at.expander if e.label in plays]
+    assert shown
+    for expander in shown:
+        texts = [m.value for m in expander.markdown] + [c.value for c in expander.caption]
+        assert any(plays[expander.label].description[:40] in t for t in texts)
+        assert any(t.startswith("Usually owned by: ") for t in texts)
+    progress = " ".join(p.proto.text for p in at.get("progress"))
+    assert "version" not in progress and "last saved" in progress
+
+
+def test_a_broken_database_url_shows_one_friendly_error_and_stops(
+        pages, monkeypatch) -> None:
+    monkeypatch.setenv("PLAYBOOKS_DATABASE_URL", "nosuchdb://nowhere/none")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page(page_path("assessment"))
+    pages.run(at, expect_errors=["Could not open the saved assessments"])
+    assert len(at.error) == 1
+    assert not at.get("progress")

@@ -9,6 +9,7 @@ import streamlit as st
 from playbooks.app.common import (
     ensure_workspace,
     friendly_errors,
+    knowledge,
     plain,
     question_bank,
     signals,
@@ -25,6 +26,7 @@ from playbooks.store.records import StaleVersionError
 KEY = "assess_"
 NEW_TEAM = "+ Add a team"
 bank = question_bank()
+kb = knowledge()
 dimensions = list(bank.dimensions.values())
 scale = {step.level: step for step in bank.scale}
 
@@ -33,10 +35,11 @@ def quarter_of(day: dt.date) -> str:
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
-def quarter_options(today: dt.date) -> list[str]:
+def quarter_options(today: dt.date, first: int = -4, last: int = 1) -> list[str]:
+    """The quarters from `first` to `last` quarters away from today's, in order."""
     year, q = today.year, (today.month - 1) // 3 + 1
     out = []
-    for shift in range(-4, 2):
+    for shift in range(first, last + 1):
         index = year * 4 + (q - 1) + shift
         out.append(f"{index // 4}Q{index % 4 + 1}")
     return out
@@ -46,7 +49,7 @@ st.title("Self-assessment")
 st.caption("Rate how true each statement is for your team today. Every answer is saved as you "
            "give it, so you can stop at any point and continue later, from any browser.")
 
-with friendly_errors("open the saved assessments"):
+with friendly_errors("open the saved assessments", stop=True):
     s = store()
     teams = [t.name for t in s.list_teams()]
     left, middle, right = st.columns(3)
@@ -81,8 +84,9 @@ if stale:
 
 result = score_assessment(record.levels, bank)
 answered, total = result.answered_count, result.total_count
-st.progress(answered / total, text=f"{answered} of {total} statements answered · "
-            f"{record.status} · saved version {record.version}")
+status = "marked final" if record.status == "final" else "in progress"
+st.progress(answered / total, text=f"{answered} of {total} statements answered · {status} · "
+            f"last saved {record.updated_at:%d %b %Y, %H:%M}")
 
 step_key = f"{KEY}step_{record.id}"
 if step_key not in st.session_state:
@@ -177,7 +181,7 @@ earlier = score_assessment(previous.levels, bank) if previous else None
 overall = (f"{result.overall_score:.1f} of {result.target} ({result.overall_level_name})"
            if result.overall_score is not None else "not answered yet")
 st.metric("Overall level", overall,
-          delta=(round(result.overall_score - earlier.overall_score, 2)
+          delta=(round(result.overall_score - earlier.overall_score, 1)
                  if earlier and earlier.overall_score is not None
                  and result.overall_score is not None else None))
 st.altair_chart(assessment_profile_chart(
@@ -225,13 +229,18 @@ with gap_col:
 with play_col:
     st.markdown("**Plays to run first**")
     for pick in result.plays_first:
+        play = kb.plays.get(pick.play_id)
         with st.expander(pick.title):
-            st.text(pick.reason)
+            if play is not None:
+                st.markdown(plain(play.description))
+                owners = ", ".join(kb.functions[f].label if f in kb.functions
+                                   else f.replace("_", " ") for f in play.functions)
+                st.caption(f"Usually owned by: {plain(owners)}")
+            st.caption(plain(pick.reason))
             with st.form(f"{KEY}action_{pick.play_id}", clear_on_submit=True):
                 owner = st.text_input("Owner", key=f"{KEY}owner_{pick.play_id}")
-                due = st.selectbox("Due", quarter_options(today)[4:] + [
-                    quarter_options(today + dt.timedelta(days=180))[-1]],
-                    key=f"{KEY}due_{pick.play_id}")
+                due = st.selectbox("Due", quarter_options(today, 0, 3),
+                                   key=f"{KEY}due_{pick.play_id}")
                 if st.form_submit_button("Add to the action plan"):
                     with friendly_errors("add the action item"):
                         if not owner.strip():
