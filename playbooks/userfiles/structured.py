@@ -37,6 +37,8 @@ class StrictLoader(yaml.SafeLoader):
                 None, None,
                 f"a YAML alias (*{str(getattr(event, 'anchor', ''))[:30]}) is not accepted "
                 "here; write the value out in full", event.start_mark)
+        if not self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            return super().compose_node(parent, index)
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
