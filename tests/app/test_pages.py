@@ -59,3 +59,22 @@ def test_journey_map_is_saved_and_reopened(pages, workspace) -> None:
     again.selectbox(key="journey_pick").set_value("Acme journey")
     pages.run(again.button(key="journey_open").click())
     assert again.text_input(key="journey_save_name").value == "Acme journey"
+
+
+def test_opening_a_saved_map_fills_save_as_and_team(pages, workspace) -> None:
+    from playbooks.advice.journey import EXAMPLE_JOURNEY, load_journey_map
+    from playbooks.store import Store
+
+    with Store(f"sqlite:///{workspace / 'playbooks.db'}") as store:
+        store.save_journey_map("Renewals map", load_journey_map(EXAMPLE_JOURNEY).to_records(),
+                               team="Customer Success EMEA")
+    at = pages.open(page_path("journey"))
+    assert at.text_input(key="journey_save_name").value == "Our journey"
+    at.selectbox(key="journey_pick").set_value("Renewals map")
+    pages.run(at.button(key="journey_open").click())
+    assert at.text_input(key="journey_save_name").value == "Renewals map"
+    assert at.text_input(key="journey_save_team").value == "Customer Success EMEA"
+    at.selectbox(key="journey_pick").set_value("The example journey (B2B software)")
+    pages.run(at.button(key="journey_open").click())
+    assert at.text_input(key="journey_save_name").value == "Our journey"
+    assert at.text_input(key="journey_save_team").value == ""

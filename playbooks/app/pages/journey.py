@@ -28,6 +28,11 @@ if MAP not in st.session_state:
     st.session_state[MAP] = load_journey_map(EXAMPLE_JOURNEY, kb).to_records()
 
 LOADED = KEY + "loaded"  # (name, version) of the saved map the table came from
+SAVE_NAME, SAVE_TEAM = KEY + "save_name", KEY + "save_team"
+DEFAULT_NAME = "Our journey"
+# The save form's fields follow the map that is open: set here, never from a widget default.
+st.session_state.setdefault(SAVE_NAME, DEFAULT_NAME)
+st.session_state.setdefault(SAVE_TEAM, "")
 EXAMPLE = "The example journey (B2B software)"
 
 with friendly_errors("list the saved journey maps"):
@@ -39,12 +44,14 @@ with friendly_errors("list the saved journey maps"):
         if choice == EXAMPLE:
             st.session_state[MAP] = load_journey_map(EXAMPLE_JOURNEY, kb).to_records()
             st.session_state.pop(LOADED, None)
+            st.session_state[SAVE_NAME], st.session_state[SAVE_TEAM] = DEFAULT_NAME, ""
         else:
             record = store().get_journey_map(choice)
             st.session_state[MAP] = record.rows
             st.session_state[LOADED] = (record.name, record.version)
+            st.session_state[SAVE_NAME] = record.name
+            st.session_state[SAVE_TEAM] = record.team or ""
         st.session_state.pop(KEY + "editor", None)
-        st.session_state.pop(KEY + "save_name", None)
         st.rerun()
 
 with st.expander("Load a journey map from a file"):
@@ -102,9 +109,8 @@ for row in records:
 with st.form(KEY + "save_form", border=False):
     loaded = st.session_state.get(LOADED)
     name_col, team_col, save_col = st.columns([3, 2, 1], vertical_alignment="bottom")
-    name = name_col.text_input("Save as", value=loaded[0] if loaded else "Our journey",
-                               key=KEY + "save_name")
-    team = team_col.text_input("Team (optional)", key=KEY + "save_team")
+    name = name_col.text_input("Save as", key=SAVE_NAME)
+    team = team_col.text_input("Team (optional)", key=SAVE_TEAM)
     if save_col.form_submit_button("Save"):
         with friendly_errors("save the journey map"):
             valid = journey_map_from_records(records, name=name, source="the table",
@@ -151,6 +157,7 @@ st.caption("Hover over a cell to read why.")
 st.altair_chart(fit_heatmap(kb), width="stretch")
 
 with st.expander("Metrics you can use in 'Measured by'"):
-    st.dataframe(pd.DataFrame([{"id": m.id, "metric": m.label, "kind": m.kind,
-                                "what it shows": m.description} for m in kb.metrics.values()]),
+    st.dataframe(pd.DataFrame([{"Write in 'Measured by'": m.id, "Measure": m.label,
+                                "Kind": m.kind, "What it shows": m.description}
+                               for m in kb.metrics.values()]),
                  hide_index=True, width="stretch")
