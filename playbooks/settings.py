@@ -76,9 +76,13 @@ MAX_INPUT_MB = Setting(
     "The largest journey map, knowledge overlay, recipe, mapping, assessment or question file "
     "read (in megabytes); a larger file is refused with a message. Set, it is the limit for "
     "every kind.")
+CURRENCY = Setting(
+    "PLAYBOOKS_CURRENCY", "none",
+    "The currency of the accounts' annual values (a code or sign such as EUR, USD or £), "
+    "shown beside every amount of money in the app and the review pack.")
 
 SETTINGS = (WORKSPACE, DATABASE_URL, KNOWLEDGE_OVERLAY, PLUGINS, CONTRACTS, DEMO_ACCOUNTS,
-            DEBUG, VENV, NO_BOOTSTRAP, MAX_INPUT_MB)
+            DEBUG, VENV, NO_BOOTSTRAP, MAX_INPUT_MB, CURRENCY)
 
 # Read by the test suite only (tests/, set by .ci/run or by hand).
 TEST_POSTGRES_URL = Setting(
@@ -153,6 +157,12 @@ def demo_accounts() -> int:
         raise InputError(f"{DEMO_ACCOUNTS.name} must be a whole number of accounts, like "
                          f"{DEFAULT_DEMO_ACCOUNTS}; it is {chosen!r}.") from None
     return max(MIN_DEMO_ACCOUNTS, number)
+
+
+def currency() -> str:
+    """Return the currency of annual values (PLAYBOOKS_CURRENCY), or "" when none is set."""
+    chosen = (CURRENCY.value() or "").strip()
+    return "" if chosen.lower() in ("", "none") else chosen
 
 
 def max_input_mb() -> float | None:
