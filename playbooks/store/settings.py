@@ -3,8 +3,10 @@ workspace's SQLite file."""
 
 from __future__ import annotations
 
+import re
 from importlib.util import find_spec
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -14,6 +16,8 @@ from playbooks.errors import InputError, mask_url
 from playbooks.store.records import StoreMissingError
 
 STORE_FILE = "playbooks.db"
+_AT_IN_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^/:@]*):"
+                             r"(?P<password>.*)@(?P<rest>[^@]*)$")
 
 
 def workspace_dir() -> Path:
@@ -34,6 +38,7 @@ def resolve_database_url(url: str | None = None) -> str:
     for prefix in ("postgresql://", "postgres://"):
         if chosen.startswith(prefix):
             chosen = "postgresql+psycopg://" + chosen[len(prefix):]
+    chosen = _encode_at_in_password(chosen)
     if chosen.startswith("postgresql+psycopg2://") and find_spec("psycopg2") is None:
         chosen = "postgresql+psycopg://" + chosen[len("postgresql+psycopg2://"):]
     shown = safe_url(chosen)
@@ -55,6 +60,16 @@ def resolve_database_url(url: str | None = None) -> str:
                          "installed; use postgresql://... (the psycopg driver, installed with "
                          "CX Playbooks) or sqlite:///...") from None
     return chosen
+
+
+def _encode_at_in_password(url: str) -> str:
+    """Percent-encode the @ of a password written as is (`user:p@ss@host`), which would
+    otherwise be read as the end of the password and put its tail in the host name."""
+    found = _AT_IN_PASSWORD.match(url)
+    if found is None or "@" not in found["password"]:
+        return url
+    return (f"{found['head']}{found['user']}:{quote(found['password'], safe='')}@"
+            f"{found['rest']}")
 
 
 def safe_url(url: str) -> str:
