@@ -65,7 +65,8 @@ _NOT_A = {"email": "not an email address", "domain": "not a domain",
 
 def resolve_accounts(refs: pl.DataFrame, accounts: pl.DataFrame,
                      saved: Crosswalk | None = None, *,
-                     threshold: float = FUZZY_THRESHOLD) -> pl.DataFrame:
+                     threshold: float = FUZZY_THRESHOLD,
+                     keys: pl.DataFrame | None = None) -> pl.DataFrame:
     """Resolve each distinct (ref_kind, ref) of `refs` to an account id.
 
     Args:
@@ -73,6 +74,8 @@ def resolve_accounts(refs: pl.DataFrame, accounts: pl.DataFrame,
         accounts: the accounts table: `account_id`, `name`, and optionally `domain`,
             `website`, `alternate_ids`.
         saved: the workspace's crosswalk, whose decisions win over everything else.
+        keys: `crosswalk_accounts.account_keys(accounts)`, when the caller resolves batch
+            after batch against the same accounts (computed here otherwise).
 
     Returns one row per distinct reference, sorted by ref_kind and ref: ref_kind, ref,
     account_id (null unless matched or uncertain), method (one of `METHODS`, null when
@@ -83,7 +86,7 @@ def resolve_accounts(refs: pl.DataFrame, accounts: pl.DataFrame,
     an account_id or an alternate id (naming both rows and the id).
     """
     distinct = _distinct_refs(refs)
-    keys = account_keys(accounts)
+    keys = account_keys(accounts) if keys is None else keys
     decided = _saved_decisions(distinct, saved, set(accounts["account_id"].to_list()))
     pending = distinct.join(decided.select("ref_kind", "ref"), on=["ref_kind", "ref"],
                             how="anti")

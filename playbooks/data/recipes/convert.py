@@ -24,6 +24,7 @@ import polars as pl
 from playbooks.data.conform import DTYPES
 from playbooks.data.contracts import load_contract
 from playbooks.data.crosswalk import RESULT_SCHEMA, resolve_accounts
+from playbooks.data.crosswalk_accounts import account_keys
 from playbooks.data.crosswalk_store import Crosswalk, load_crosswalk
 from playbooks.data.recipes.engine import (
     REF,
@@ -115,14 +116,17 @@ def convert_export(
             )
     saved = load_crosswalk(folder) if needs_refs else None
     stats = ConversionStats()
+    keys: pl.DataFrame | None = None
     resolutions: list[pl.DataFrame] = []
     reasons: Counter[str] = Counter()
-    writer = pq.ParquetWriter(out, schema, compression="zstd")
+    writer = pq.ParquetWriter(out, schema, compression="zstd", compression_level=1)
     try:
         options: dict[str, Any] = {"batch_rows": batch_rows} if batch_rows else {}
         for batch in convert_batches(path, recipe, workdir=folder, stats=stats, **options):
             if REF in batch.columns:
-                batch = _resolve(batch, accounts, saved, resolutions, reasons)  # type: ignore[arg-type]
+                if keys is None:
+                    keys = account_keys(accounts)  # type: ignore[arg-type]
+                batch = _resolve(batch, accounts, saved, resolutions, reasons, keys)  # type: ignore[arg-type]
             frame = batch.select(
                 [
                     (pl.col(f.name) if f.name in batch.columns else pl.lit(None))
@@ -161,7 +165,8 @@ def _ref_columns(batch: pl.DataFrame) -> list[tuple[str, str]]:
 
 
 def match_rows(
-    batch: pl.DataFrame, accounts: pl.DataFrame, saved: Crosswalk | None = None
+    batch: pl.DataFrame, accounts: pl.DataFrame, saved: Crosswalk | None = None,
+    keys: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Give each row of a recipe's output its account: the first of its references that matches.
 
@@ -184,7 +189,7 @@ def match_rows(
             .alias("ref_kind"), pl.col(ref).alias("ref"))
         if todo.is_empty():
             continue
-        answer = resolve_accounts(todo.select("ref_kind", "ref"), accounts, saved)
+        answer = resolve_accounts(todo.select("ref_kind", "ref"), accounts, saved, keys=keys)
         found.append(answer)
         hits = todo.join(answer, on=["ref_kind", "ref"], how="left").select(
             "__at",
@@ -213,9 +218,10 @@ def _resolve(
     saved: Crosswalk | None,
     resolutions: list[pl.DataFrame],
     reasons: Counter[str],
+    keys: pl.DataFrame,
 ) -> pl.DataFrame:
     """Give the batch's rows their account id; drop (and count) rows with none."""
-    rows, found = match_rows(batch, accounts, saved)
+    rows, found = match_rows(batch, accounts, saved, keys)
     if found is not None:
         resolutions.append(found)
     missing = rows.filter(pl.col("account_id").is_null())

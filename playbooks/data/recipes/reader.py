@@ -67,6 +67,11 @@ def opened_export(
                 f"{path.name}: could not be read as {_what(options)}: {error}"
             ) from None
         columns = [c for c in columns if c != ROW]
+        if options.format == "jsonl":  # parse only the fields the recipe reads: faster
+            _check_depth(frame.collect_schema(), path)
+            wanted = _pruned(frame.collect_schema(), recipe.columns_used())
+            frame = pl.scan_ndjson(source, schema=wanted, row_index_name=ROW,
+                                   row_index_offset=1)
         frame = _select_used(frame, columns, recipe, path)
         yield OpenedExport(frame, columns)
 
@@ -115,32 +120,62 @@ def _scan(source: Path, original: Path, options: ReadOptions) -> pl.LazyFrame:
     )
 
 
-def _field(schema: pl.Schema, name: str) -> tuple[pl.Expr, Any] | None:
-    """Return the expression and type of a column, or of a dotted path into objects
-    (`context.traits.email`, at any depth; a key may itself contain dots); None if absent."""
+def _path(schema: pl.Schema, name: str) -> list[str] | None:
+    """Return the keys leading to a column or a dotted path into objects (`context.traits.email`,
+    at any depth; a key may itself contain dots); None if absent."""
     if name in schema:
-        return pl.col(name), schema[name]
+        return [name]
     parts = name.split(".")
     for cut in range(1, len(parts)):
         top = ".".join(parts[:cut])
         if top not in schema:
             continue
         dtype: Any = schema[top]
-        expr, rest = pl.col(top), parts[cut:]
-        while rest:
-            if not isinstance(dtype, pl.Struct):
-                break
+        keys, rest = [top], parts[cut:]
+        while rest and isinstance(dtype, pl.Struct):
             fields = {f.name: f.dtype for f in dtype.fields}
-            for size in range(len(rest), 0, -1):
-                key = ".".join(rest[:size])
-                if key in fields:
-                    expr, dtype, rest = expr.struct.field(key), fields[key], rest[size:]
-                    break
-            else:
+            size = next((n for n in range(len(rest), 0, -1) if ".".join(rest[:n]) in fields), 0)
+            if not size:
                 break
+            key = ".".join(rest[:size])
+            keys, dtype, rest = [*keys, key], fields[key], rest[size:]
         if not rest:
-            return expr, dtype
+            return keys
     return None
+
+
+def _pruned(schema: pl.Schema, names: list[str]) -> dict[str, Any]:
+    """Return `schema` with only the columns and object fields `names` lead to."""
+    tree: dict[str, Any] = {}
+    for name in names:
+        keys = _path(schema, name)
+        if keys is None or keys[0] == ROW:
+            continue
+        node = tree
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = None  # the whole value from here down
+
+    def build(dtype: Any, node: dict[str, Any] | None) -> Any:
+        if node is None or not isinstance(dtype, pl.Struct):
+            return dtype
+        fields = {f.name: f.dtype for f in dtype.fields}
+        return pl.Struct({k: build(fields[k], sub) for k, sub in node.items()})
+
+    return {k: build(schema[k], sub) for k, sub in tree.items()}
+
+
+def _field(schema: pl.Schema, name: str) -> tuple[pl.Expr, Any] | None:
+    """Return the expression and type of a column or of a dotted path; None if absent."""
+    keys = _path(schema, name)
+    if keys is None:
+        return None
+    dtype: Any = schema[keys[0]]
+    expr = pl.col(keys[0])
+    for key in keys[1:]:
+        expr = expr.struct.field(key)
+        dtype = {f.name: f.dtype for f in dtype.fields}[key]
+    return expr, dtype
 
 
 def _select_used(
