@@ -39,3 +39,37 @@ def test_filters_narrow_the_portfolio(pages) -> None:
     assert int(at.metric[0].value.replace(",", "")) < int(total.replace(",", ""))
     pages.run(at.toggle(key="signals_only_drifting").set_value(True))
     assert at.metric[0].value == at.metric[1].value
+
+
+def _no_codes_or_timestamps(at: AppTest) -> list:
+    """Every table on the page, checked: names not codes, dates not timestamps."""
+    import polars as pl
+
+    frames = [pl.from_pandas(d.value) for d in at.dataframe]
+    for frame in frames:
+        for column in frame.columns:
+            assert "_" not in column, f"a code as a column name: {column}"
+            dtype = frame.schema[column]
+            if isinstance(dtype, pl.Datetime):  # a date comes back from the page as midnight
+                times = frame[column].drop_nulls()
+                assert (times == times.dt.truncate("1d")).all(), f"{column} shows a timestamp"
+            if dtype == pl.String:
+                values = frame[column].drop_nulls().head(50).to_list()
+                assert not any(v.islower() and "_" in v and " " not in v for v in values), (
+                    f"{column} shows codes: {values[:3]}")
+            if dtype.is_float():
+                assert (frame[column].drop_nulls().round(1) == frame[column].drop_nulls()).all()
+    return frames
+
+
+def test_tables_show_business_names_dates_and_rounded_numbers(pages, monkeypatch) -> None:
+    monkeypatch.setenv("PLAYBOOKS_CURRENCY", "EUR")
+    at = open_signals(pages)
+    frames = _no_codes_or_timestamps(at)
+    assert any("Renewal date" in f.columns and "Annual value (EUR)" in f.columns
+               for f in frames)
+    assert any("What happened" in f.columns for f in frames)
+    assert at.metric[2].value.endswith(" EUR")
+    spec = next(json.loads(c.proto.spec) for c in at.get("vega_lite_chart")
+                if "Portfolio" in c.proto.spec)
+    assert "Annual value (EUR)" in json.dumps(spec)

@@ -7,17 +7,20 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
+from playbooks import settings
 from playbooks.app.common import (
     account_series,
     continuity_gaps,
     ensure_workspace,
     friendly_errors,
+    knowledge,
     plain,
     signals,
     tables,
     themes,
     workspace_stamp,
 )
+from playbooks.app.tables import money, readable, segment_name
 from playbooks.charts import (
     account_timeline_chart,
     account_trend_chart,
@@ -28,13 +31,20 @@ from playbooks.charts import (
 from playbooks.signals import SIGNALS as ENGINE_SIGNALS
 
 KEY = "signals_"
+GAP_COLUMNS = ["trigger_kind", "trigger_at", "outreach_kind", "outreach_at", "days_after"]
+GAP_CODES = ("trigger_kind", "outreach_kind")
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
 SIGNALS = [(s.name, s.label) for s in ENGINE_SIGNALS]  # the engine's names and labels
 
 st.title("Account signals")
 st.caption("Accounts whose dashboards look fine while customers ask less, join less, use less "
            "of the product and speak up less. Every flag comes with its reasons.")
 
-with friendly_errors("read the account data"):
+with friendly_errors("read the account data", stop=True):
     ensure_workspace()
     stamp = workspace_stamp()
     accounts, activity = tables(stamp)
@@ -42,7 +52,8 @@ with friendly_errors("read the account data"):
 
     f1, f2, f3, f4 = st.columns([2, 2, 2, 1])
     segments = f1.multiselect("Segment", sorted(accounts["segment"].unique().to_list()),
-                              key=KEY + "segment", placeholder="All segments")
+                              key=KEY + "segment", placeholder="All segments",
+                              format_func=segment_name)
     owners = f2.multiselect("Owner", sorted(accounts["owner"].unique().to_list()),
                             key=KEY + "owner", placeholder="All owners")
     renewal_days = f3.slider("Renewal within (days, 0 = any)", 0, 365, 0, step=15,
@@ -66,23 +77,18 @@ with friendly_errors("read the account data"):
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Accounts shown", f"{view.height:,}")
     m2.metric("Look healthy, drifting", f"{drifting.height:,}")
-    m3.metric("Annual value drifting", f"{drifting['annual_value'].sum():,.0f}")
+    m3.metric("Annual value drifting", money(drifting["annual_value"].sum()))
     m4.metric("Continuity gaps (recent)", f"{int(view['continuity_gap_count'].sum()):,}")
 
-    st.altair_chart(portfolio_chart(view), width="stretch")
+    st.altair_chart(portfolio_chart(view, currency=settings.currency()), width="stretch")
 
     st.subheader("Drifting accounts")
     if drifting.is_empty():
         st.success("No account in this selection looks healthy while drifting.")
     else:
-        st.dataframe(
-            drifting.select(
-                pl.col("name").alias("Account"), pl.col("owner").alias("Owner"),
-                pl.col("segment").alias("Segment"), pl.col("renewal_date").alias("Renewal"),
-                pl.col("disengagement_score").alias("Disengagement score"),
-                pl.col("internal_view").alias("Internal view"),
-                pl.col("first_reason").alias("Main reason")),
-            hide_index=True, width="stretch")
+        st.dataframe(readable(drifting, [
+            "name", "owner", "segment", "renewal_date", "annual_value", "disengagement_score",
+            "internal_view", "first_reason"]), hide_index=True, width="stretch")
 
     st.subheader("One account, across every function")
     choices = (drifting if not drifting.is_empty() else view).select("account_id", "name")
@@ -94,10 +100,11 @@ with friendly_errors("read the account data"):
                               key=KEY + "account")
     row = frame.filter(pl.col("account_id") == account_id).row(0, named=True)
     st.markdown(f"#### {plain(row['name'])}")
-    st.caption(f"Owner {plain(row['owner'])} · {plain(row['segment'])} · "
-               f"renewal {row['renewal_date']} · "
-               f"internal view: {row['internal_view']} · disengagement score "
-               f"{row['disengagement_score']}")
+    renewal = f"{row['renewal_date']:%d %b %Y}" if row["renewal_date"] else "not known"
+    st.caption(f"Owner {plain(row['owner'])} · {plain(row['segment'])} · renewal {renewal} · "
+               f"annual value {money(row['annual_value'])} · internal view: "
+               f"{row['internal_view']} · disengagement score "
+               f"{row['disengagement_score']:.1f}")
     if row["looks_healthy_drifting"]:
         st.warning("Looks healthy on the dashboards while the relationship drifts.",
                    icon=":material/trending_down:")
@@ -113,8 +120,8 @@ with friendly_errors("read the account data"):
                        if f"{s.name}_recent" in row]
     table = pl.DataFrame([{
         "Signal": label,
-        "Recent (per 4 weeks)": row.get(f"{key}_recent"),
-        "Baseline": row.get(f"{key}_baseline"),
+        "Recent (per 4 weeks)": _round(row.get(f"{key}_recent")),
+        "Baseline (per 4 weeks)": _round(row.get(f"{key}_baseline")),
         "Change": (f"{row[f'{key}_change']:+.0%}" if row.get(f"{key}_change") is not None
                    else "n/a"),
         "Counts against": "yes" if row.get(f"{key}_against") else "no",
@@ -122,14 +129,16 @@ with friendly_errors("read the account data"):
     st.dataframe(table, hide_index=True, width="stretch")
     mine = activity.filter(pl.col("account_id") == account_id)
     left, right = st.columns(2)
-    left.altair_chart(account_timeline_chart(mine), width="stretch")
+    functions = {f.id: f.label for f in knowledge().functions.values()}
+    left.altair_chart(account_timeline_chart(mine, functions), width="stretch")
     right.altair_chart(account_trend_chart(account_series(stamp, account_id)), width="stretch")
 
     gaps = continuity_gaps(stamp)
     own_gaps = gaps.filter(pl.col("account_id") == account_id)
     st.markdown(f"**Continuity gaps for this account: {own_gaps.height}**")
     if own_gaps.height:
-        st.dataframe(own_gaps, hide_index=True, width="stretch")
+        st.dataframe(readable(own_gaps, GAP_COLUMNS, codes=GAP_CODES), hide_index=True,
+                     width="stretch")
 
     st.subheader("Repeated questions")
     st.caption("Themes that keep coming back across many accounts point to a product or "
@@ -139,12 +148,13 @@ with friendly_errors("read the account data"):
         st.info("No question texts in the data to group.")
     else:
         st.altair_chart(themes_chart(found), width="stretch")
-        st.dataframe(found.select("label", "account_count", "question_count", "first_seen",
-                                  "last_seen", "weeks_active", "recurring", "example"),
-                     hide_index=True, width="stretch")
+        st.dataframe(readable(found, ["label", "account_count", "question_count",
+                                      "first_seen", "last_seen", "weeks_active", "recurring",
+                                      "example"]), hide_index=True, width="stretch")
 
     st.subheader("All continuity gaps")
     st.caption("Automated or templated outreach that reached an account within days of a "
                "support issue or escalation.")
-    st.dataframe(gaps.join(accounts.select("account_id", "name"), on="account_id", how="left"),
+    named = gaps.join(accounts.select("account_id", "name"), on="account_id", how="left")
+    st.dataframe(readable(named, ["name", "account_id", *GAP_COLUMNS], codes=GAP_CODES),
                  hide_index=True, width="stretch")

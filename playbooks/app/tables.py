@@ -1,0 +1,75 @@
+"""Tables as a leader reads them: the contracts' business names instead of column codes,
+dates as dates, numbers rounded, money with its currency, codes as words."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from playbooks import settings
+from playbooks.data.contracts import load_contract
+
+# Columns the engine computes (no contract names them).
+COMPUTED_NAMES = {
+    "trigger_kind": "What happened", "trigger_at": "When", "outreach_kind": "What was sent",
+    "outreach_at": "Sent on", "days_after": "Days after", "disengagement_score":
+    "Disengagement score", "internal_view": "Internal view", "first_reason": "Main reason",
+    "account_count": "Accounts asking", "question_count": "Questions", "first_seen":
+    "First asked", "last_seen": "Last asked", "weeks_active": "Weeks with a question",
+    "recurring": "Keeps coming back", "example": "An example question", "label": "Theme",
+}
+
+# The demo's segment codes, as people say them; other segments are shown as words.
+SEGMENT_NAMES = {"smb": "SMB", "mid_market": "Mid-market", "enterprise": "Enterprise"}
+
+
+def segment_name(code: str) -> str:
+    """A segment code as people say it: `mid_market` -> `Mid-market`."""
+    return SEGMENT_NAMES.get(code, code.replace("_", " ").capitalize())
+
+
+def column_names(table: str = "accounts") -> dict[str, str]:
+    """Column code to business name: the contract's for `table`, then the computed columns'."""
+    contract = load_contract(table)
+    return {f.name: f.business_name for f in contract.fields} | COMPUTED_NAMES
+
+
+def words(column: str) -> pl.Expr:
+    """A code column as words: `automated_check_in` -> `Automated check in`."""
+    text = pl.col(column).str.replace_all("_", " ")
+    return text.str.slice(0, 1).str.to_uppercase() + text.str.slice(1)
+
+
+def money_label(title: str) -> str:
+    """A column title for money, with the currency when one is set (PLAYBOOKS_CURRENCY)."""
+    currency = settings.currency()
+    return f"{title} ({currency})" if currency else title
+
+
+def money(value: float | None) -> str:
+    """An amount of money rounded to whole units, with its currency when one is set."""
+    if value is None:
+        return "n/a"
+    currency = settings.currency()
+    return f"{value:,.0f} {currency}".strip()
+
+
+def readable(frame: pl.DataFrame, columns: list[str], *, table: str = "accounts",
+             codes: tuple[str, ...] = (), digits: int = 1) -> pl.DataFrame:
+    """The `columns` of `frame` for display: business names, timestamps as dates, decimals
+    rounded to `digits`, money labelled with its currency, the `codes` columns as words."""
+    names = column_names(table)
+    out = []
+    for column in columns:
+        dtype = frame.schema[column]
+        expr = words(column) if column in codes else pl.col(column)
+        if column == "segment":
+            expr = pl.col(column).map_elements(segment_name, return_dtype=pl.String)
+        if isinstance(dtype, pl.Datetime):
+            expr = expr.dt.date()
+        elif dtype.is_float():
+            expr = expr.round(0 if column == "annual_value" else digits)
+        title = names.get(column, column.replace("_", " ").capitalize())
+        if column == "annual_value":
+            title = money_label(title)
+        out.append(expr.alias(title))
+    return frame.select(out)
