@@ -194,7 +194,8 @@ def test_a_people_fall_with_a_green_score_is_flagged_with_its_reason():
     a = result.filter(pl.col("account_id") == "A").row(0, named=True)
     assert a["people_against"] and a["questions_against"]
     assert a["looks_healthy_drifting"] is True
-    assert any("People engaging fell" in r for r in a["reasons"])
+    assert a["reasons"][0].startswith("Looks healthy inside")
+    assert "people engaging -83%" in a["reasons"][0]
 
 
 def test_continuity_gaps_are_listed_with_dates():

@@ -10,6 +10,7 @@ COMMAND_MODULES = [
     "sources",
     "accounts",
     "signals",
+    "backtest",
     "trap",
     "report",
 ]

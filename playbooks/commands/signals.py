@@ -50,19 +50,28 @@ def signals_command(
                               help="List the continuity gaps with their dates instead."),
     top: int = typer.Option(15, "--top", help="Accounts shown in the summary."),
 ) -> None:
-    """Compute each account's signals: disengagement score, drifting flag, silence, reasons."""
+    """Compute each account's signals: disengagement score, drifting flag, silence, reasons.
+
+    The score is fitted on the data's own history before the as-of date (in a workspace, once,
+    then kept there), or the shipped starting model where the history is too short."""
+    from playbooks.data.workspace import resolve_workspace
     from playbooks.signals import compute_signals, list_continuity_gaps
+    from playbooks.signals.learn import resolve_model
 
     day = parse_as_of(as_of)
     check_table_path(out)
     tables = read_tables(workspace, accounts, activity)
+    model = None
     if gaps:
         result = list_continuity_gaps(tables["activity"], as_of=day,
                                       weeks=recent_weeks + baseline_weeks, gap_days=gap_days)
     else:
+        folder = resolve_workspace(workspace) if activity is None else None
+        model = resolve_model(tables["accounts"], tables["activity"], as_of=day,
+                              health=tables.get("health"), folder=folder)
         result = compute_signals(tables["accounts"], tables["activity"], as_of=day,
                                  recent_weeks=recent_weeks, baseline_weeks=baseline_weeks,
-                                 gap_days=gap_days, health=tables.get("health"))
+                                 gap_days=gap_days, health=tables.get("health"), model=model)
     if out is not None:
         write_table(result, out)
     if as_json:
@@ -71,6 +80,8 @@ def signals_command(
     if gaps:
         print_gaps(result, top)
     else:
+        if model is not None:
+            typer.echo(model.describe())
         print_summary(result, top)
     if out is not None:
         typer.echo(f"Wrote {result.height} rows to {out}")

@@ -8,7 +8,7 @@ lighter at scale. Both add the registered custom signals, so they give the same 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import polars as pl
@@ -26,11 +26,13 @@ from playbooks.signals.score import (
     drift_columns,
     internal_view_columns,
     relative_change,
+    score_points,
     score_stages,
     signal_columns,
     status_expr,
     with_reasons,
 )
+from playbooks.signals.score_model import ScoreModel, prior_model
 from playbooks.signals.stages import (
     account_frame,
     block_frame,
@@ -38,8 +40,6 @@ from playbooks.signals.stages import (
     continuity_gap_frame,
     gap_counts,
     history_frame,
-    history_needs,
-    history_of,
     presence_frame,
     presence_in_blocks,
     staff_frame,
@@ -57,9 +57,10 @@ ENGINE: Literal["streaming"] = "streaming"
 def build_signals(accounts: pl.LazyFrame, activity: pl.LazyFrame, *, as_of: dt.date,
                   recent_weeks: int = 12, baseline_weeks: int = 12,
                   gap_days: int | None = None, health: pl.LazyFrame | None = None,
-                  settings: SignalSettings | None = None) -> pl.LazyFrame:
+                  settings: SignalSettings | None = None,
+                  model: ScoreModel | None = None) -> pl.LazyFrame:
     """Compose the whole signals pipeline, custom signals included, as one LazyFrame
-    (nothing is collected)."""
+    (nothing is collected). `model` None: the shipped priors."""
     acc, window = prepare_inputs(accounts, as_of, recent_weeks=recent_weeks,
                                  baseline_weeks=baseline_weeks, gap_days=gap_days,
                                  health=health, settings=settings)
@@ -67,8 +68,9 @@ def build_signals(accounts: pl.LazyFrame, activity: pl.LazyFrame, *, as_of: dt.d
     # The window is read once; the stages below share its result.
     rows = window_frame(act, window).cache()
     blocks = block_frame(rows, window).cache()
+    score = model or prior_model()
     table = finish(assemble(acc, history_frame(act, window), blocks,
-                            presence_frame(act, window), rows, window), window)
+                            presence_frame(act, window), rows, window, score), window, score)
     return with_custom_signals(table, act, window)
 
 
@@ -76,17 +78,50 @@ def compute_signals(accounts: pl.LazyFrame | pl.DataFrame, activity: pl.LazyFram
                     *, as_of: dt.date | None = None, recent_weeks: int = 12,
                     baseline_weeks: int = 12, gap_days: int = 7,
                     health: pl.LazyFrame | pl.DataFrame | None = None,
-                    settings: SignalSettings | None = None) -> pl.DataFrame:
+                    settings: SignalSettings | None = None,
+                    model: ScoreModel | None = None) -> pl.DataFrame:
     """Compute one row of signals per account as of a date (None: the latest event's date).
 
-    The same stages as `build_signals`, collected step by step: the history pass and the
-    window pass over the activity table, the block aggregates, then the per-account values
-    and scores (streaming engine), then the reasons (in-memory engine: string work on one row
-    per account), then the registered custom signals. Which sources exist is read from the
+    The disengagement score is `model`'s (None: the shipped priors; see `score_model`).
+
+    The same stages as `build_signals`, collected step by step: the history pass (first and
+    last activity, last contact, actions ever) and the window pass over the activity table,
+    the block aggregates, then the per-account values and scores (streaming engine), then
+    the reasons (in-memory engine: string work on one row per account), then the registered
+    custom signals. Which sources exist is read from the
     block aggregates when every signal shows up in the window; only otherwise is the history
     read a third time for it.
     """
+    scored = score_frame(accounts, activity, as_of=as_of, recent_weeks=recent_weeks,
+                         baseline_weeks=baseline_weeks, gap_days=gap_days, health=health,
+                         settings=settings, model=model)
+    score, window, act = scored.model, scored.window, scored.activity
+    # The in-memory engine here: the streaming one intermittently panicked in a string
+    # kernel on this step (polars 2.1, "binview ... i < self.len()").
+    return with_custom_signals(finish(scored.frame.lazy(), window, score), act, window) \
+        .collect(engine="in-memory")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The per-account values, features and score before the reasons, with what made them."""
+
+    frame: pl.DataFrame
+    window: SignalWindow
+    model: ScoreModel
+    activity: pl.LazyFrame
+
+
+def score_frame(accounts: pl.LazyFrame | pl.DataFrame, activity: pl.LazyFrame | pl.DataFrame,
+                *, as_of: dt.date | None = None, recent_weeks: int = 12,
+                baseline_weeks: int = 12, gap_days: int = 7,
+                health: pl.LazyFrame | pl.DataFrame | None = None,
+                settings: SignalSettings | None = None,
+                model: ScoreModel | None = None) -> Scored:
+    """Run `compute_signals`'s passes and scoring, stopping before the reasons: every
+    per-account value, the `_f_` features and the score (what the backtest reads)."""
     acc, act = accounts.lazy(), activity.lazy()
+    score = model or prior_model()
     day = as_of_date(act, as_of)
     acc, window = prepare_inputs(acc, day, recent_weeks=recent_weeks,
                                  baseline_weeks=baseline_weeks, gap_days=gap_days,
@@ -94,31 +129,14 @@ def compute_signals(accounts: pl.LazyFrame | pl.DataFrame, activity: pl.LazyFram
                                  settings=settings)
     act = prepare_activity(act)
     rows = window_frame(act, window).collect(engine=ENGINE)
-    history = _history(acc, act, rows, window)
+    history = history_frame(act, window).collect(engine=ENGINE)
     blocks = block_frame(rows.lazy(), window).collect(engine=ENGINE)
     present = presence_in_blocks(blocks.lazy(), window).collect()
     if not all(present.row(0)):
         present = presence_frame(act, window).collect(engine=ENGINE)
     scored = assemble(acc, history.lazy(), blocks.lazy(), present.lazy(), rows.lazy(),
-                      window).collect(engine=ENGINE)
-    # The in-memory engine here: the streaming one intermittently panicked in a string
-    # kernel on this step (polars 2.1, "binview ... i < self.len()").
-    return with_custom_signals(finish(scored.lazy(), window), act, window) \
-        .collect(engine="in-memory")
-
-
-def _history(accounts: pl.LazyFrame, activity: pl.LazyFrame, rows: pl.DataFrame,
-             window: SignalWindow) -> pl.DataFrame:
-    """`history_frame`, reading the full history only for the accounts that need it."""
-    in_window = history_of(rows.lazy().filter(pl.col("_customer")), window)
-    settled = history_needs(accounts, in_window).collect(engine=ENGINE)
-    need = settled.filter("_need")["account_id"]
-    if need.len() > settled.height // 2:
-        return history_frame(activity, window).collect(engine=ENGINE)
-    full = (history_frame(activity.filter(pl.col("account_id").is_in(need.implode())), window)
-            .collect(engine=ENGINE) if need.len() else None)
-    settled = settled.filter(~pl.col("_need")).drop("_need")
-    return settled if full is None else pl.concat([settled, full.select(settled.columns)])
+                      window, score).collect(engine=ENGINE)
+    return Scored(scored, window, score, act)
 
 
 def prepare_inputs(accounts: pl.LazyFrame, as_of: dt.date, *, recent_weeks: int = 12,
@@ -140,7 +158,8 @@ def prepare_inputs(accounts: pl.LazyFrame, as_of: dt.date, *, recent_weeks: int 
 
 
 def assemble(accounts: pl.LazyFrame, history: pl.LazyFrame, blocks: pl.LazyFrame,
-             present: pl.LazyFrame, rows: pl.LazyFrame, window: SignalWindow) -> pl.LazyFrame:
+             present: pl.LazyFrame, rows: pl.LazyFrame, window: SignalWindow,
+             model: ScoreModel) -> pl.LazyFrame:
     """Everything after the passes up to the reasons: values, cohorts, gaps, scores, flags."""
     s = window.settings
     frame = account_frame(accounts, history, window).cache()
@@ -160,13 +179,16 @@ def assemble(accounts: pl.LazyFrame, history: pl.LazyFrame, blocks: pl.LazyFrame
         (pl.col("continuity_gaps_recent") > pl.col("continuity_gaps_baseline"))
         .alias("continuity_gaps_against"),
         *internal_view_columns(window))
-    for stage in score_stages(window):
+    for stage in score_stages(window, model):
         out = out.with_columns(stage)
     out = out.with_columns(drift_columns(window))
     no_data = pl.col("last_activity").is_null()
     out = out.with_columns(
         pl.when(no_data).then(None).otherwise(pl.col("disengagement_score"))
         .alias("disengagement_score"),
+        pl.when(no_data).then(None).otherwise(pl.col("quiet_chance").round(4))
+        .alias("quiet_chance"),
+        pl.when(no_data).then(None).otherwise(score_points(model)).alias("score_points"),
         pl.when(no_data).then(False).otherwise(pl.col("looks_healthy_drifting"))
         .alias("looks_healthy_drifting"),
         pl.when(no_data).then(None).otherwise(pl.col("silence")).alias("silence"),
@@ -181,9 +203,9 @@ def assemble(accounts: pl.LazyFrame, history: pl.LazyFrame, blocks: pl.LazyFrame
     return out
 
 
-def finish(scored: pl.LazyFrame, window: SignalWindow) -> pl.LazyFrame:
+def finish(scored: pl.LazyFrame, window: SignalWindow, model: ScoreModel) -> pl.LazyFrame:
     """The reasons, the output columns in order, one row per account sorted by id."""
-    return (with_reasons(scored, window).select(output_columns(window.settings))
+    return (with_reasons(scored, window, model).select(output_columns(window.settings))
             .sort("account_id"))
 
 

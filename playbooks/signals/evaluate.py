@@ -16,6 +16,7 @@ import polars as pl
 from playbooks.data.workspace import load_tables
 from playbooks.errors import InputError
 from playbooks.signals.engine import compute_signals
+from playbooks.signals.learn import fit_history
 from playbooks.vocabulary.activity import is_customer
 
 # archetype -> (flag name, expression over the signals table)
@@ -165,7 +166,8 @@ def evaluate_quiet_prediction(accounts: pl.LazyFrame | pl.DataFrame,
                               horizon_weeks: int = 12) -> QuietPrediction:
     """Score accounts with only the activity before `cutoff`, then check who did nothing at all
     (no customer action) in the `horizon_weeks` after it. Accounts with no activity before the
-    cut-off are left out."""
+    cut-off are left out. The score is the one `playbooks signals` gives as of the day before
+    the cut-off: fitted on the history before it (priors where that is too short)."""
     from sklearn.metrics import roc_auc_score
 
     if horizon_weeks < 1:
@@ -177,7 +179,9 @@ def evaluate_quiet_prediction(accounts: pl.LazyFrame | pl.DataFrame,
     after = (act.filter((pl.col("occurred_at") >= start) & (pl.col("occurred_at") < end)
                         & is_customer())
              .select("account_id").unique().collect())
-    scored = (compute_signals(accounts, before, as_of=cutoff - dt.timedelta(days=1))
+    day = cutoff - dt.timedelta(days=1)
+    model = fit_history(accounts, before, as_of=day, horizon_weeks=horizon_weeks).model
+    scored = (compute_signals(accounts, before, as_of=day, model=model)
               .filter(pl.col("status") != "no_data")
               .with_columns(quiet=~pl.col("account_id").is_in(after["account_id"].implode())))
     truth = scored["quiet"].to_list()

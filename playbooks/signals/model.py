@@ -14,15 +14,13 @@ RELATIONSHIP_CONTACT = ("questions", "participation", "advocacy")
 
 @dataclass(frozen=True)
 class Signal:
-    """One per-account signal: what it counts, how it reads, and how much it weighs."""
+    """One per-account signal: what it counts, how it reads, and how it counts against."""
 
     name: str
     label: str  # plain noun phrase for sentences
     measure: str  # "count", "people", "features" or "days"
     kinds: tuple[str, ...] = ()
     relationship: bool = True  # part of the relationship (vs product usage) picture
-    level_weight: float = 1.0
-    trend_weight: float = 1.0
     drift_weight: float = 0.0  # weight in the relationship-fall index behind the drift flag
     drop_threshold: float = 0.30  # a fall of at least this share counts against
     prior: float = 1.0  # pseudo-count that keeps sparse changes from swinging
@@ -34,17 +32,14 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("questions", "Questions asked", "count", vocabulary.QUESTION_KINDS,
            drift_weight=0.5, drop_threshold=0.35),
     Signal("participation", "Events, courses and programmes", "count",
-           vocabulary.PARTICIPATION_KINDS,
-           level_weight=0.5, trend_weight=0.75, drift_weight=0.5, drop_threshold=0.35),
+           vocabulary.PARTICIPATION_KINDS, drift_weight=0.5, drop_threshold=0.35),
     Signal("advocacy", "Advocacy (reviews, references, referrals, peer answers)", "count",
-           vocabulary.ADVOCACY_AND_PEER_ANSWER_KINDS,
-           level_weight=0.5, trend_weight=0.5, drift_weight=0.25, drop_threshold=0.40),
-    Signal("people", "People engaging", "people", level_weight=1.0, trend_weight=2.0,
-           drift_weight=3.0, drop_threshold=0.20),
+           vocabulary.ADVOCACY_AND_PEER_ANSWER_KINDS, drift_weight=0.25, drop_threshold=0.40),
+    Signal("people", "People engaging", "people", drift_weight=3.0, drop_threshold=0.20),
     Signal("breadth", "Distinct features used", "features", vocabulary.FEATURE_USE_KINDS,
-           trend_weight=1.0, drift_weight=0.5, drop_threshold=0.25),
+           drift_weight=0.5, drop_threshold=0.25),
     Signal("active_days", "Days with product use", "days", vocabulary.PRODUCT_USE_KINDS,
-           relationship=False, level_weight=1.5, trend_weight=1.0, drop_threshold=0.30),
+           relationship=False, drop_threshold=0.30),
 )
 SIGNAL_NAMES = tuple(s.name for s in SIGNALS)
 
@@ -55,18 +50,9 @@ class SignalSettings:
 
     block_weeks: int = 4
     gap_days: int = 7
-    recency_weight: float = 5.0  # days since any customer action
-    contact_recency_weight: float = 1.5  # days since a question, event or advocacy
-    recency_half_life_days: float = 30.0
-    contact_half_life_days: float = 60.0
-    # The chance the account does nothing over the next `quiet_horizon_days`, given its own
-    # pace (active days per block) and how long it has been silent; `quiet_stop_prior` is the
-    # prior share of accounts that have stopped altogether.
-    quiet_weight: float = 15.0
-    quiet_horizon_days: float = 28.0
-    quiet_stop_prior: float = 0.1
-    watch_score: float = 20.0
-    disengaging_score: float = 38.0
+    # The score is the chance (in percent) of no customer activity over the model's horizon.
+    watch_score: float = 25.0
+    disengaging_score: float = 50.0
     drift_index: float = 0.12  # weighted mean fall (log scale) across relationship signals
     drift_key_signal: str = "people"  # this signal must count against (people leaving)...
     drift_min_against: int = 2  # ...or, when its source is missing, this many signals must
@@ -148,12 +134,12 @@ def output_columns(settings: SignalSettings | None = None) -> list[str]:
     """The columns of the signals table, in order."""
     s = settings or SignalSettings()
     head = ["account_id", "segment", "lifecycle_stage", "cohort", "status",
-            "disengagement_score", "looks_healthy_drifting", "internal_view",
+            "disengagement_score", "quiet_chance", "looks_healthy_drifting", "internal_view",
             "internal_view_source", "dashboard_view", "health_score", "health_colour",
-            "silence", "reasons", "sources_missing", "continuity_gap_count",
-            "relationship_fall", "relationship_signals_against", "has_baseline",
-            "days_since_activity", "last_activity", "tickets_recent", "escalations_recent",
-            "check_ins_recent"]
+            "silence", "reasons", "score_base", "score_points", "sources_missing",
+            "continuity_gap_count", "relationship_fall", "relationship_signals_against",
+            "has_baseline", "days_since_activity", "last_activity", "tickets_recent",
+            "escalations_recent", "check_ins_recent"]
     per = [f"{x.name}_{p}" for x in s.signals
            for p in ("recent", "baseline", "change", "against", "cohort")]
     gaps = [f"continuity_gaps_{p}" for p in ("recent", "baseline", "change", "against")]

@@ -7,8 +7,9 @@ import math
 
 import polars as pl
 
-from playbooks.signals.inputs import days_before
+from playbooks.signals.features import FEATURES_BY_NAME, feature_columns
 from playbooks.signals.model import RELATIONSHIP_CONTACT, Signal, SignalSettings, SignalWindow
+from playbooks.signals.score_model import ScoreModel, score_columns
 
 
 def relative_change(recent: pl.Expr, baseline: pl.Expr) -> pl.Expr:
@@ -22,96 +23,19 @@ def shrunk_log_ratio(value: pl.Expr, reference: pl.Expr, prior: float) -> pl.Exp
     return ((value + prior) / (reference + prior)).log()
 
 
-def saturating(x: pl.Expr, rate: float = 1.0) -> pl.Expr:
-    """Map a non-negative strength to 0..1 (0 stays 0, large values approach 1)."""
-    return 1.0 - (-(x.clip(lower_bound=0.0)) * rate).exp()
-
-
-def half_life_score(days: pl.Expr, half_life: float) -> pl.Expr:
-    """0 for activity today, 0.5 after `half_life` days, towards 1 for long silence."""
-    return 1.0 - (pl.lit(0.5) ** (days.cast(pl.Float64) / half_life))
-
-
 def signal_columns(sig: Signal, plan: SignalWindow) -> list[pl.Expr]:
-    """Change, against flag, level gap and trend/level strengths for one signal."""
+    """Change, against flag and the fall (log scale) behind the drift index, for one signal."""
     n = sig.name
-    recent, base, cohort = pl.col(f"{n}_recent"), pl.col(f"{n}_baseline"), pl.col(f"{n}_cohort")
+    recent, base = pl.col(f"{n}_recent"), pl.col(f"{n}_baseline")
     trend = -shrunk_log_ratio(recent, base, sig.prior)
-    level = -shrunk_log_ratio(recent, cohort, sig.prior)
     present = pl.col(f"{n}_present")
     against = (present & (relative_change(recent, base) <= -sig.drop_threshold)
                & (trend >= -math.log(1 - sig.drop_threshold) * 0.5)).fill_null(False)
     return [
         relative_change(recent, base).alias(f"{n}_change"),
         against.alias(f"{n}_against"),
-        pl.when(present).then(saturating(trend, 1.2)).otherwise(None).alias(f"_{n}_trend_s"),
-        pl.when(present).then(saturating(level, 1.0)).otherwise(None).alias(f"_{n}_level_s"),
         trend.clip(-0.5, 1.5).alias(f"_{n}_fall"),
     ]
-
-
-def _components(plan: SignalWindow) -> list[tuple[str, float, pl.Expr, pl.Expr]]:
-    """(name, weight, 0..1 strength, sentence) for every part of the disengagement score."""
-    s = plan.settings
-    parts: list[tuple[str, float, pl.Expr, pl.Expr]] = []
-    since_any = days_before(plan.end, "last_activity")
-    since_contact = pl.coalesce(days_before(plan.end, "last_contact"),
-                                days_before(plan.end, "first_activity"))
-    parts.append(("recency", s.recency_weight,
-                  half_life_score(since_any, s.recency_half_life_days),
-                  pl.format("No customer activity for {} days", since_any)))
-    parts.append(("contact_recency", s.contact_recency_weight,
-                  half_life_score(since_contact, s.contact_half_life_days),
-                  pl.format("No question, event or advocacy for {} days", since_contact)))
-    parts.append(("quiet_risk", s.quiet_weight, quiet_risk(since_any, plan),
-                  pl.format("Silent for {} days against its own pace of about {} active days "
-                            "per {} weeks", since_any, _pace(plan).round(1).cast(pl.String),
-                            pl.lit(plan.block_days // 7))))
-    per_block = f"per {plan.block_days // 7} weeks"
-    for sig in s.signals:
-        n = sig.name
-        recent = pl.col(f"{n}_recent").round(1).cast(pl.String)
-        pct = _pct(pl.col(f"{n}_change").abs())
-        parts.append((f"{n}_trend", sig.trend_weight, pl.col(f"_{n}_trend_s"),
-                      pl.format("{} fell {}% against the baseline ({} to {} " + per_block + ")",
-                                pl.lit(sig.label), pct,
-                                pl.col(f"{n}_baseline").round(1).cast(pl.String), recent)))
-        below = _pct(1 - pl.col(f"{n}_recent") / pl.col(f"{n}_cohort"))
-        parts.append((f"{n}_level", sig.level_weight, pl.col(f"_{n}_level_s"),
-                      pl.format("{} is {}% below similar accounts ({}: {} against {} "
-                                + per_block + ")", pl.lit(sig.label), below, pl.col("cohort"),
-                                recent, pl.col(f"{n}_cohort").round(1).cast(pl.String))))
-    return parts
-
-
-def _pace(plan: SignalWindow) -> pl.Expr:
-    """How many days per block the account usually does something: the larger of its recent
-    and baseline days of product use, or of its questions, events and advocacy for accounts
-    whose contact is not product use."""
-    contact = [pl.col(f"{n}_{w}").fill_null(0.0) for n in ("questions", "participation",
-                                                           "advocacy")
-               if n in plan.settings.signal_names for w in ("recent",)]
-    return pl.max_horizontal(pl.col("active_days_recent").fill_null(0.0),
-                             pl.col("active_days_baseline").fill_null(0.0),
-                             pl.sum_horizontal(contact) if contact else pl.lit(0.0))
-
-
-def quiet_risk(since_any: pl.Expr, plan: SignalWindow) -> pl.Expr:
-    """The chance the account shows no activity over the coming horizon, given its own pace
-    and its current silence (0..1).
-
-    With a daily rate r (active days per block over the block's days) and d silent days, an
-    account still going would have been silent that long with probability exp(-r d); with a
-    prior share p of accounts that stopped, the chance it has stopped is p / (p + (1-p)e^(-rd)),
-    and a still-active account stays silent over the horizon H with probability exp(-r H).
-    A fast account gone silent, and a slow account, both score high; a fast, recent one low.
-    """
-    s = plan.settings
-    rate = (_pace(plan) / plan.block_days).clip(lower_bound=1e-3)
-    days = since_any.cast(pl.Float64)
-    prior = s.quiet_stop_prior
-    still = (1 - prior) * (-(rate * days)).exp()
-    return (prior + still * (-(rate * s.quiet_horizon_days)).exp()) / (prior + still)
 
 
 def _pct(x: pl.Expr) -> pl.Expr:
@@ -119,21 +43,19 @@ def _pct(x: pl.Expr) -> pl.Expr:
     return (x * 100).fill_nan(None).round(0).cast(pl.Int64, strict=False).cast(pl.String)
 
 
-def score_stages(plan: SignalWindow) -> list[list[pl.Expr]]:
-    """The disengagement score and its reasons, re-weighted over the parts that exist.
+def score_stages(plan: SignalWindow, model: ScoreModel) -> list[list[pl.Expr]]:
+    """The features, then the fitted score and each feature's points, as successive
+    `with_columns` stages (every part computed once)."""
+    return [feature_columns(plan), *score_columns(model)]
 
-    Returned as successive `with_columns` stages so every part is computed once.
-    """
-    parts = _components(plan)
-    strengths = [strength.alias(f"_s_{name}") for name, _, strength, _ in parts]
-    weights = [pl.when(pl.col(f"_s_{name}").is_not_null()).then(pl.lit(w)).otherwise(0.0)
-               .alias(f"_w_{name}") for name, w, _, _ in parts]
-    total = pl.sum_horizontal([pl.col(f"_w_{name}") for name, *_ in parts])
-    points = [pl.when(total > 0)
-              .then(pl.col(f"_s_{name}").fill_null(0.0) * pl.col(f"_w_{name}") * 100.0 / total)
-              .otherwise(0.0).alias(f"_p_{name}") for name, *_ in parts]
-    score = pl.sum_horizontal([pl.col(f"_p_{name}") for name, *_ in parts]).round(1)
-    return [strengths, weights, points, [score.alias("disengagement_score")]]
+
+def score_points(model: ScoreModel) -> pl.Expr:
+    """Each feature's points in the score, as one struct column (`score_base` plus these
+    add up to the score)."""
+    if not model.features:
+        return pl.lit(None, dtype=pl.Struct({"none": pl.Float64})).alias("score_points")
+    return pl.struct([pl.col(f"_p_{n}").round(2).alias(n) for n in model.features])\
+        .alias("score_points")
 
 
 def status_expr(no_data: pl.Expr, s: SignalSettings) -> pl.Expr:
@@ -220,23 +142,25 @@ def _drift_sentence(plan: SignalWindow) -> pl.Expr:
         pl.when(pl.col(f"{s.name}_against")).then(
             pl.format("{} -{}%", pl.lit(s.label.lower()), _pct(-pl.col(f"{s.name}_change"))))
         for s in rel]).list.drop_nulls().list.join(", ")
+    score = pl.col("health_score").round(0).cast(pl.Int64)
     view = pl.when(pl.col("internal_view_source") == "health_score") \
-        .then(pl.format("health score {}, {}", pl.col("health_score").round(0).cast(pl.Int64),
-                        pl.col("health_colour"))) \
+        .then(pl.when(score.is_null()).then(pl.format("health {}", pl.col("health_colour")))
+              .when(pl.col("health_colour").is_null()).then(pl.format("health score {}", score))
+              .otherwise(pl.format("health score {}, {}", score, pl.col("health_colour")))) \
         .otherwise(pl.lit("steady use, check-ins done, no escalation"))
     typical = _pct(1 - (-pl.col("relationship_fall")).exp())
     return pl.format("Looks healthy inside ({}) while relationship signals fall, typically by "
                      "{}%: {}.", view, typical, falling)
 
 
-def with_reasons(frame: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
+def with_reasons(frame: pl.LazyFrame, plan: SignalWindow, model: ScoreModel) -> pl.LazyFrame:
     """Add `reasons`: the plain sentences, most important first.
 
-    The drift sentence and the continuity-gap sentence (when they apply), then the score's
-    parts worth at least `reason_min_points`, largest first (ties in part order), at most
-    `reasons_max` of them. An account without data gets one sentence saying so. Built as a
-    long table (one row per sentence) and gathered per account: list building row by row
-    is far slower.
+    The drift sentence and the continuity-gap sentence (when they apply), then the fitted
+    score's parts (each feature's points) worth at least `reason_min_points`, largest first
+    (ties in feature order), at most `reasons_max` of them. An account without data gets one
+    sentence saying so. Built as a long table (one row per sentence) and gathered per
+    account: list building row by row is far slower.
     """
     s = plan.settings
     rows = frame.cache()  # one row per account (accounts are unique by id)
@@ -259,10 +183,12 @@ def with_reasons(frame: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
     # A sentence that cannot be written (a null input) is left out, as a null list item was.
     first = [f.filter(pl.col("_text").is_not_null()) for f in first]
     parts = [sentences(~no_data & (pl.col(f"_p_{name}") >= s.reason_min_points), 2,
-                       pl.format("{}: +{} points.", text,
+                       pl.format("{}: +{} points.", FEATURES_BY_NAME[name].sentence(plan),
                                  pl.col(f"_p_{name}").round(0).cast(pl.Int64)),
                        pl.col(f"_p_{name}"), k)
-             for k, (name, _, _, text) in enumerate(_components(plan))]
+             for k, name in enumerate(model.features)]
+    if not parts:
+        parts = [sentences(pl.lit(False), 2, pl.lit(""))]
     order = ["account_id", "_o", "_points", "_k"]
     descending = [False, False, True, False]
     top = (pl.concat(parts, how="vertical").sort(order, descending=descending)

@@ -4,7 +4,8 @@
 missing from the window):
 
 - `history_frame`: every customer event up to the as-of date, grouped by account: first and
-  last activity and the last contact.
+  last activity, the last contact and the number of customer actions (the fitted score
+  reads how often an account acted over its whole history).
 - `window_frame`: the events of the analysis window (plus `gap_days` before it for the
   continuity gaps), projected to the columns used. The block aggregates, the dashboard counts
   and the continuity gaps all read it.
@@ -29,12 +30,13 @@ WINDOW_COLUMNS = ("account_id", "person_id", "actor_type", "occurred_at", "kind"
 
 def history_frame(activity: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
     """Per account, over all history up to the as-of date: first and last customer actions,
-    and the last question, event or advocacy."""
+    the last question, event or advocacy, and how many customer actions in all."""
     return history_of(activity.filter(pl.col("occurred_at") < plan.end, is_customer()), plan)
 
 
 def history_of(customer_rows: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
-    """First and last action and last contact per account, over the customer rows given."""
+    """First and last action, last contact and action count per account, over the customer
+    rows given."""
     contact = [k for s in plan.settings.signals if s.name in RELATIONSHIP_CONTACT
                for k in s.kinds]
     return (customer_rows
@@ -44,25 +46,8 @@ def history_of(customer_rows: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
             .group_by("account_id")
             .agg(pl.col("occurred_at").min().alias("first_activity"),
                  pl.col("occurred_at").max().alias("last_activity"),
-                 pl.col("_contact_at").max().alias("last_contact")))
-
-
-def history_needs(accounts: pl.LazyFrame, in_window: pl.LazyFrame) -> pl.LazyFrame:
-    """The accounts whose history the window cannot settle, with `in_window` for the rest.
-
-    The window holds the latest events, so an account with a customer action and a contact
-    in it has its last activity and last contact there. Its first activity is only read
-    when it has no contract start or no contact; those accounts, and the ones without any
-    customer action in the window, need the full history (`_need`). For the others the
-    first activity is left empty: it is not read.
-    """
-    need = (pl.col("last_activity").is_null() | pl.col("last_contact").is_null()
-            | pl.col("contract_start").is_null())
-    return (accounts.select("account_id", "contract_start")
-            .join(in_window, on="account_id", how="left")
-            .select("account_id", need.alias("_need"),
-                    pl.lit(None, dtype=pl.Datetime("us")).alias("first_activity"),
-                    "last_activity", "last_contact"))
+                 pl.col("_contact_at").max().alias("last_contact"),
+                 pl.len().cast(pl.Int64).alias("events_ever")))
 
 
 def source_present(signal: Signal) -> pl.Expr:
