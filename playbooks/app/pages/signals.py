@@ -77,7 +77,7 @@ with friendly_errors("read the account data", stop=True):
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Accounts shown", f"{view.height:,}")
     m2.metric("Look healthy, drifting", f"{drifting.height:,}")
-    m3.metric("Annual value drifting", money(drifting["annual_value"].sum()))
+    m3.metric("Annual value drifting", money(float(drifting["annual_value"].sum())))
     m4.metric("Continuity gaps (recent)", f"{int(view['continuity_gap_count'].sum()):,}")
 
     st.altair_chart(portfolio_chart(view, currency=settings.currency()), width="stretch")
