@@ -42,6 +42,13 @@ def _skip_iri_grammar() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
+def shown(message: str, limit: int = 1000) -> str:
+    """Make a message fit to print: passwords masked, each line cut to `limit` characters."""
+    lines = mask_credentials(message).splitlines() or [""]
+    return "\n".join(line if len(line) <= limit
+                     else f"{line[:limit]}... ({len(line):,} characters)" for line in lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; print known errors as messages and exit with their code."""
     _skip_iri_grammar()
@@ -52,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv if argv is not None else sys.argv[1:], prog_name="playbooks",
             standalone_mode=True)
     except PlaybooksError as error:
-        typer.echo(f"Error: {mask_credentials(str(error))}", err=True)
+        typer.echo(f"Error: {shown(str(error))}", err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
@@ -65,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:  # noqa: BLE001 - the last guard before a user sees a traceback
         if settings.debug():
             raise
-        detail = mask_credentials(str(error))[:2000]
+        detail = shown(str(error))[:2000]
         typer.echo(
             f"Unexpected error: {type(error).__name__}: {detail}\n"
             "Set PLAYBOOKS_DEBUG=1 to see the full details.",

@@ -59,6 +59,9 @@ def _overlay_files(overlay: Path) -> list[Path]:
         return sorted([*overlay.glob("*.yaml"), *overlay.glob("*.yml")])
     if not overlay.exists():
         raise KnowledgeError(f"{overlay}: the knowledge overlay does not exist")
+    if overlay.suffix.lower() not in (".yaml", ".yml"):
+        raise KnowledgeError(f"{overlay}: a knowledge overlay is a .yaml or .yml file (or a "
+                             "folder of them)")
     return [overlay]
 
 
