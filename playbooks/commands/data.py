@@ -188,7 +188,15 @@ def register(app: typer.Typer) -> None:
         ] = False,
         mapping: Annotated[
             Path | None,
-            typer.Option("--mapping", help="Column mapping file (YAML or CSV) for the file."),
+            typer.Option("--mapping", help="Column mapping file (YAML or CSV) for the file; "
+                         "in YAML it may also give fixed values (constants), value maps "
+                         "(value_maps) and how rows name their account (account)."),
+        ] = None,
+        save_recipe: Annotated[
+            str | None,
+            typer.Option("--save-recipe", help="Keep the --mapping answers as a recipe of the "
+                         "workspace under this name (lower case, digits, _), so the next "
+                         "export of this shape imports without them."),
         ] = None,
         recipe: Annotated[
             list[str] | None,
@@ -214,7 +222,9 @@ def register(app: typer.Typer) -> None:
         and never touches another source's.
         """
         from playbooks.data.datetimes import date_options
+        from playbooks.data.recipes.answers import Answers, load_answers
         from playbooks.data.recipes.importing import import_exports
+        from playbooks.data.recipes.schema import TABLES
         from playbooks.data.workspace import (
             load_mapping,
             normalise_column,
@@ -225,13 +235,23 @@ def register(app: typer.Typer) -> None:
             raise InputError(
                 "--mapping applies to a single file; import files one by one to map each."
             )
-        mappings = ({table or normalise_column(files[0].stem): load_mapping(mapping)}
-                    if mapping else None)
+        target = table or normalise_column(files[0].stem)
+        answers = load_answers(mapping, target) if mapping else None
+        if answers is None and mapping and save_recipe:
+            answers = Answers(target, columns=load_mapping(mapping))
+        if answers is not None and target not in TABLES:
+            raise InputError(f"{files[0].name}: say which table its rows are for with --table "
+                             f"({', '.join(TABLES)}).")
+        mappings = ({target: load_mapping(mapping)} if mapping and answers is None else None)
+        if save_recipe and answers is None:
+            raise InputError("--save-recipe keeps your answers for a file: give them with "
+                             "--mapping FILE (columns, constants, value_maps, account).")
         origins = source_origins(files, source or [])
         with date_options(_date_options(date_format, timezone, decimal_comma)):
             done = import_exports(files, workspace, recipes=recipe or [], table=table,
                                   origins=origins, extend=extend, mappings=mappings,
-                                  replace_demo=replace_demo)
+                                  answers={files[0]: answers} if answers else None,
+                                  save_recipe=save_recipe, replace_demo=replace_demo)
         result = done.result
         for line in done.recipe_lines:
             typer.echo(line)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from playbooks.commands.options import Workspace
 from playbooks.errors import InputError
 
 
@@ -21,16 +22,22 @@ def register(app: typer.Typer) -> None:
     app.add_typer(recipes, name="recipes")
 
 
-def list_recipes() -> None:
-    """List the shipped recipes: name, tool, table and source."""
+def list_recipes(workspace: Workspace = None) -> None:
+    """List the shipped recipes and the workspace's own: name, tool, table and source."""
+    from playbooks.data.recipes.answers import workspace_recipes
     from playbooks.data.recipes.catalogue import shipped_recipes
+    from playbooks.data.sources import resolve_workspace
 
-    found = shipped_recipes()
-    width = max(len(r) for r in found)
-    for recipe in found.values():
+    shipped = shipped_recipes()
+    own = workspace_recipes(resolve_workspace(workspace))
+    width = max(len(r) for r in [*shipped, *own])
+    for recipe in shipped.values():
         typer.echo(
             f"{recipe.id:<{width}}  {recipe.tool} -> {recipe.table} (source {recipe.source})"
         )
+    for recipe in own.values():
+        typer.echo(f"{recipe.id:<{width}}  {recipe.tool} -> {recipe.table} (source "
+                   f"{recipe.source}; this workspace's own recipe)")
 
 
 def check_recipe(

@@ -25,11 +25,17 @@ import polars as pl
 from playbooks.data.crosswalk import merge_crosswalk
 from playbooks.data.crosswalk_store import load_crosswalk, save_crosswalk
 from playbooks.data.mapping import normalise_column
+from playbooks.data.recipes.answers import (
+    Answers,
+    recipe_from_answers,
+    save_workspace_recipe,
+    workspace_recipes,
+)
 from playbooks.data.recipes.catalogue import parse_recipe, shipped_recipes
 from playbooks.data.recipes.convert import ConvertedExport, convert_export, workspace_accounts
 from playbooks.data.recipes.recognise import recognise
 from playbooks.data.recipes.schema import Recipe
-from playbooks.data.sources import Origin
+from playbooks.data.sources import Origin, default_source
 from playbooks.data.workspace import ImportResult, import_files, read_file, resolve_workspace
 from playbooks.errors import InputError, PlaybooksError
 
@@ -114,6 +120,8 @@ def import_exports(
     table: str | None = None,
     origins: Mapping[Path, Origin] | None = None,
     mappings: dict[str, dict[str, str]] | None = None,
+    answers: Mapping[Path, Answers] | None = None,
+    save_recipe: str | None = None,
     **options: Any,
 ) -> ExportsImport:
     """Import files as `import_files` does, each known tool's export through its recipe.
@@ -124,13 +132,33 @@ def import_exports(
             may be a recipe file (`.yaml`), and a path object is a recipe file for every file.
         table: the table of every file, when given (a recipe for another table is refused).
         origins: per file, its --source (a recipe's own source is the default).
+        answers: per file, the answers of the column matching step (`answers.Answers`): the
+            file is read through the recipe they make.
+        save_recipe: keep the recipe made from the answers in the workspace under this name
+            (once the import has succeeded), so the next such export is recognised.
         options: passed on to `import_files` (extend, replace_demo, gx, now).
     """
     folder = resolve_workspace(workspace)
-    known = shipped_recipes()
+    shipped = shipped_recipes()
+    known = shipped | workspace_recipes(folder)
     chosen = recipe_choices(files, recipes)
+    given = dict(origins or {})
+    made: dict[Path, Recipe] = {}
+    for path, answered in (answers or {}).items():
+        source = given[path].source if path in given else default_source(path, answered.table)
+        made[path] = recipe_from_answers(answered, path, name=save_recipe or _answers_id(path),
+                                         source=source)
+    if save_recipe and save_recipe in shipped:
+        raise InputError(f"--save-recipe {save_recipe}: a shipped recipe has that name; choose "
+                         "another.")
+    if save_recipe and not made:
+        raise InputError("--save-recipe keeps the answers given for a file (--mapping); "
+                         "there are none.")
     plan: list[tuple[Path, Recipe | None, str]] = []
     for path in files:
+        if path in made:
+            plan.append((path, made[path], "read with your answers"))
+            continue
         recipe, reason = _recipe_for(path, chosen.get(path), known, table, bool(mappings))
         if recipe is not None and table is not None and recipe.table != table:
             raise InputError(
@@ -139,7 +167,6 @@ def import_exports(
         plan.append((path, recipe, reason))
     done = ExportsImport(ImportResult([], [], []))
     named: list[Path | tuple[str, Path]] = []
-    given = dict(origins or {})
     merged: dict[Path, Origin] = {}
     accounts: pl.DataFrame | None = None
     order = {"accounts": 0, "health_snapshots": 1, "activity": 2}
@@ -168,7 +195,7 @@ def import_exports(
             merged[converted.path] = origin
             named.append((recipe.table, converted.path))
             line = f"{path.name}: {recipe.tool} (recipe {recipe.id})"
-            if reason and reason != "chosen with --recipe":
+            if reason and reason not in ("chosen with --recipe", "read with your answers"):
                 line += f": {reason}"
             line += _left_out(converted, recipe)
             done.recipe_lines.append(line + ".")
@@ -184,6 +211,10 @@ def import_exports(
             saved = merge_crosswalk(saved, resolution)
         if resolved and saved is not None:
             save_crosswalk(saved, folder)
+        for recipe in made.values() if save_recipe else ():
+            path = save_workspace_recipe(recipe, folder, shipped)
+            done.recipe_lines.append(f"Saved the recipe {recipe.id} in {path}: the next export "
+                                     "of this shape is recognised by it.")
     finally:
         for converted in done.converted:
             converted.discard()
@@ -221,6 +252,11 @@ def _rule_summary(recipe: Recipe) -> str:
     tested += [c.column for e in recipe.events for c in e.where]
     shown = ", ".join(dict.fromkeys(tested)) or "its conditions"
     return f"tested on {shown}; `playbooks recipes docs` says what they keep"
+
+
+def _answers_id(path: Path) -> str:
+    """Return a recipe id for answers not saved: `answers_` and the file's name."""
+    return "answers_" + (normalise_column(path.stem) or "file")
 
 
 def _name_exports_in(error: PlaybooksError, converted: Sequence[ConvertedExport]) -> None:
