@@ -177,7 +177,7 @@ def test_the_assessment_shows_the_change_and_the_evidence(review: Review, html_p
     part = review.assessment
     assert part.previous is not None and part.previous.quarter == "2026Q3"
     assert part.comparison is not None and part.comparison.moved_up
-    assert "In 2026Q3 it was 2.00" in html_page and "up +0.50" in html_page
+    assert "In 2026Q3 it was 2.0 " in html_page and "up +0.5<" in html_page  # read, not 2.00
     assert part.evidence["continuity"].facts, "evidence from the data beside the level"
     assert re.search(r"class=\"(supports|contradicts)\">(supports|contradicts): ", html_page)
 

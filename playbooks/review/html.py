@@ -32,6 +32,7 @@ from playbooks.review.sentences import (
     reasons_text,
     repair_line,
     repair_rows,
+    source_line,
     themes_line,
     trap_line,
 )
@@ -152,8 +153,7 @@ def render_html(review: Review, *, charts: bool = True) -> str:
     title = f"Quarterly review: {esc(review.team)}, {review.quarter}"
     body = [
         f"<header><h1>{title}</h1>",
-        f'<p class="meta">Generated {review.generated_at:%Y-%m-%d %H:%M} UTC · account data: '
-        f"{esc(review.data.source or 'none')} · saved plans: {esc(review.store_source)}</p>",
+        f'<p class="meta">{esc(source_line(review))}</p>',
         "</header>",
         "<nav><ol>" + "".join(f'<li><a href="#{k}">{v}</a></li>'
                               for k, v in SECTION_TITLES.items()) + "</ol></nav>",

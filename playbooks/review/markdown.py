@@ -23,6 +23,7 @@ from playbooks.review.sentences import (
     reasons_text,
     repair_line,
     repair_rows,
+    source_line,
     themes_line,
     trap_line,
 )
@@ -61,8 +62,7 @@ def _table(header: list[str], rows: list[list[object]]) -> list[str]:
 def render_markdown(review: Review) -> str:
     """Render the review as Markdown, with every piece of user text escaped."""
     out = [f"# Quarterly review: {md(review.team)}, {review.quarter}", "",
-           f"Generated {review.generated_at:%Y-%m-%d %H:%M} UTC. Account data: "
-           f"{md(review.data.source or 'none')}.", ""]
+           md(source_line(review)), ""]
     out += _md_assessment(review)
     out += [f"## 2. {SECTION_TITLES['journey']}", ""]
     if review.journey_note:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from playbooks import settings
 from playbooks.review.model import NOT_COMPUTED, Review, TrapPart
 
 DRIFTING_SHOWN = 50
@@ -34,6 +35,26 @@ def action_rows(review: Review) -> list[dict[str, Any]]:
     } for a in review.actions]
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """`1 action item`, `3 action items`: the count with its noun."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def money(value: float) -> str:
+    """An amount of money in whole units, with the currency when one is set."""
+    currency = settings.currency()
+    return f"{value:,.0f} {currency}" if currency else f"{value:,.0f}"
+
+
+def source_line(review: Review) -> str:
+    """Say when the review was made and from what, without naming files or servers."""
+    data = review.data
+    accounts = (f"account data for {plural(data.accounts, 'account')}" if data.available
+                else "no account data")
+    return (f"Generated {review.generated_at:%d %b %Y, %H:%M} UTC from {accounts} and the "
+            "team's saved assessments, journey maps and action items.")
+
+
 # --- the review's sections ------------------------------------------------------------------------
 
 
@@ -43,13 +64,13 @@ def overall_line(review: Review) -> str:
     result = part.result
     if result is None or result.overall_score is None:
         return "No statement answered yet."
-    line = (f"Overall {result.overall_score:.2f} of {result.target} "
+    line = (f"Overall {result.overall_score:.1f} of {result.target} "
             f"({result.overall_level_name}); {result.answered_count} of {result.total_count} "
             "statements answered.")
     if part.earlier is not None and part.earlier.overall_score is not None and part.previous:
         delta = result.overall_score - part.earlier.overall_score
-        line += (f" In {part.previous.quarter} it was {part.earlier.overall_score:.2f} "
-                 f"({delta:+.2f}).")
+        line += (f" In {part.previous.quarter} it was {part.earlier.overall_score:.1f} "
+                 f"({delta:+.1f}).")
     return line
 
 
@@ -67,8 +88,8 @@ def dimension_rows(review: Review) -> list[dict[str, Any]]:
             "title": dim.title,
             "level": (f"{dim.level} {dim.level_name}" if dim.level is not None
                       else "not answered"),
-            "score": f"{dim.score:.2f}" if dim.score is not None else "",
-            "before": (f"{change.before_score:.2f}" if change and change.before_score is not None
+            "score": f"{dim.score:.1f}" if dim.score is not None else "",
+            "before": (f"{change.before_score:.1f}" if change and change.before_score is not None
                        else ""),
             "move": _move(change),
             "verdict": evidence.verdict if evidence else "no data",
@@ -83,7 +104,7 @@ def _move(change: Any) -> str:
         return ""
     if change.change is not None:
         arrow = {"up": "up", "down": "down"}.get(change.direction, "same")
-        return f"{arrow} {change.change:+.2f}"
+        return f"{arrow} {change.change:+.1f}"
     return change.direction
 
 
@@ -94,7 +115,7 @@ def drifting_line(review: Review) -> str:
         return data.note
     value = data.drifting["annual_value"].fill_null(0).sum()
     return (f"{data.drifting.height:,} of {data.accounts:,} accounts look healthy on the internal "
-            f"view while their relationship signals decline ({value:,.0f} in annual value).")
+            f"view while their relationship signals decline ({money(value)} in annual value).")
 
 
 def gaps_line(review: Review) -> str:
@@ -123,7 +144,8 @@ def actions_line(review: Review) -> str:
         return review.actions_note
     overdue = sum(review.overdue(a) for a in review.actions)
     done = sum(a.status == "done" for a in review.actions)
-    return (f"{len(review.actions)} action items: {len(review.actions) - done} open, {done} done"
+    return (f"{plural(len(review.actions), 'action item')}: {len(review.actions) - done} open, "
+            f"{done} done"
             + (f", {overdue} overdue (due before {review.quarter})." if overdue else "."))
 
 
