@@ -113,9 +113,9 @@ def drifting_line(review: Review) -> str:
     data = review.data
     if data.drifting is None:
         return data.note
-    value = data.drifting["annual_value"].fill_null(0).sum()
+    value = float(data.drifting["annual_value"].fill_null(0).sum())
     return (f"{data.drifting.height:,} of {data.accounts:,} accounts look healthy on the internal "
-            f"view while their relationship signals decline ({money(float(value))} in annual value).")
+            f"view while their relationship signals decline ({money(value)} in annual value).")
 
 
 def gaps_line(review: Review) -> str:
