@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from playbooks import settings
 from playbooks.review.model import Review, trap_of
 from playbooks.review.sentences import (
     DRIFTING_SHOWN,
@@ -106,7 +107,8 @@ def review_charts(review: Review) -> dict[str, alt.Chart | alt.LayerChart | alt.
             part.result, part.earlier,
             earlier_label=part.previous.quarter if part.previous else "previous quarter")
     if review.data.portfolio is not None and review.data.portfolio.height:
-        charts["drifting"] = portfolio_chart(review.data.portfolio)
+        charts["drifting"] = portfolio_chart(review.data.portfolio,
+                                             currency=settings.currency())
     if review.data.themes is not None and review.data.themes.height:
         charts["themes"] = themes_chart(review.data.themes)
     trap = trap_of(review)

@@ -72,3 +72,21 @@ def test_with_no_team_saved_yet_the_page_asks_for_one(pages) -> None:
     assert any("Choose or type a team" in i.value for i in at.info)
     pages.run(at.text_input(key="review_team_name").input("Newcomers"))
     assert any("Newcomers has no self-assessment" in i.value for i in at.info)
+
+
+def test_the_review_opens_on_the_latest_quarter_the_team_assessed(pages,
+                                                                  workspace: Path) -> None:
+    import datetime as dt
+
+    today = dt.date.today()
+    index = today.year * 4 + (today.month - 1) // 3 + 1  # next quarter, past the usual default
+    latest = f"{index // 4}Q{index % 4 + 1}"
+    _seed(workspace)
+    with Store(f"sqlite:///{workspace / 'playbooks.db'}") as store:
+        store.new_assessment(TEAM, latest)
+    at = open_review(pages)
+    pages.run(at.selectbox(key="review_team").set_value(TEAM))
+    assert at.selectbox(key="review_quarter").value == latest
+    assert [t.label for t in at.tabs][0] == "1. Self-assessment"
+    for frame in at.dataframe:
+        assert not any("_" in c for c in frame.value.columns), list(frame.value.columns)

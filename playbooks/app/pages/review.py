@@ -23,11 +23,14 @@ from playbooks.app.common import (
     trap_view,
     workspace_stamp,
 )
+from playbooks.app.tables import readable
+from playbooks.assessment.quarters import quarter_key
 from playbooks.review.gather import build_review
 from playbooks.review.model import ReviewData, trap_of
 from playbooks.review.sentences import (
     DRIFTING_SHOWN,
     GAPS_SHOWN,
+    SECTION_TITLES,
     actions_line,
     alone_line,
     alone_sentences,
@@ -84,7 +87,7 @@ st.caption("Everything a planning session needs about one team's quarter: the se
            "relationship, and the action plan. "
            "Download it as one file that opens anywhere, even offline.")
 
-with friendly_errors("prepare the quarterly review"):
+with friendly_errors("prepare the quarterly review", stop=True):
     ensure_workspace()
     stamp = workspace_stamp()
     teams = [t.name for t in store().list_teams()]
@@ -97,7 +100,13 @@ with friendly_errors("prepare the quarterly review"):
         left.caption("No team has saved an assessment yet; start one on the Self-assessment "
                      "page.")
     quarters = quarter_options(dt.date.today())
-    quarter = right.selectbox("Quarter", quarters, index=1, key=KEY + "quarter")
+    saved = [r.quarter for r in store().list_assessments(team)] if team else []
+    latest = max(saved, key=quarter_key) if saved else quarters[1]
+    if latest not in quarters:
+        quarters = sorted({*quarters, latest}, key=quarter_key, reverse=True)
+    quarter = right.selectbox("Quarter", quarters, index=quarters.index(latest),
+                              key=KEY + "quarter",
+                              help="Opens on the latest quarter the team has assessed.")
     if not team:
         st.info("Choose or type a team to see its review.")
         st.stop()
@@ -124,87 +133,95 @@ with friendly_errors("prepare the quarterly review"):
 
     charts = review_charts(review)
     part = review.assessment
-    st.header("1. Self-assessment")
-    if part.result is None:
-        st.info(part.note, icon=":material/info:")
-    else:
-        st.markdown(plain(overall_line(review)))
-        if part.note:
-            st.caption(plain(part.note))
-        if "assessment" in charts:
-            st.altair_chart(charts["assessment"], width="stretch")
-        st.dataframe(pl.DataFrame([{
-            "Dimension": r["title"], "Level": r["level"], "Score": r["score"],
-            "Before": r["before"], "Move": r["move"], "Evidence": r["verdict"],
-            "From the data": " ".join(f"({s}) {t}" for s, t in r["facts"])
-            or " ".join(r["missing"])} for r in dimension_rows(review)]),
-            hide_index=True, width="stretch")
-
-    st.header("2. Journey-map findings")
-    if review.journey_note:
-        st.info(review.journey_note, icon=":material/info:")
-    for jp in review.journeys:
-        st.subheader(plain(f"{jp.name}: {len(jp.findings)} findings"))
-        if jp.problem:
-            st.warning(jp.problem)
-        elif jp.findings:
+    tabs = st.tabs([f"{n}. {t}" for n, t in enumerate(SECTION_TITLES.values(), 1)])
+    with tabs[0]:
+        st.header("1. Self-assessment")
+        if part.result is None:
+            st.info(part.note, icon=":material/info:")
+        else:
+            st.markdown(plain(overall_line(review)))
+            if part.note:
+                st.caption(plain(part.note))
+            if "assessment" in charts:
+                st.altair_chart(charts["assessment"], width="stretch")
             st.dataframe(pl.DataFrame([{
-                "Severity": f.severity, "Touchpoint": f.touchpoint, "Stage": f.stage,
-                "Anti-pattern": f.name, "Why": f.reason, "Play": f.play_title}
-                for f in jp.findings]), hide_index=True, width="stretch")
+                "Dimension": r["title"], "Level": r["level"], "Score": r["score"],
+                "Before": r["before"], "Move": r["move"], "Evidence": r["verdict"],
+                "From the data": " ".join(f"({s}) {t}" for s, t in r["facts"])
+                or " ".join(r["missing"])} for r in dimension_rows(review)]),
+                hide_index=True, width="stretch")
 
-    data = review.data
-    st.header("3. Accounts that look healthy but are drifting")
-    st.markdown(plain(drifting_line(review)))
-    if "drifting" in charts:
-        st.altair_chart(charts["drifting"], width="stretch")
-    if data.drifting is not None and data.drifting.height:
-        st.dataframe(data.drifting.head(DRIFTING_SHOWN).select(
-            pl.col("name").alias("Account"), pl.col("owner").alias("Owner"),
-            pl.col("renewal_date").alias("Renewal"),
-            pl.col("disengagement_score").alias("Score"),
-            pl.col("reasons").list.join(" ").alias("Why")),
-            hide_index=True, width="stretch")
+    with tabs[1]:
+        st.header("2. Journey-map findings")
+        if review.journey_note:
+            st.info(review.journey_note, icon=":material/info:")
+        for jp in review.journeys:
+            st.subheader(plain(f"{jp.name}: {len(jp.findings)} findings"))
+            if jp.problem:
+                st.warning(jp.problem)
+            elif jp.findings:
+                st.dataframe(pl.DataFrame([{
+                    "Severity": f.severity, "Touchpoint": f.touchpoint, "Stage": f.stage,
+                    "Anti-pattern": f.name, "Why": f.reason, "Play": f.play_title}
+                    for f in jp.findings]), hide_index=True, width="stretch")
 
-    st.header("4. Continuity gaps")
-    st.markdown(plain(gaps_line(review)))
-    if data.continuity_gaps is not None and data.continuity_gaps.height:
-        st.dataframe(data.continuity_gaps.head(GAPS_SHOWN).select(
-            "name", "trigger_kind", "trigger_at", "outreach_kind", "outreach_at", "days_after"),
-            hide_index=True, width="stretch")
+        data = review.data
+    with tabs[2]:
+        st.header("3. Accounts that look healthy but are drifting")
+        st.markdown(plain(drifting_line(review)))
+        if "drifting" in charts:
+            st.altair_chart(charts["drifting"], width="stretch")
+        if data.drifting is not None and data.drifting.height:
+            shown = data.drifting.head(DRIFTING_SHOWN)
+            st.dataframe(readable(shown.with_columns(
+                pl.col("reasons").list.join(" ").alias("first_reason")),
+                ["name", "owner", "renewal_date", "annual_value", "disengagement_score",
+                 "first_reason"]).rename({"Main reason": "Why"}),
+                hide_index=True, width="stretch")
 
-    st.header("5. Repeated-question themes")
-    st.markdown(plain(themes_line(review)))
-    if "themes" in charts:
-        st.altair_chart(charts["themes"], width="stretch")
+    with tabs[3]:
+        st.header("4. Continuity gaps")
+        st.markdown(plain(gaps_line(review)))
+        if data.continuity_gaps is not None and data.continuity_gaps.height:
+            st.dataframe(readable(data.continuity_gaps.head(GAPS_SHOWN), [
+                "name", "trigger_kind", "trigger_at", "outreach_kind", "outreach_at", "days_after"],
+                codes=("trigger_kind", "outreach_kind")), hide_index=True, width="stretch")
 
-    st.header("6. Efficiency beside relationship")
-    trap = trap_of(review)
-    st.markdown(plain(trap_line(trap)))
-    for sentence in finding_sentences(trap):
-        st.warning(plain(sentence), icon=":material/balance:")
-    if trap.available:
-        st.caption(plain(method_line(trap)))
-    for function in trap.charted_functions():
-        st.altair_chart(charts[f"trap:{function}"], width="content")
-    st.subheader("Personal needs answered by automation alone")
-    st.markdown(plain(alone_line(trap)))
-    for sentence in alone_sentences(trap):
-        st.warning(plain(sentence), icon=":material/smart_toy:")
-    st.subheader("After something went wrong")
-    st.markdown(plain(repair_line(trap)))
-    if "repair" in charts:
-        st.altair_chart(charts["repair"], width="stretch")
-    if repair_rows(trap):
-        st.dataframe(pl.DataFrame([{
-            "Segment": r["segment"], "Episodes": r["episodes"], "Came back": r["came_back"],
-            "Went quiet": r["went_quiet"]} for r in repair_rows(trap)]),
-            hide_index=True, width="stretch")
+    with tabs[4]:
+        st.header("5. Repeated-question themes")
+        st.markdown(plain(themes_line(review)))
+        if "themes" in charts:
+            st.altair_chart(charts["themes"], width="stretch")
 
-    st.header("7. Action plan")
-    st.markdown(plain(actions_line(review)))
-    if review.actions:
-        st.dataframe(pl.DataFrame([{
-            "Action": a.title, "Owner": a.owner, "Due": a.due_quarter, "Status": a.status,
-            "Overdue": review.overdue(a)} for a in review.actions]),
-            hide_index=True, width="stretch")
+    with tabs[5]:
+        st.header("6. Efficiency beside relationship")
+        trap = trap_of(review)
+        st.markdown(plain(trap_line(trap)))
+        for sentence in finding_sentences(trap):
+            st.warning(plain(sentence), icon=":material/balance:")
+        if trap.available:
+            st.caption(plain(method_line(trap)))
+        for function in trap.charted_functions():
+            st.altair_chart(charts[f"trap:{function}"], width="content")
+        st.subheader("Personal needs answered by automation alone")
+        st.markdown(plain(alone_line(trap)))
+        for sentence in alone_sentences(trap):
+            st.warning(plain(sentence), icon=":material/smart_toy:")
+        st.subheader("After something went wrong")
+        st.markdown(plain(repair_line(trap)))
+        if "repair" in charts:
+            st.altair_chart(charts["repair"], width="stretch")
+        if repair_rows(trap):
+            st.dataframe(pl.DataFrame([{
+                "Segment": r["segment"], "Episodes": r["episodes"], "Came back": r["came_back"],
+                "Went quiet": r["went_quiet"]} for r in repair_rows(trap)]),
+                hide_index=True, width="stretch")
+
+    with tabs[6]:
+        st.header("7. Action plan")
+        st.markdown(plain(actions_line(review)))
+        if review.actions:
+            st.dataframe(pl.DataFrame([{
+                "Action": a.title, "Owner": a.owner, "Due": a.due_quarter, "Status": a.status,
+                "Overdue": review.overdue(a)} for a in review.actions]),
+                hide_index=True, width="stretch")
