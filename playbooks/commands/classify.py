@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from playbooks.commands.options import write_frame_csv
 from playbooks.errors import InputError
 from playbooks.userfiles.limits import QUESTIONS, check_input_file
 
+BATCH_ROWS = 20_000  # questions classified at a time, so memory stays flat
 
-def read_question_file(path: Path, column: str):
-    """Read a CSV (or Parquet) file of questions with the workspace's reader, which names the
-    file, row and column of anything unreadable; then check the question column is there.
+
+def question_chunks(path: Path, column: str) -> Iterator[Any]:
+    """Yield a CSV (or Parquet) file of questions in chunks, read with the workspace's reader
+    (which names the file, row and column of anything unreadable), after checking the
+    question column is there.
 
     A folder, or a file over the question-file size limit, is refused before it is read.
     """
-    from playbooks.data.workspace import read_file
+    from playbooks.data.reading import file_chunks
 
     check_input_file(path, QUESTIONS)
-    frame = read_file(path)
-    if column not in frame.columns:
-        raise InputError(f"{path}: no column {column!r}; the columns are: "
-                         f"{', '.join(frame.columns)}")
-    return frame
+    for chunk in file_chunks(path)():
+        if column not in chunk.columns:
+            raise InputError(f"{path}: no column {column!r}; the columns are: "
+                             f"{', '.join(chunk.columns)}")
+        yield chunk
 
 
 def register(app: typer.Typer) -> None:
@@ -68,19 +74,33 @@ def classify_one(text: str, as_json: bool) -> None:
 
 
 def classify_file(file: Path, column: str, out: Path) -> None:
-    """Write the question file to `out` with `need` and `confidence` added; print a summary."""
+    """Write the question file to `out` with `need` and `confidence` added; print a summary.
+
+    The file is read, classified and written a chunk at a time, so memory follows the
+    chunk, not the file; the output appears only once it is complete.
+    """
     import polars as pl
 
+    from playbooks.commands.options import frame_rows
     from playbooks.questions.classify import classify_questions
+    from playbooks.userfiles.writing import write_csv
 
-    frame = read_question_file(file, column)
-    results = classify_questions(frame.get_column(column).to_list())
-    frame = frame.with_columns(
-        pl.Series("need", [r.need for r in results], dtype=pl.String),
-        pl.Series("confidence", [r.confidence for r in results], dtype=pl.Float64),
-    )
-    write_frame_csv(frame, out)
-    counts = frame.get_column("need").value_counts(sort=True)
-    summary = ", ".join(f"{row['need']} {row['count']}" for row in counts.iter_rows(named=True))
-    typer.echo(f"Wrote {out}: {frame.height} questions ({summary})")
+    chunks = question_chunks(file, column)
+    first = next(chunks, None)
+    if first is None:
+        raise InputError(f"{file}: the file holds no questions")
+    counts: Counter[str] = Counter()
 
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for chunk in itertools.chain([first], chunks):
+            for part in chunk.iter_slices(BATCH_ROWS):
+                results = classify_questions(part.get_column(column).to_list())
+                counts.update(r.need for r in results)
+                yield from frame_rows(part.with_columns(
+                    pl.Series("need", [r.need for r in results], dtype=pl.String),
+                    pl.Series("confidence", [r.confidence for r in results],
+                              dtype=pl.Float64)))
+
+    total = write_csv(out, [*first.columns, "need", "confidence"], rows(), lineterminator="\n")
+    summary = ", ".join(f"{need} {count}" for need, count in counts.most_common())
+    typer.echo(f"Wrote {out}: {total} questions ({summary})")

@@ -7,6 +7,7 @@ The as-of date is parsed here, at the edge, once; the library functions are give
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -62,16 +63,18 @@ def write_table(frame: Any, out: Path) -> None:
 
 
 def write_frame_csv(frame: Any, out: Path) -> None:
-    """Write a frame through the formula-safe CSV writer, renamed into place when complete.
-
-    Text cells starting like a spreadsheet formula (=, +, -, @, a tab) get a quote in front;
-    numbers are written as they are, true/false and dates as polars writes them.
-    """
-    import polars as pl
-
+    """Write a frame through the formula-safe CSV writer, renamed into place when complete."""
     from playbooks.userfiles.writing import write_csv
+
+    write_csv(out, frame.columns, frame_rows(frame), lineterminator="\n")
+
+
+def frame_rows(frame: Any) -> Iterator[tuple[Any, ...]]:
+    """The rows of a frame for the CSV writer: numbers as they are, everything else as polars
+    writes it as text (true/false, dates); the writer makes formula-like text inert."""
+    import polars as pl
 
     text = frame.select(
         pl.col(name) if dtype.is_numeric() else pl.col(name).cast(pl.String)
         for name, dtype in frame.schema.items())
-    write_csv(out, text.columns, text.iter_rows(buffer_size=2048), lineterminator="\n")
+    return text.iter_rows(buffer_size=2048)
