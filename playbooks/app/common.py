@@ -141,11 +141,13 @@ def signals(stamp: tuple[str, tuple[float, ...]]):
     custom signals from PLAYBOOKS_PLUGINS."""
     from playbooks.plugins import load_plugins
     from playbooks.signals import compute_signals
+    from playbooks.signals.learn import saved_model
 
     load_plugins()
 
-    accounts, activity = tables(stamp)
-    return compute_signals(accounts.lazy(), activity.lazy(), as_of=workspace_as_of(stamp))
+    (accounts, activity), day = tables(stamp), workspace_as_of(stamp)
+    return compute_signals(accounts.lazy(), activity.lazy(), as_of=day,
+                           model=saved_model(stamp[0], accounts, activity, as_of=day))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -158,6 +158,7 @@ def load_review_data(workspace: str | os.PathLike[str] | None = None, *,
     say why not), all as of one date: `as_of`, else the day of the latest activity."""
     from playbooks.data.workspace import MissingTables, load_tables
     from playbooks.signals import compute_signals, list_continuity_gaps, resolve_as_of
+    from playbooks.signals.learn import saved_model
 
     try:
         loaded = load_tables(workspace)
@@ -181,7 +182,8 @@ def load_review_data(workspace: str | os.PathLike[str] | None = None, *,
         day = resolve_as_of(activity, as_of)  # one scan for the latest event, not one per call
         trap = pool.submit(_after, imported, gather_trap, activity, accounts, as_of=day)
         found = pool.submit(_after, imported, _find_themes, activity, day)
-        signals = compute_signals(accounts.lazy(), activity, as_of=day, health=health)
+        signals = compute_signals(accounts.lazy(), activity, as_of=day, health=health,
+                                  model=saved_model(folder, accounts, activity, as_of=day))
         gaps = list_continuity_gaps(activity, as_of=day)
         themes, themes_note = found.result()
         trap_part = trap.result()

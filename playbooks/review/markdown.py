@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from playbooks.review.backtest import backtest_markdown
 from playbooks.review.model import Review, trap_of
 from playbooks.review.sentences import (
     DRIFTING_SHOWN,
@@ -87,6 +88,7 @@ def render_markdown(review: Review) -> str:
                        for r in drifting.head(DRIFTING_SHOWN).iter_rows(named=True)])
         if drifting.height > DRIFTING_SHOWN:
             out += [f"... and {drifting.height - DRIFTING_SHOWN:,} more.", ""]
+    out += backtest_markdown(review)
     out += [f"## 4. {SECTION_TITLES['gaps']}", "", md(gaps_line(review)), ""]
     gaps = review.data.continuity_gaps
     if gaps is not None and gaps.height:

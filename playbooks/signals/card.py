@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,14 +219,14 @@ def calibration(rows: pl.DataFrame, bands: int = 10) -> list[dict[str, float]]:
             for b, p, o, n in out.iter_rows()]
 
 
-def save_card(card: BacktestCard, folder: str | Path) -> Path:
+def save_card(card: BacktestCard, folder: str | os.PathLike[str]) -> Path:
     """Write the card to `score_backtest.json` in a folder; return the path."""
     path = Path(folder) / CARD_FILE
     path.write_text(json.dumps(card.to_dict(), indent=2) + "\n", encoding="utf-8")
     return path
 
 
-def read_card(folder: str | Path) -> BacktestCard | None:
+def read_card(folder: str | os.PathLike[str]) -> BacktestCard | None:
     """The card saved in a folder, or None when there is none."""
     path = Path(folder) / CARD_FILE
     if not path.exists():

@@ -90,3 +90,17 @@ def resolve_model(accounts: pl.LazyFrame | pl.DataFrame, activity: pl.LazyFrame 
     if path is not None:
         save_model(model, path.parent)
     return model
+
+
+def saved_model(folder: str | Path | None, accounts: pl.LazyFrame | pl.DataFrame,
+                activity: pl.LazyFrame | pl.DataFrame, *,
+                as_of: dt.date | None = None) -> ScoreModel | None:
+    """The score saved in a workspace folder when it was fitted on this data up to this date
+    (`playbooks backtest` or `playbooks signals` saves it), else None (the priors apply).
+    Nothing is fitted here."""
+    if folder is None or not (Path(folder) / MODEL_FILE).exists():
+        return None
+    act = activity.lazy()
+    saved = read_model(Path(folder) / MODEL_FILE)
+    key = data_key(accounts.lazy(), act, as_of_date(act, as_of))
+    return saved if saved.fitted.get("key") == key else None

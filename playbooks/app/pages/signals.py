@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from playbooks import settings
+from playbooks.app.backtest_card import show_backtest_card
 from playbooks.app.common import (
     account_series,
     continuity_gaps,
@@ -158,3 +159,4 @@ with friendly_errors("read the account data", stop=True):
     named = gaps.join(accounts.select("account_id", "name"), on="account_id", how="left")
     st.dataframe(readable(named, ["name", "account_id", *GAP_COLUMNS], codes=GAP_CODES),
                  hide_index=True, width="stretch")
+    show_backtest_card(stamp[0])
