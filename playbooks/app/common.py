@@ -229,6 +229,13 @@ def repair(stamp: tuple[str, tuple[float, ...]], window_days: int):
 
 _WARMING: set[tuple[str, tuple[float, ...]]] = set()
 _WARMING_LOCK = threading.Lock()
+_WARM_JOBS = 6
+_WARMED: dict[tuple[str, tuple[float, ...]], int] = {}
+
+
+def warm_up_progress() -> tuple[int, int]:
+    """How many of the workspace's heavy results are ready, of how many (for the start page)."""
+    return _WARMED.get(workspace_stamp(), 0), _WARM_JOBS
 
 
 def warm_up() -> None:
@@ -263,6 +270,7 @@ def warm_up() -> None:
                 job()
             except Exception:  # noqa: BLE001 - a page computing it later shows the error
                 return
+            _WARMED[stamp] = _WARMED.get(stamp, 0) + 1
 
     threading.Thread(target=work, name="playbooks-warm-up", daemon=True).start()
 
