@@ -14,6 +14,20 @@ def test_start_page(pages) -> None:
     assert at.title[0].value == "CX Playbooks"
 
 
+def test_the_start_page_points_to_every_page_with_one_line_each(pages) -> None:
+    from playbooks.app.main import PAGES
+
+    at = pages.open(page_path("start"))
+    links = [link.proto.page for link in at.get("page_link")]
+    others = [name for name, _, _ in PAGES if name != "start"]
+    assert sorted(links) == sorted(others), "every page once"
+    labels = [link.proto.label for link in at.get("page_link")]
+    numbered = [label for label in labels if label[0].isdigit()]
+    assert numbered == sorted(numbered, key=lambda label: int(label.split(".")[0]))
+    captions = [c.value for c in at.caption]
+    assert sum(len(c) > 30 for c in captions) >= len(others), "a line for each page"
+
+
 def test_advisor_defaults_and_interaction(pages) -> None:
     at = pages.open(page_path("advisor"))
     assert any("Best fit" in s.value for s in at.subheader)

@@ -2,9 +2,18 @@
 
 import streamlit as st
 
-from playbooks.app.common import ensure_workspace, friendly_errors, store, warm_up, workspace_path
-from playbooks.app.main import page_path
+from playbooks.app.common import (
+    ensure_workspace,
+    friendly_errors,
+    store,
+    warm_up,
+    warm_up_progress,
+    workspace_path,
+)
+from playbooks.app.main import PAGES, page_path
 from playbooks.data.workspace import workspace_status
+
+PAGE_ICONS = {name: icon for name, _, icon in PAGES}
 
 st.title("CX Playbooks")
 st.markdown(
@@ -16,26 +25,41 @@ st.markdown(
 )
 
 st.subheader("Where to begin")
-col1, col2, col3 = st.columns(3)
-with col1:
-    st.page_link(page_path("assessment"), label="Run the self-assessment",
-                 icon=":material/checklist:")
-    st.caption("Rate your operating choices in seven areas; your answers are saved as you go.")
-with col2:
-    st.page_link(page_path("signals"), label="See which accounts are drifting",
-                 icon=":material/monitor_heart:")
-    st.caption("Accounts that look fine inside while customers quietly pull back, with reasons.")
-with col3:
-    st.page_link(page_path("advisor"), label="Ask which channel fits a moment",
-                 icon=":material/alt_route:")
-    st.caption("Describe what the customer is deciding; get every channel ranked with reasons.")
-st.page_link(page_path("journey"), label="Check your journey map for anti-patterns",
-             icon=":material/route:")
+st.caption("A first planning session usually goes in this order; every page stands on its own "
+           "too.")
+# (page, what to click, what it is for), in the order a first planning session follows.
+GUIDE = (
+    ("assessment", "1. Run the self-assessment",
+     "Rate how your team works in seven areas; answers are saved as you go."),
+    ("signals", "2. See which accounts are drifting",
+     "Accounts that look fine on the dashboards while customers quietly pull back, with "
+     "reasons."),
+    ("trap", "3. Compare efficiency with the relationship",
+     "Where faster, cheaper service came with customers asking, joining and speaking up less."),
+    ("journey", "4. Check your journey map",
+     "Find the moments where automation, hand-offs or measures work against the customer."),
+    ("advisor", "5. Ask which channel fits a moment",
+     "Describe what the customer is deciding; every channel ranked, with the reasons."),
+    ("review", "6. Take the quarterly review away",
+     "The quarter on one page, and a file to hand out that opens anywhere, even offline."),
+    ("data", "Bring your own data",
+     "Import your exports (CRM, help desk, community, product analytics) whenever you are "
+     "ready; until then the pages use a generated demo company."),
+)
+for name, label, line in GUIDE:
+    left, right = st.columns([2, 5], vertical_alignment="center")
+    left.page_link(page_path(name), label=label, icon=PAGE_ICONS[name])
+    right.caption(line)
 
 st.subheader("Your workspace")
 with friendly_errors("read the workspace"):
     ensure_workspace()
     warm_up()
+    ready, jobs = warm_up_progress()
+    if ready < jobs:
+        st.info(f"Preparing the results the other pages show ({ready} of {jobs} ready). You "
+                "can open any page now; one whose results are not ready yet waits for them.",
+                icon=":material/hourglass_top:")
     status = workspace_status(workspace_path())
     accounts = status.tables.get("accounts")
     activity = status.tables.get("activity")
@@ -45,7 +69,7 @@ with friendly_errors("read the workspace"):
     else:
         changed = max((t.last_import for t in status.tables.values() if t.last_import),
                       default=None)
-        when = changed.strftime("%Y-%m-%d %H:%M UTC") if changed else "unknown"
+        when = changed.strftime("%d %b %Y, %H:%M UTC") if changed else "unknown"
         st.success(f"Your own data, last imported {when}.", icon=":material/database:")
         st.caption("Sources: " + "; ".join(
             f"{t.name.replace('_', ' ')} from {', '.join(t.sources)}"
@@ -60,6 +84,6 @@ with friendly_errors("read the workspace"):
         latest = max(assessments, key=lambda r: r.updated_at)
         m3.metric("Latest assessment", f"{latest.team}, {latest.quarter}",
                   help=f"{len(latest.answers)} answers, {latest.status}, last saved "
-                  f"{latest.updated_at:%Y-%m-%d}")
+                  f"{latest.updated_at:%d %b %Y}")
     else:
         m3.metric("Latest assessment", "none yet")

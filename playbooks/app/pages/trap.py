@@ -15,6 +15,7 @@ from playbooks.app.common import (
     trap_view,
     workspace_stamp,
 )
+from playbooks.app.tables import readable, segment_name
 from playbooks.charts import need_mix_chart, repair_chart, trap_signature_chart
 from playbooks.trap import ALL, automation_alone, function_label, need_mix
 
@@ -25,7 +26,7 @@ st.caption("Each function's efficiency measures and the relationship measures on
            "axis, indexed to 100 at the start. Shaded weeks are where the first improved while "
            "the second weakened.")
 
-with friendly_errors("measure efficiency beside relationship"):
+with friendly_errors("measure efficiency beside relationship", stop=True):
     ensure_workspace()
     stamp = workspace_stamp()
     view = trap_view(stamp)
@@ -93,15 +94,14 @@ with friendly_errors("measure efficiency beside relationship"):
         left, right = st.columns([3, 2])
         left.altair_chart(repair_chart(result.by_quarter), width="stretch")
         right.dataframe(result.by_segment.select(
-            pl.col("segment").alias("Segment"), pl.col("episodes").alias("Episodes"),
+            pl.col("segment").map_elements(segment_name, return_dtype=pl.String)
+            .alias("Segment"), pl.col("episodes").alias("Episodes"),
             (pl.col("share_came_back") * 100).round(0).alias("Came back (%)"),
             (pl.col("share_went_quiet") * 100).round(0).alias("Went quiet (%)")),
             hide_index=True, width="stretch")
         quiet = result.episodes.filter(pl.col("outcome") == "went_quiet").sort(
             "trigger_at", descending=True)
         st.markdown(f"**Accounts that went quiet: {quiet.height:,}**")
-        st.dataframe(quiet.select(
-            pl.col("name").alias("Account"), pl.col("account_id").alias("ID"),
-            pl.col("segment").alias("Segment"), pl.col("trigger_kind").alias("What happened"),
-            pl.col("trigger_at").dt.date().alias("When")),
-            hide_index=True, width="stretch")
+        st.dataframe(readable(quiet, ["name", "account_id", "segment", "trigger_kind",
+                                      "trigger_at"], codes=("trigger_kind",)),
+                     hide_index=True, width="stretch")
