@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+PROBLEMS_SHOWN = 50  # a message lists at most this many problems
+
 
 class PlaybooksError(Exception):
     """A problem the user can fix; the message says what and where.
@@ -22,7 +24,10 @@ class PlaybooksError(Exception):
     def __str__(self) -> str:
         if not self.problems:
             return self.message
-        return self.message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+        shown = [f"  - {p}" for p in self.problems[:PROBLEMS_SHOWN]]
+        if len(self.problems) > PROBLEMS_SHOWN:
+            shown.append(f"  ... and {len(self.problems) - PROBLEMS_SHOWN:,} more")
+        return self.message + "\n" + "\n".join(shown)
 
 
 class KnowledgeError(PlaybooksError):

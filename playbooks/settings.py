@@ -71,8 +71,8 @@ NO_BOOTSTRAP = Setting(
     "its virtual environment.")
 
 MAX_INPUT_MB = Setting(
-    "PLAYBOOKS_MAX_INPUT_MB", "per kind of file: 5 for YAML files, 20 for assessments, 200 for "
-    "question files",
+    "PLAYBOOKS_MAX_INPUT_MB", "per kind of file: 1 for journey maps, knowledge files, recipes "
+    "and mappings, 20 for assessments, 200 for question files",
     "The largest journey map, knowledge overlay, recipe, mapping, assessment or question file "
     "read (in megabytes); a larger file is refused with a message. Set, it is the limit for "
     "every kind.")

@@ -205,8 +205,10 @@ try:
     code = 0
 except SystemExit as stop:
     code = stop.code
-print(json.dumps({"code": code,
-                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM: this process's own peak (ru_maxrss would start from the forking parent's size)
+peak = next((int(line.split()[1]) for line in open("/proc/self/status")
+             if line.startswith("VmHWM:")), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(json.dumps({"code": code, "max_rss_mb": peak / 1024}))
 """
 
 

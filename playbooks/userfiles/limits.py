@@ -31,10 +31,10 @@ class FileKind:
         return int((self.megabytes if chosen is None else chosen) * MB)
 
 
-JOURNEY_MAP = FileKind("journey map", 5)
-KNOWLEDGE = FileKind("knowledge file", 5)
-RECIPE = FileKind("recipe", 5)
-MAPPING = FileKind("mapping file", 5)
+JOURNEY_MAP = FileKind("journey map", 1)
+KNOWLEDGE = FileKind("knowledge file", 1)
+RECIPE = FileKind("recipe", 1)
+MAPPING = FileKind("mapping file", 1)
 ASSESSMENT = FileKind("assessment export", 20)
 QUESTIONS = FileKind("question file", 200)
 
