@@ -5,9 +5,10 @@ beside the same reader on a normal file in the same run.
 
 Each case runs `playbooks ...` in a fresh process that reports its exit code and its peak
 resident memory (VmHWM from /proc/self/status: ru_maxrss would start from the forking
-parent's size); the wall time includes the interpreter's start-up. Cases: the alias bomb (anchors nested eight deep), 200 KB of nested
-brackets, a real (not sparse) file of `--big-mb` megabytes given to each reader, and with
-`--at-limit` a file just under each kind's size limit, read whole.
+parent's size); the wall time includes the interpreter's start-up. Cases: the alias bomb
+(anchors nested eight deep), 200 KB of nested brackets, a real (not sparse) file of
+`--big-mb` megabytes given to each reader, and with `--at-limit` a file just under each
+kind's size limit, read whole.
 """
 
 from __future__ import annotations
@@ -65,12 +66,16 @@ def write_big(path: Path, megabytes: int) -> None:
 def at_limit_files(folder: Path) -> dict[str, Path]:
     """A file just under each kind's limit: a 0.95 MB journey map, a 0.95 MB overlay, a 19 MB
     assessment, a 190 MB question file."""
+    import yaml
+
+    from playbooks.advice.journey import load_journey_map
+
     journey = folder / "limit_journey.yaml"
-    row = ("  - {touchpoint: Renewal call, stage: renew, function: success, decision: renew?, "
-           "need: judgment, stakes: consequential, familiarity: unfamiliar, org_risk: yes, "
-           "channel: human_1to1, automated: no, person_reachable: yes, "
-           "community_connected: no}\n")
-    journey.write_text("touchpoints:\n" + row * int(0.95 * 1024 * 1024 / len(row)))
+    records = load_journey_map(EXAMPLE).to_records()
+    one = len(yaml.safe_dump({"touchpoints": records})) / len(records)
+    count = int(0.95 * 1024 * 1024 / one)
+    journey.write_text(yaml.safe_dump(  # copies, so the dump has no aliases
+        {"touchpoints": [dict(records[i % len(records)]) for i in range(count)]}))
     overlay = folder / "limit_overlay.yaml"
     record = "  - {id: play_%d, title: A play, description: Do the thing, raises: []}\n"
     with open(overlay, "w") as handle:
