@@ -92,3 +92,19 @@ def test_an_account_with_no_rows_gets_an_empty_brief() -> None:
     brief = account_brief(_activity(), "A", as_of=AS_OF)
     assert brief.questions == 0 and brief.problems == [] and brief.quiet_people == []
     assert brief.lines()[0].startswith("Since ")
+
+
+def test_the_brief_command_prints_and_refuses_an_unknown_account(cli, tmp_path) -> None:
+    from playbooks.demo import generate_demo
+
+    generate_demo(tmp_path / "ws", accounts=60, weeks=26, seed=5)
+    accounts = pl.read_parquet(tmp_path / "ws" / "accounts.parquet")
+    account_id, name = accounts.row(0)[:2]
+    done = cli("brief", account_id, "--workspace", tmp_path / "ws")
+    assert done.code == 0, done.output
+    assert done.output.startswith(f"{name} ({account_id}), as of ")
+    assert "Tickets:" in done.output and "Questions asked:" in done.output
+    as_json = cli("brief", name, "--workspace", tmp_path / "ws", "--json")
+    assert json.loads(as_json.output)["account_id"] == account_id
+    unknown = cli("brief", "No such account", "--workspace", tmp_path / "ws")
+    assert unknown.code == 2 and "No account with the id or name" in unknown.output

@@ -9,6 +9,7 @@ COMMAND_MODULES = [
     "recipes",
     "sources",
     "accounts",
+    "brief",
     "signals",
     "backtest",
     "trap",
