@@ -251,7 +251,8 @@ def register(app: typer.Typer) -> None:
             done = import_exports(files, workspace, recipes=recipe or [], table=table,
                                   origins=origins, extend=extend, mappings=mappings,
                                   answers={files[0]: answers} if answers else None,
-                                  save_recipe=save_recipe, replace_demo=replace_demo)
+                                  save_recipes={files[0]: save_recipe} if save_recipe else None,
+                                  replace_demo=replace_demo)
         result = done.result
         for line in done.recipe_lines:
             typer.echo(line)

@@ -4,12 +4,14 @@ data contracts, and import them; or go back to the demo workspace."""
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from playbooks.app.answers_form import answers_form
 from playbooks.app.common import (
     clear_workspace_caches,
     demo_size,
@@ -23,11 +25,14 @@ from playbooks.app.common import (
     workspace_stamp,
 )
 from playbooks.data.contracts import load_contracts
+from playbooks.data.recipes.answers import Answers, recipe_from_answers
+from playbooks.data.recipes.convert import convert_export
 from playbooks.data.recipes.importing import import_exports
 from playbooks.data.sources import Origin, default_source
 from playbooks.data.workspace import (
     TABLES,
     ImportRejected,
+    ValidationReport,
     file_chunks,
     import_files,
     suggest_mapping,
@@ -76,6 +81,17 @@ def _stash(upload) -> Path:
 def _sample(path: Path) -> pl.DataFrame:
     """The file's first rows as written: its columns, and values to judge suggestions by."""
     return next(iter(file_chunks(path, chunk_rows=50)())).head(200)
+
+
+def _check_answered(path: Path, answers: Answers, source: str, table: str) -> ValidationReport:
+    """Check a file read with the answers: its converted rows, under the file's own name."""
+    recipe = recipe_from_answers(answers, path, name="answers_check", source=source or "default")
+    converted = convert_export(path, recipe, folder=workspace_path())
+    try:
+        report = validate_file(converted.path, contracts[table])
+    finally:
+        converted.discard()
+    return replace(report, source=path.name)
 
 
 if FLASH in st.session_state:
@@ -163,6 +179,8 @@ else:
     paths: dict[str, Path] = {}
     mappings: dict[str, dict[str, str]] = {}
     origins: dict[Path, Origin] = {}
+    answered: dict[Path, Answers] = {}  # files read with fixed values, value maps, ...
+    saving: dict[Path, str] = {}
     readable = True
     for table, upload in chosen.items():
         contract = contracts[table]
@@ -184,6 +202,7 @@ else:
                 "this source's rows and keeps every other source's.")
             origins[paths[table]] = Origin(source.strip(), original_file=upload.name)
             mapping = {}
+            matched_all: dict[str, str] = {}  # with the columns named as ours
             grid = st.columns(3)
             for i, field in enumerate(contract.fields):
                 options = [NONE, *columns]
@@ -194,6 +213,8 @@ else:
                     help=field.description, key=f"{KEY}map_{table}_{field.name}")
                 if picked != NONE and picked != field.name:
                     mapping[picked] = field.name
+                if picked != NONE:
+                    matched_all[picked] = field.name
             matched = [f"{plain(d.column)} → {d.target} ({d.confidence:.0%}: {d.reason})"
                        for d in found.details.values() if d.target]
             unmatched = [f"{plain(d.column)} ({d.reason})"
@@ -204,6 +225,12 @@ else:
                 st.caption("Not matched, pick them above if they belong: "
                            + "; ".join(unmatched) + ".")
             mappings[table] = mapping
+            given, save_as = answers_form(table, contract, sample, matched_all,
+                                          f"{KEY}answers_{table}_")
+            if given is not None:
+                answered[paths[table]] = given
+                if save_as:
+                    saving[paths[table]] = save_as
 
     if readable and paths:
         st.subheader("3. Check and import")
@@ -211,22 +238,41 @@ else:
         if check.button("Check the files", key=KEY + "check"):
             for table, path in paths.items():
                 with friendly_errors(f"check {chosen[table].name}"):
-                    checked = validate_file(path, contracts[table], mapping=mappings.get(table))
+                    if path in answered:  # read through the recipe the answers make
+                        checked = _check_answered(path, answered[path], origins[path].source,
+                                                  table)
+                    else:
+                        checked = validate_file(path, contracts[table],
+                                                mapping=mappings.get(table))
                     st.session_state[f"{KEY}report_{table}"] = checked
         if do_import.button("Import into the workspace", type="primary", key=KEY + "import"):
             with friendly_errors("import the files"):
                 try:
-                    reports = import_files(paths, workspace_path(), mappings=mappings,
-                                           origins=origins, replace_demo=True)
+                    if answered:
+                        imported = import_exports(
+                            list(paths.values()), workspace_path(), origins=origins,
+                            mappings={t: m for t, m in mappings.items()
+                                      if paths[t] not in answered},
+                            answers=answered, save_recipes=saving,
+                            tables={p: t for t, p in paths.items()}, replace_demo=True)
+                        reports = [replace(r, source=imported.file_name(Path(r.source).name))
+                                   for r in imported.result]
+                        said = " ".join(imported.recipe_lines)
+                    else:
+                        reports = list(import_files(paths, workspace_path(), mappings=mappings,
+                                                    origins=origins, replace_demo=True))
+                        said = ""
                     for done in reports:
                         st.session_state[f"{KEY}report_{done.contract}"] = done
-                    st.success("Imported. Every page now uses your data.",
-                               icon=":material/check_circle:")
                     clear_workspace_caches()
+                    st.session_state[FLASH] = ("Imported. Every page now uses your data. "
+                                               + plain(said))
                 except ImportRejected as rejected:
                     for refused in rejected.reports:
                         st.session_state[f"{KEY}report_{refused.contract}"] = refused
                     st.error(rejected.message, icon=":material/block:")
+            if FLASH in st.session_state:
+                st.rerun()  # the workspace status above and every page read the new data
 
         for table in paths:
             report = st.session_state.get(f"{KEY}report_{table}")

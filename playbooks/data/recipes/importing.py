@@ -121,7 +121,8 @@ def import_exports(
     origins: Mapping[Path, Origin] | None = None,
     mappings: dict[str, dict[str, str]] | None = None,
     answers: Mapping[Path, Answers] | None = None,
-    save_recipe: str | None = None,
+    save_recipes: Mapping[Path, str] | None = None,
+    tables: Mapping[Path, str] | None = None,
     **options: Any,
 ) -> ExportsImport:
     """Import files as `import_files` does, each known tool's export through its recipe.
@@ -134,8 +135,10 @@ def import_exports(
         origins: per file, its --source (a recipe's own source is the default).
         answers: per file, the answers of the column matching step (`answers.Answers`): the
             file is read through the recipe they make.
-        save_recipe: keep the recipe made from the answers in the workspace under this name
-            (once the import has succeeded), so the next such export is recognised.
+        save_recipes: per answered file, the name to keep the recipe its answers make under,
+            in the workspace (once the import has succeeded), so the next such export is
+            recognised.
+        tables: per file without a recipe, its table (else `table`, else its name says it).
         options: passed on to `import_files` (extend, replace_demo, gx, now).
     """
     folder = resolve_workspace(workspace)
@@ -144,16 +147,18 @@ def import_exports(
     chosen = recipe_choices(files, recipes)
     given = dict(origins or {})
     made: dict[Path, Recipe] = {}
+    saving = dict(save_recipes or {})
+    for path, name in saving.items():
+        if name in shipped:
+            raise InputError(f"--save-recipe {name}: a shipped recipe has that name; choose "
+                             "another.")
+        if path not in (answers or {}):
+            raise InputError(f"--save-recipe keeps the answers given for {path.name} "
+                             "(--mapping); there are none.")
     for path, answered in (answers or {}).items():
         source = given[path].source if path in given else default_source(path, answered.table)
-        made[path] = recipe_from_answers(answered, path, name=save_recipe or _answers_id(path),
-                                         source=source)
-    if save_recipe and save_recipe in shipped:
-        raise InputError(f"--save-recipe {save_recipe}: a shipped recipe has that name; choose "
-                         "another.")
-    if save_recipe and not made:
-        raise InputError("--save-recipe keeps the answers given for a file (--mapping); "
-                         "there are none.")
+        made[path] = recipe_from_answers(answered, path, name=saving.get(path) or
+                                         _answers_id(path), source=source)
     plan: list[tuple[Path, Recipe | None, str]] = []
     for path in files:
         if path in made:
@@ -175,10 +180,11 @@ def import_exports(
             plan, key=lambda p: order.get(p[1].table if p[1] else "", -1)
         ):
             if recipe is None:
-                named.append((table, path) if table else path)
+                chosen_table = (tables or {}).get(path) or table
+                named.append((chosen_table, path) if chosen_table else path)
                 if path in given:
                     merged[path] = given[path]
-                if _is_accounts(path, table):
+                if _is_accounts(path, chosen_table):
                     accounts = read_file(path, contract="accounts")
                 continue
             if recipe.table != "accounts" and accounts is None:
@@ -211,7 +217,7 @@ def import_exports(
             saved = merge_crosswalk(saved, resolution)
         if resolved and saved is not None:
             save_crosswalk(saved, folder)
-        for recipe in made.values() if save_recipe else ():
+        for recipe in (made[p] for p in saving):
             path = save_workspace_recipe(recipe, folder, shipped)
             done.recipe_lines.append(f"Saved the recipe {recipe.id} in {path}: the next export "
                                      "of this shape is recognised by it.")
