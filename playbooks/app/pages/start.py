@@ -2,15 +2,9 @@
 
 import streamlit as st
 
-from playbooks.app.common import (
-    ensure_workspace,
-    friendly_errors,
-    store,
-    warm_up,
-    warm_up_progress,
-    workspace_path,
-)
+from playbooks.app.common import ensure_workspace, friendly_errors, store, workspace_path
 from playbooks.app.main import PAGES, page_path
+from playbooks.app.warmup import warm_up, warm_up_progress
 from playbooks.data.workspace import workspace_status
 
 PAGE_ICONS = {name: icon for name, _, icon in PAGES}
