@@ -73,3 +73,12 @@ def test_tables_show_business_names_dates_and_rounded_numbers(pages, monkeypatch
     spec = next(json.loads(c.proto.spec) for c in at.get("vega_lite_chart")
                 if "Portfolio" in c.proto.spec)
     assert "Annual value (EUR)" in json.dumps(spec)
+
+
+def test_an_account_has_a_brief_before_anyone_reaches_out(pages) -> None:
+    at = open_signals(pages)
+    texts = [t.value for t in at.text]
+    assert any(t.startswith("Since ") for t in texts)
+    assert any(t.startswith("Tickets: ") for t in texts)
+    assert any(t.startswith("Questions asked: ") for t in texts)
+    assert any("brief" in d.proto.label for d in at.get("download_button"))

@@ -19,6 +19,7 @@ from playbooks.app.common import (
     signals,
     tables,
     themes,
+    workspace_as_of,
     workspace_stamp,
 )
 from playbooks.app.tables import money, readable, segment_name
@@ -30,6 +31,7 @@ from playbooks.charts import (
     themes_chart,
 )
 from playbooks.signals import SIGNALS as ENGINE_SIGNALS
+from playbooks.signals.brief import account_brief
 
 KEY = "signals_"
 GAP_COLUMNS = ["trigger_kind", "trigger_at", "outreach_kind", "outreach_at", "days_after"]
@@ -109,6 +111,21 @@ with friendly_errors("read the account data", stop=True):
     if row["looks_healthy_drifting"]:
         st.warning("Looks healthy on the dashboards while the relationship drifts.",
                    icon=":material/trending_down:")
+    mine = activity.filter(pl.col("account_id") == account_id)
+    brief = account_brief(mine, account_id, as_of=workspace_as_of(stamp), name=row["name"])
+    with st.container(border=True):
+        st.markdown("**Before you reach out**")
+        for line in brief.lines():
+            if line.startswith("Avoid: "):
+                st.warning(plain(line), icon=":material/block:")
+            else:
+                st.text(line)
+        st.download_button(
+            "Download this brief (to print or share)",
+            "\n".join([f"{brief.name} ({brief.account_id}), as of {brief.as_of:%d %b %Y}",
+                       *brief.lines()]) + "\n",
+            file_name=f"brief-{account_id}.txt", mime="text/plain", key=KEY + "brief",
+            icon=":material/download:")
     st.markdown("**Why**")
     for reason in row["reasons"] or ["No signal counts against this account."]:
         st.text(f"• {reason}")
@@ -128,7 +145,6 @@ with friendly_errors("read the account data", stop=True):
         "Counts against": "yes" if row.get(f"{key}_against") else "no",
     } for key, label in shown])
     st.dataframe(table, hide_index=True, width="stretch")
-    mine = activity.filter(pl.col("account_id") == account_id)
     left, right = st.columns(2)
     functions = {f.id: f.label for f in knowledge().functions.values()}
     left.altair_chart(account_timeline_chart(mine, functions), width="stretch")
