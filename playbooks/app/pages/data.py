@@ -3,7 +3,9 @@ data contracts, and import them; or go back to the demo workspace."""
 
 from __future__ import annotations
 
+import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from playbooks.app.common import (
     workspace_path,
     workspace_stamp,
 )
-from playbooks.data.contracts import load_contracts
+from playbooks.data.contracts import Contract, load_contracts
 from playbooks.data.recipes.answers import Answers, recipe_from_answers
 from playbooks.data.recipes.convert import convert_export
 from playbooks.data.recipes.importing import import_exports
@@ -81,6 +83,14 @@ def _stash(upload) -> Path:
 def _sample(path: Path) -> pl.DataFrame:
     """The file's first rows as written: its columns, and values to judge suggestions by."""
     return next(iter(file_chunks(path, chunk_rows=50)())).head(200)
+
+
+def _business_names(contract: Contract) -> Callable[[str], str]:
+    """Return a function writing the contract's column names in a text as its business names."""
+    names = {f.name: f.business_name for f in contract.fields}
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    return lambda text: pattern.sub(lambda m: f"'{names[m.group(1)]}'", str(text)).replace(
+        "''", "'")
 
 
 def _check_answered(path: Path, answers: Answers, source: str, table: str) -> ValidationReport:
@@ -215,9 +225,10 @@ else:
                     mapping[picked] = field.name
                 if picked != NONE:
                     matched_all[picked] = field.name
-            matched = [f"{plain(d.column)} → {d.target} ({d.confidence:.0%}: {d.reason})"
-                       for d in found.details.values() if d.target]
-            unmatched = [f"{plain(d.column)} ({d.reason})"
+            named = _business_names(contract)
+            matched = [f"{plain(d.column)} → {named(d.target)} ({d.confidence:.0%}: "
+                       f"{named(d.reason)})" for d in found.details.values() if d.target]
+            unmatched = [f"{plain(d.column)} ({named(d.reason)})"
                          for d in found.details.values() if d.target is None]
             if matched:
                 st.caption("Suggested: " + "; ".join(matched) + ".")
