@@ -72,7 +72,7 @@ NO_BOOTSTRAP = Setting(
 
 MAX_INPUT_MB = Setting(
     "PLAYBOOKS_MAX_INPUT_MB", "per kind of file: 1 for journey maps, knowledge files, recipes "
-    "and mappings, 20 for assessments, 200 for question files",
+    "and mappings, 20 for assessments, 200 for question files and tables",
     "The largest journey map, knowledge overlay, recipe, mapping, assessment or question file "
     "read (in megabytes); a larger file is refused with a message. Set, it is the limit for "
     "every kind.")

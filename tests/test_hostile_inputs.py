@@ -45,6 +45,7 @@ def commands(file: Path, tmp: Path) -> dict[str, list[str]]:
                      str(tmp / "out" / "classified.csv")],
         "validate --mapping": ["validate", str(accounts), "--mapping", str(file)],
         "recipes check": ["recipes", "check", str(file)],
+        "assessment show --signals": ["assessment", "show", "1", "--signals", str(file)],
     }
 
 

@@ -46,17 +46,30 @@ def _pick(store: Store, assessment_id: int | None, team: str | None,
     return record
 
 
-def _read_frame(path: Path | None):  # type: ignore[no-untyped-def]
+def _read_frame(path: Path | None, source: str):  # type: ignore[no-untyped-def]
+    """Read a signals or themes table; refuse one that holds none of the columns any piece
+    of evidence from that source uses (a file given in the wrong place, say)."""
     if path is None:
         return None
     import polars as pl
 
+    from playbooks.assessment.evidence import RULES
+    from playbooks.userfiles.limits import TABLE, check_input_file
+
+    check_input_file(path, TABLE)
     try:
         if path.suffix.lower() == ".parquet":
-            return pl.read_parquet(path)
-        return pl.read_csv(path, try_parse_dates=True)
+            frame = pl.read_parquet(path)
+        else:
+            frame = pl.read_csv(path, try_parse_dates=True)
     except (OSError, pl.exceptions.PolarsError) as error:
-        raise InputError(f"{path}: cannot read it as a table ({error})") from None
+        raise InputError(f"{path}: cannot read it as a table ({str(error)[:200]})") from None
+    wanted = [rule.columns for rule in RULES if rule.source == source]
+    if wanted and not any(all(c in frame.columns for c in columns) for columns in wanted):
+        needed = sorted({c for columns in wanted for c in columns})
+        raise InputError(f"{path}: none of the {source} evidence can be read from it; it "
+                         f"needs some of the columns {', '.join(needed)}")
+    return frame
 
 
 def format_result(record: AssessmentRecord, result: AssessmentResult,
@@ -201,7 +214,8 @@ def assessment_show(
         if signals is not None or themes is not None:
             from playbooks.assessment.evidence import gather_evidence
 
-            evidence = gather_evidence(result, _read_frame(signals), _read_frame(themes),
+            evidence = gather_evidence(result, _read_frame(signals, "signals"),
+                                       _read_frame(themes, "themes"),
                                        store.bank)
         if as_json:
             typer.echo(_result_json(record, result, comparison, earlier, evidence))

@@ -37,6 +37,7 @@ RECIPE = FileKind("recipe", 1)
 MAPPING = FileKind("mapping file", 1)
 ASSESSMENT = FileKind("assessment export", 20)
 QUESTIONS = FileKind("question file", 200)
+TABLE = FileKind("table", 200)  # signals or themes handed back to a command
 
 
 def excerpt(value: object, limit: int = 60, *, quote: bool = True) -> str:
