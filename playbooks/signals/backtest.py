@@ -61,7 +61,8 @@ def default_horizon(median_gap_days: float | None) -> int:
     return 12 if median_gap_days is not None and median_gap_days <= 14 else 26
 
 
-def plan_backtest(activity: pl.LazyFrame, *, as_of: dt.date, horizon_weeks: int | None = None,
+def plan_backtest(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date,
+                  horizon_weeks: int | None = None,
                   max_cutoffs: int = MAX_CUTOFFS) -> BacktestPlan:
     """Cut-offs back from the as-of date, from the latest one whose horizon has fully passed
     by then to the earliest with at least twelve weeks of history before it: every four
@@ -70,7 +71,7 @@ def plan_backtest(activity: pl.LazyFrame, *, as_of: dt.date, horizon_weeks: int 
     if horizon_weeks is not None and horizon_weeks < 1:
         raise InputError("the horizon must be at least one week")
     end = as_of + dt.timedelta(days=1)
-    first, gap = _dates(activity, dt.datetime.combine(end, dt.time()))
+    first, gap = _dates(activity.lazy(), dt.datetime.combine(end, dt.time()))
     horizon = horizon_weeks or default_horizon(gap)
     cutoffs: list[dt.date] = []
     if first is not None:
@@ -150,7 +151,7 @@ def _rows_at(accounts: pl.DataFrame, activity: pl.LazyFrame, cutoff: dt.date, ho
         scored = scored.join(accounts.select("account_id", *extra)
                              .with_columns(pl.col("account_id").cast(pl.String)),
                              on="account_id", how="left")
-    return scored.filter(keep).select(
+    return scored.filter(keep).sort("account_id").select(
         pl.lit(cutoff).alias("cutoff"), "account_id",
         *[pl.col(f"_f_{f}").alias(f) for f in FEATURE_NAMES],
         pl.col("days_since_activity").cast(pl.Float64),
