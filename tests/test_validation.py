@@ -215,3 +215,10 @@ def test_utc_offsets_are_converted_to_utc_and_iso_variants_accepted():
 def test_pandas_frames_are_accepted():
     report = validate(accounts().to_pandas(), "accounts", now=NOW, gx="off")
     assert report.valid
+
+
+def test_an_example_without_a_row_is_shown_without_one() -> None:
+    from playbooks.data.validation import example_text
+
+    assert example_text({"row": None, "value": "segment"}) == "'segment'"
+    assert example_text({"row": 3, "value": "A1"}) == "row 3: 'A1'"

@@ -56,6 +56,12 @@ class RuleResult:
         return self.status == "passed"
 
 
+def example_text(example: dict[str, Any]) -> str:
+    """Write one failing example as `row 3: 'value'` (just the value when it has no row)."""
+    value = repr(example.get("value"))
+    return value if example.get("row") is None else f"row {example['row']}: {value}"
+
+
 @dataclass
 class ValidationReport:
     """Every rule of a contract with its outcome, for one table."""
@@ -91,7 +97,7 @@ class ValidationReport:
             mark = {"passed": "ok  ", "failed": "FAIL", "not run": "skip"}[result.status]
             lines.append(f"  {mark} {result.rule_id}: {result.message}")
             if result.status == "failed" and result.examples:
-                shown = "; ".join(f"row {e['row']}: {e['value']!r}" for e in result.examples[:5])
+                shown = "; ".join(example_text(e) for e in result.examples[:5])
                 lines.append(f"         e.g. {shown}")
         if self.extra_columns:
             lines.append(f"  note: columns not in the contract are kept as they are: "

@@ -31,6 +31,7 @@ from playbooks.data.recipes.answers import Answers, recipe_from_answers
 from playbooks.data.recipes.convert import convert_export
 from playbooks.data.recipes.importing import import_exports
 from playbooks.data.sources import Origin, default_source
+from playbooks.data.validation import example_text
 from playbooks.data.workspace import (
     TABLES,
     ImportRejected,
@@ -299,7 +300,7 @@ else:
                     st.text(f"✗ {result.message}")
                     if result.examples:
                         st.text("   e.g. " + "; ".join(
-                            f"row {e['row']}: {e['value']!r}" for e in result.examples[:5]))
+                            example_text(e) for e in result.examples[:5]))
             with st.expander(f"Every check for {plain(report.source)}"):
                 st.dataframe(pl.DataFrame([{
                     "Check": r.rule_id, "Result": r.status, "Failing rows": r.failing_rows,
