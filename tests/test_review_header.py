@@ -49,3 +49,17 @@ def test_money_carries_the_currency(review: Review, monkeypatch: pytest.MonkeyPa
     assert " EUR in annual value" in drifting_line(review)
     monkeypatch.delenv("PLAYBOOKS_CURRENCY")
     assert "EUR" not in drifting_line(review)
+
+
+def test_the_drifting_list_carries_each_accounts_brief(review: Review) -> None:
+    from playbooks.review.sentences import DRIFTING_SHOWN, brief_text
+
+    drifting = review.data.drifting
+    assert drifting is not None and drifting.height
+    shown = drifting.head(DRIFTING_SHOWN)["account_id"].to_list()
+    assert set(review.data.briefs) == set(shown)
+    first = brief_text(review, shown[0])
+    assert first.startswith("Since ") and "ticket" in first
+    page = render_html(review, charts=False)
+    assert "<th>Before reaching out</th>" in page
+    assert "| Before reaching out |" in render_markdown(review)

@@ -33,6 +33,7 @@ from playbooks.assessment.quarters import parse_quarter
 from playbooks.assessment.scoring import compare_assessments, score_assessment
 from playbooks.errors import InputError, PlaybooksError
 from playbooks.review.model import AssessmentPart, DataPart, JourneyPart, Review, ReviewData
+from playbooks.review.sentences import DRIFTING_SHOWN
 from playbooks.review.trap import gather_trap
 from playbooks.store import ActionItemRecord, Store
 
@@ -187,8 +188,8 @@ def load_review_data(workspace: str | os.PathLike[str] | None = None, *,
         gaps = list_continuity_gaps(activity, as_of=day)
         themes, themes_note = found.result()
         trap_part = trap.result()
-    return _data_from(ReviewData(accounts, signals, gaps, themes, str(folder), trap_part),
-                      themes_note=themes_note)
+    return _data_from(ReviewData(accounts, signals, gaps, themes, str(folder), trap_part,
+                                 activity=activity, as_of=day), themes_note=themes_note)
 
 
 # Libraries imported lazily further down, some of them sharing dependencies (narwhals).
@@ -237,4 +238,18 @@ def _data_from(data: ReviewData, *, themes_note: str = "") -> DataPart:
     if themes is not None and themes.is_empty() and not themes_note:
         themes_note = "No customer question texts in the data to group into themes."
     return DataPart(data.source, data.accounts.height, data.signals, portfolio, drifting, gaps,
-                    themes, themes_note=themes_note, trap=data.trap)
+                    themes, themes_note=themes_note, trap=data.trap,
+                    briefs=_briefs(data, drifting.head(DRIFTING_SHOWN)))
+
+
+def _briefs(data: ReviewData, shown: pl.DataFrame) -> dict[str, Any]:
+    """The account brief of each drifting account the review lists (none without activity)."""
+    from playbooks.signals.brief import account_brief
+
+    if data.activity is None or data.as_of is None or shown.is_empty():
+        return {}
+    ids = shown["account_id"].to_list()
+    rows = data.activity.lazy().filter(pl.col("account_id").is_in(ids)).collect()
+    return {r["account_id"]: account_brief(rows, r["account_id"], as_of=data.as_of,
+                                           name=r["name"] or "")
+            for r in shown.iter_rows(named=True)}

@@ -24,11 +24,13 @@ from playbooks.review.sentences import (
     actions_line,
     alone_line,
     alone_sentences,
+    brief_text,
     dimension_rows,
     drifting_line,
     finding_sentences,
     gaps_line,
     method_line,
+    money,
     overall_line,
     reasons_text,
     repair_line,
@@ -250,10 +252,12 @@ def _drifting(review: Review, svg: str | None) -> str:
                          "against where its relationship signals are heading."))
     if drifting is not None and drifting.height:
         inner.append(_table(
-            ["Account", "Owner", "Segment", "Renewal", "Annual value", "Score", "Why"],
+            ["Account", "Owner", "Segment", "Renewal", "Annual value", "Score", "Why",
+             "Before reaching out"],
             ([esc(r["name"] or r["account_id"]), esc(r["owner"]), esc(r["segment"]),
-              esc(r["renewal_date"]), f"{r['annual_value'] or 0:,.0f}",
-              f"{r['disengagement_score']:.1f}", _reasons(r["reasons"])]
+              esc(r["renewal_date"]), esc(money(r["annual_value"] or 0.0)),
+              f"{r['disengagement_score']:.1f}", _reasons(r["reasons"]),
+              esc(brief_text(review, r["account_id"]))]
              for r in drifting.head(DRIFTING_SHOWN).iter_rows(named=True)),
             frozenset({3, 4, 5})))
         if drifting.height > DRIFTING_SHOWN:

@@ -15,6 +15,7 @@ from playbooks.review.sentences import (
     actions_line,
     alone_line,
     alone_sentences,
+    brief_text,
     dimension_rows,
     drifting_line,
     finding_sentences,
@@ -82,9 +83,10 @@ def render_markdown(review: Review) -> str:
     out += [f"## 3. {SECTION_TITLES['drifting']}", "", md(drifting_line(review)), ""]
     drifting = review.data.drifting
     if drifting is not None and drifting.height:
-        out += _table(["Account", "Owner", "Renewal", "Score", "Why"],
+        out += _table(["Account", "Owner", "Renewal", "Score", "Why", "Before reaching out"],
                       [[r["name"] or r["account_id"], r["owner"], r["renewal_date"],
-                        r["disengagement_score"], reasons_text(r["reasons"])]
+                        f"{r['disengagement_score']:.1f}", reasons_text(r["reasons"]),
+                        brief_text(review, r["account_id"])]
                        for r in drifting.head(DRIFTING_SHOWN).iter_rows(named=True)])
         if drifting.height > DRIFTING_SHOWN:
             out += [f"... and {drifting.height - DRIFTING_SHOWN:,} more.", ""]

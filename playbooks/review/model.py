@@ -20,6 +20,7 @@ from playbooks.assessment.scoring import AssessmentResult, Comparison
 from playbooks.store import ActionItemRecord, AssessmentRecord
 
 if TYPE_CHECKING:
+    from playbooks.signals.brief import AccountBrief
     from playbooks.trap import RepairResult, TrapSettings
 
 ALL = "all"  # playbooks.trap.ALL: the company as a whole
@@ -78,6 +79,8 @@ class ReviewData:
     themes: pl.DataFrame | None
     source: str = ""
     trap: TrapPart | None = None
+    activity: pl.LazyFrame | pl.DataFrame | None = None  # for the drifting accounts' briefs
+    as_of: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ class DataPart:
     note: str = ""
     themes_note: str = ""
     trap: TrapPart | None = None
+    briefs: dict[str, AccountBrief] = field(default_factory=dict)  # drifting accounts shown
 
     @property
     def available(self) -> bool:

@@ -149,6 +149,26 @@ def actions_line(review: Review) -> str:
             + (f", {overdue} overdue (due before {review.quarter})." if overdue else "."))
 
 
+def brief_text(review: Review, account_id: str) -> str:
+    """The account brief in one short paragraph, for the drifting list ("" without one)."""
+    brief = review.data.briefs.get(account_id)
+    if brief is None:
+        return ""
+    parts = [f"Since {brief.since:%d %b %Y}: {plural(brief.tickets_opened, 'ticket')}"]
+    if brief.problems:
+        parts.append("; ".join(brief.problems))
+    if brief.unanswered:
+        parts.append(f"{plural(len(brief.unanswered), 'question')} with no answer found")
+    if brief.automated_messages:
+        parts.append(f"{plural(brief.automated_messages, 'automated message')}")
+    if brief.quiet_people:
+        parts.append(f"{plural(len(brief.quiet_people), 'person', 'people')} went quiet")
+    text = ", ".join(parts) + "."
+    if brief.avoid:
+        text += " Avoid " + brief.avoid[0]
+    return text
+
+
 def reasons_text(reasons: Any) -> str:
     """Join an account's reasons into one line of sentences."""
     return " ".join(str(r).strip() for r in (reasons or [])) or "No reason recorded."

@@ -21,6 +21,7 @@ from playbooks.app.common import (
     tables,
     themes,
     trap_view,
+    workspace_as_of,
     workspace_stamp,
 )
 from playbooks.app.tables import readable
@@ -34,6 +35,7 @@ from playbooks.review.sentences import (
     actions_line,
     alone_line,
     alone_sentences,
+    brief_text,
     dimension_rows,
     drifting_line,
     finding_sentences,
@@ -76,7 +78,8 @@ def _review(team: str, quarter: str, stamp: tuple):  # noqa: ANN202 - a Review
     trap = trap_part(trap_view(stamp, None), classified_questions(stamp),
                      repair(stamp, DEFAULT_WINDOW_DAYS))
     data = ReviewData(accounts, signals(stamp), continuity_gaps(stamp), themes(stamp),
-                      source=stamp[0], trap=trap)
+                      source=stamp[0], trap=trap, activity=tables(stamp)[1],
+                      as_of=workspace_as_of(stamp))
     return build_review(team, quarter, store=store(), data=data)
 
 
@@ -176,7 +179,9 @@ with friendly_errors("prepare the quarterly review", stop=True):
             st.dataframe(readable(shown.with_columns(
                 pl.col("reasons").list.join(" ").alias("first_reason")),
                 ["name", "owner", "renewal_date", "annual_value", "disengagement_score",
-                 "first_reason"]).rename({"Main reason": "Why"}),
+                 "first_reason"]).rename({"Main reason": "Why"}).with_columns(pl.Series(
+                     "Before reaching out", [brief_text(review, a)
+                                             for a in shown["account_id"]], pl.String)),
                 hide_index=True, width="stretch")
 
     with tabs[3]:
