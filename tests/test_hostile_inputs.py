@@ -206,3 +206,17 @@ def test_the_hostile_files_stay_small() -> None:
     sizes = {p.name: p.stat().st_size for p in HOSTILE.iterdir()}
     assert sum(sizes.values()) < 20_000, sizes
     assert os.path.getsize(HOSTILE / "alias_bomb.yaml") < 700
+
+
+def test_an_uploaded_journey_map_is_read_with_the_same_limits(monkeypatch) -> None:
+    from playbooks.advice.journey import parse_journey_map
+    from playbooks.errors import InputError
+
+    bomb = (HOSTILE / "alias_bomb.yaml").read_bytes()
+    with pytest.raises(InputError, match="upload.yaml .*a YAML alias"):
+        parse_journey_map(bomb, "upload.yaml")
+    with pytest.raises(InputError, match="upload.csv: line 2: a value is"):
+        parse_journey_map(b"touchpoint\n" + b"x" * 200_000 + b"\n", "upload.csv")
+    monkeypatch.setenv("PLAYBOOKS_MAX_INPUT_MB", "0.001")
+    with pytest.raises(InputError, match="upload.csv: this journey map is larger than"):
+        parse_journey_map(b"touchpoint\n" + b"x" * 2_000 + b"\n", "upload.csv")
