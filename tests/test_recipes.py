@@ -712,7 +712,7 @@ def test_a_refused_recipe_import_names_the_export_not_its_converted_copy(
     again = cli("import", company / "zendesk_tickets.csv", "--source", "tickets_again",
                 "-w", folder)
     assert again.code == 2, again.output
-    assert "zendesk_tickets.csv (as converted by the recipe zendesk_tickets" in again.stderr
+    assert "zendesk_tickets.csv (read with the recipe zendesk_tickets)" in again.stderr
     assert ".recipe-" not in again.output
     assert "Traceback" not in again.output
     assert {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
@@ -749,3 +749,25 @@ def test_a_banded_score_that_is_not_a_number_is_refused_naming_row_and_column(tm
     with pytest.raises(InputError) as refused:
         convert_rows(export, shipped_recipes()["churnzero_churnscore_history"])
     assert refused.value.problems == ["row 1, column 'Score': 'high' is not a number"]
+
+
+def test_a_refused_recipe_import_names_the_export_rows_as_the_file_numbers_them(
+    tmp_path: Path, cli: Any
+) -> None:
+    company = EXPORTS / "company"
+    tickets = (company / "zendesk_tickets.csv").read_text(encoding="utf-8-sig").splitlines()
+    header, rows = tickets[0], tickets[1:]
+    at = header.split(",").index("Id")
+    first, fifth = rows[0].split(","), rows[4].split(",")
+    fifth[at] = first[at]  # export row 5 repeats the ticket id of row 1
+    rows[4] = ",".join(fifth)
+    export = tmp_path / "zendesk_tickets.csv"
+    export.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    done = cli("import", company / "salesforce_accounts.csv", export, "-w", tmp_path / "ws")
+    assert done.code != 0
+    assert "zendesk_tickets.csv (read with the recipe zendesk_tickets)" in done.stderr
+    repeated = f"helpdesk-{first[at]}-ticket_opened"
+    assert f"row 1: '{repeated}'" in done.stderr and f"row 5: '{repeated}'" in done.stderr
+    closed = repeated.replace("opened", "closed")  # converted after every opened ticket
+    assert f"row 1: '{closed}'" in done.stderr and f"row 5: '{closed}'" in done.stderr
+    assert ".recipe-" not in done.output

@@ -60,6 +60,13 @@ class ConvertedExport:
     unmatched: int = 0
     unmatched_reasons: dict[str, int] = field(default_factory=dict)
     resolution: pl.DataFrame | None = None
+    source_rows: pl.Series | None = None  # per converted row, the export row it came from
+
+    def export_row(self, converted_row: int) -> int | None:
+        """Return the export row (1 = the first after the header) a converted row came from."""
+        if self.source_rows is None or not 1 <= converted_row <= len(self.source_rows):
+            return None
+        return int(self.source_rows[converted_row - 1])
 
     def discard(self) -> None:
         """Remove the temporary Parquet file."""
@@ -117,6 +124,7 @@ def convert_export(
     saved = load_crosswalk(folder) if needs_refs else None
     stats = ConversionStats()
     keys: pl.DataFrame | None = None
+    made_from: list[pl.Series] = []
     resolutions: list[pl.DataFrame] = []
     reasons: Counter[str] = Counter()
     writer = pq.ParquetWriter(out, schema, compression="zstd", compression_level=1)
@@ -137,12 +145,14 @@ def convert_export(
             )
             result.rows_out += frame.height
             writer.write_table(frame.to_arrow().cast(schema))
+            made_from.append(batch.get_column(SOURCE_ROW).cast(pl.UInt32))
     except BaseException:
         writer.close()
         out.unlink(missing_ok=True)
         raise
     writer.close()
     result.rows_in = stats.rows_in
+    result.source_rows = pl.concat(made_from) if made_from else pl.Series([], dtype=pl.UInt32)
     result.filtered_out, result.no_event = stats.filtered_out, stats.no_event
     result.unmatched = sum(reasons.values())
     result.unmatched_reasons = dict(reasons.most_common())
@@ -228,4 +238,4 @@ def _resolve(
     for reason, count in missing.group_by("unmatched_reason").len().iter_rows():
         reasons[reason] += int(count)
     return rows.filter(pl.col("account_id").is_not_null()).drop(
-        SOURCE_ROW, "match_method", "unmatched_reason")
+        "match_method", "unmatched_reason")

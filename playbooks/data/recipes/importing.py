@@ -36,7 +36,13 @@ from playbooks.data.recipes.convert import ConvertedExport, convert_export, work
 from playbooks.data.recipes.recognise import recognise
 from playbooks.data.recipes.schema import Recipe
 from playbooks.data.sources import Origin, default_source
-from playbooks.data.workspace import ImportResult, import_files, read_file, resolve_workspace
+from playbooks.data.workspace import (
+    ImportRejected,
+    ImportResult,
+    import_files,
+    read_file,
+    resolve_workspace,
+)
 from playbooks.errors import InputError, PlaybooksError
 
 NO_RECIPE = "none"
@@ -266,18 +272,27 @@ def _answers_id(path: Path) -> str:
 
 
 def _name_exports_in(error: PlaybooksError, converted: Sequence[ConvertedExport]) -> None:
-    """Name each export in a refused import's message by its own name, not its converted copy.
-
-    Row numbers in such a message count the rows the recipe made (an export row can make
-    several), so the message says so beside the export's name.
+    """Name each export in a refused import's message by its own name, not its converted copy,
+    and its failing rows by the export's own row numbers (1 = the first row after the header).
     """
     def rename(text: str) -> str:
         for item in converted:
-            own = (f"{item.original_file} (as converted by the recipe {item.recipe_id}; row "
-                   "numbers count the converted rows)")
+            own = f"{item.original_file} (read with the recipe {item.recipe_id})"
             text = text.replace(str(item.path), item.path.name).replace(item.path.name, own)
         return text
 
+    if isinstance(error, ImportRejected):
+        by_name = {item.path.name: item for item in converted}
+        for report in error.reports:
+            item = by_name.get(Path(report.source).name)
+            if item is None:
+                continue
+            report.source = item.path.name
+            for result in report.results:
+                for example in result.examples:
+                    if isinstance(example.get("row"), int):
+                        example["row"] = item.export_row(example["row"])
+        error.problems = [r.to_text() for r in error.reports if not r.valid]
     error.message = rename(error.message)
     error.problems = [rename(problem) for problem in error.problems]
     error.args = (error.message,)
