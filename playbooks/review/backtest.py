@@ -72,4 +72,4 @@ def backtest_html(review: Review, *, draw: Callable[[alt.TopLevelMixin], str] | 
                          "class=\"meta\">Each point is a band of predicted chance; on the "
                          "dashed line the prediction matched what happened.</figcaption>"
                          "</figure>")
-    return "\n".join(parts)
+    return '<section id="backtest">' + "\n".join(parts) + "</section>"

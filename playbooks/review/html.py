@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from playbooks import settings
+from playbooks.review.backtest import backtest_html
 from playbooks.review.model import Review, trap_of
 from playbooks.review.sentences import (
     DRIFTING_SHOWN,
@@ -164,6 +165,7 @@ def render_html(review: Review, *, charts: bool = True) -> str:
         _assessment(review, drawn.get("assessment")),
         _journey(review),
         _drifting(review, drawn.get("drifting")),
+        backtest_html(review, draw=chart_svg if charts else None),
         _gaps(review),
         _themes(review, drawn.get("themes")),
         _trap(review, drawn),
