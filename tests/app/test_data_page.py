@@ -85,7 +85,7 @@ def test_a_refused_export_is_named_by_its_own_name(pages, workspace: Path) -> No
     at = pages.run(_exports(at, ("salesforce_accounts.csv", twice)))
     at = pages.run(at.button(key="data_import_exports").click(),
                    expect_errors=["Could not import the exports: Nothing was imported\\: "
-                                  "salesforce\\_accounts\\.csv \\(as converted by the recipe",
+                                  "salesforce\\_accounts\\.csv \\(read with the recipe",
                                   "breaks its contract"])
     shown = "\n".join([e.value for e in at.error] + [t.value for t in at.text])
     assert "recipe-" not in shown and "account_id.unique" in shown
