@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from playbooks.app.results import stored
 from playbooks.errors import PlaybooksError, mask_credentials
 from playbooks.framework.model import Knowledge, load_knowledge
 
@@ -127,10 +128,30 @@ def tables(stamp: tuple[str, tuple[float, ...]]):
 @st.cache_resource(show_spinner=False, max_entries=2)
 def workspace_as_of(stamp: tuple[str, tuple[float, ...]]):
     """The date every result of a workspace is computed as of: its latest event's date, read
-    once per workspace version and passed to each computation."""
+    once per workspace version (from the one column, without reading the table) and passed to
+    each computation."""
+    from playbooks.data.workspace import load_tables
     from playbooks.signals import resolve_as_of
 
-    return resolve_as_of(tables(stamp)[1].lazy(), None)
+    day = stored(stamp, "as_of", lambda: pl.DataFrame(
+        {"as_of": [resolve_as_of(load_tables(stamp[0]).activity, None)]}))
+    return day["as_of"][0]
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def accounts_table(stamp: tuple[str, tuple[float, ...]]) -> pl.DataFrame:
+    """The accounts table of a workspace alone (without reading the activity)."""
+    from playbooks.data.workspace import load_tables
+
+    return load_tables(stamp[0]).accounts.collect()
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def account_activity(stamp: tuple[str, tuple[float, ...]], account_id: str) -> pl.DataFrame:
+    """One account's activity rows, read from the workspace's files for that account only."""
+    from playbooks.data.workspace import load_tables
+
+    return load_tables(stamp[0]).activity.filter(pl.col("account_id") == account_id).collect()
 
 
 @st.cache_resource(show_spinner="Computing account signals ...", max_entries=4)
@@ -143,9 +164,12 @@ def signals(stamp: tuple[str, tuple[float, ...]]):
 
     load_plugins()
 
-    (accounts, activity), day = tables(stamp), workspace_as_of(stamp)
-    return compute_signals(accounts.lazy(), activity.lazy(), as_of=day,
-                           model=saved_model(stamp[0], accounts, activity, as_of=day))
+    def compute() -> pl.DataFrame:
+        (accounts, activity), day = tables(stamp), workspace_as_of(stamp)
+        return compute_signals(accounts.lazy(), activity.lazy(), as_of=day,
+                               model=saved_model(stamp[0], accounts, activity, as_of=day))
+
+    return stored(stamp, "signals", compute)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -155,9 +179,10 @@ def account_series(stamp: tuple[str, tuple[float, ...]], account_id: str):
     from playbooks.signals import account_block_series
 
     load_plugins()
-    accounts, activity = tables(stamp)
-    return account_block_series(accounts.lazy(), activity.lazy(), account_ids=[account_id],
-                                as_of=workspace_as_of(stamp), relationship_only=True)
+    return account_block_series(accounts_table(stamp).lazy(),
+                                account_activity(stamp, account_id).lazy(),
+                                account_ids=[account_id], as_of=workspace_as_of(stamp),
+                                relationship_only=True)
 
 
 @st.cache_resource(show_spinner="Grouping repeated questions ...", max_entries=2)
@@ -165,7 +190,8 @@ def themes(stamp: tuple[str, tuple[float, ...]]):
     """Repeated-question themes of a workspace."""
     from playbooks.questions.themes import find_themes
 
-    return find_themes(tables(stamp)[1].lazy(), as_of=workspace_as_of(stamp))
+    return stored(stamp, "themes", lambda: find_themes(tables(stamp)[1].lazy(),
+                                                       as_of=workspace_as_of(stamp)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -173,7 +199,8 @@ def continuity_gaps(stamp: tuple[str, tuple[float, ...]]):
     """Continuity gaps of a workspace, one row per gap."""
     from playbooks.signals import list_continuity_gaps
 
-    return list_continuity_gaps(tables(stamp)[1].lazy(), as_of=workspace_as_of(stamp))
+    return stored(stamp, "gaps", lambda: list_continuity_gaps(tables(stamp)[1].lazy(),
+                                                              as_of=workspace_as_of(stamp)))
 
 
 _MARKDOWN_SPECIAL = "\\`*_{}[]()<>#+-.!|~$:"
@@ -198,11 +225,22 @@ def trap_view(stamp: tuple[str, tuple[float, ...]],
               drifting_every_weeks: int | None = DRIFTING_EVERY_WEEKS):
     """Weekly series and trap periods of a workspace, with the drifting share every few weeks
     (`None` leaves that series out: it costs one signals run per point)."""
+    from playbooks.trap import TrapSettings, TrapView
     from playbooks.trap import trap_view as compute
 
-    accounts, activity = tables(stamp)
-    return compute(activity.lazy(), accounts.lazy(), as_of=workspace_as_of(stamp),
-                   drifting_every_weeks=drifting_every_weeks)
+    computed: list[TrapView] = []
+
+    def part(name: str) -> pl.DataFrame:
+        if not computed:
+            accounts, activity = tables(stamp)
+            computed.append(compute(activity.lazy(), accounts.lazy(),
+                                    as_of=workspace_as_of(stamp),
+                                    drifting_every_weeks=drifting_every_weeks))
+        return getattr(computed[0], name)
+
+    series = stored(stamp, "trap_series", lambda: part("series"), drifting_every_weeks)
+    findings = stored(stamp, "trap_findings", lambda: part("findings"), drifting_every_weeks)
+    return TrapView(series, findings, computed[0].settings if computed else TrapSettings())
 
 
 @st.cache_resource(show_spinner="Reading the need behind each question ...", max_entries=2)
@@ -210,7 +248,8 @@ def classified_questions(stamp: tuple[str, tuple[float, ...]]):
     """Every customer question of a workspace with the need behind it."""
     from playbooks.trap import classified_questions as classify
 
-    return classify(tables(stamp)[1].lazy(), as_of=workspace_as_of(stamp))
+    return stored(stamp, "questions", lambda: classify(tables(stamp)[1].lazy(),
+                                                       as_of=workspace_as_of(stamp)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

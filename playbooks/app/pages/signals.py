@@ -10,14 +10,15 @@ import streamlit as st
 from playbooks import settings
 from playbooks.app.backtest_card import show_backtest_card
 from playbooks.app.common import (
+    account_activity,
     account_series,
+    accounts_table,
     continuity_gaps,
     ensure_workspace,
     friendly_errors,
     knowledge,
     plain,
     signals,
-    tables,
     themes,
     workspace_as_of,
     workspace_stamp,
@@ -50,7 +51,7 @@ st.caption("Accounts whose dashboards look fine while customers ask less, join l
 with friendly_errors("read the account data", stop=True):
     ensure_workspace()
     stamp = workspace_stamp()
-    accounts, activity = tables(stamp)
+    accounts = accounts_table(stamp)
     frame = portfolio_frame(signals(stamp), accounts)
 
     f1, f2, f3, f4 = st.columns([2, 2, 2, 1])
@@ -111,7 +112,7 @@ with friendly_errors("read the account data", stop=True):
     if row["looks_healthy_drifting"]:
         st.warning("Looks healthy on the dashboards while the relationship drifts.",
                    icon=":material/trending_down:")
-    mine = activity.filter(pl.col("account_id") == account_id)
+    mine = account_activity(stamp, account_id)
     brief = account_brief(mine, account_id, as_of=workspace_as_of(stamp), name=row["name"])
     with st.container(border=True):
         st.markdown("**Before you reach out**")
