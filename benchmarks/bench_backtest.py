@@ -1,6 +1,7 @@
 """Held-out check of the disengagement score on real activity logs, and the fit's cost.
 
-    .venv/bin/python benchmarks/bench_backtest.py quality /tmp/real/cdnow --as-of 1997-09-30 1997-12-31
+    .venv/bin/python benchmarks/bench_backtest.py quality /tmp/real/cdnow \
+        --as-of 1997-09-30 1997-12-31
     .venv/bin/python benchmarks/bench_backtest.py fit --accounts 50000
 
 **quality**: for each as-of date, `playbooks signals --accounts A --activity B --as-of DATE`

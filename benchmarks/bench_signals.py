@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_signals.py --accounts 1000 10000 50000 150000 \
         --pandas 50000 --repeat 3
     .venv/bin/python benchmarks/bench_signals.py --themes 100000
+    .venv/bin/python benchmarks/bench_signals.py --accounts 50000 --model WORKSPACE/score_model.json
 
 Each measurement runs in a fresh child process so its peak memory (ru_maxrss) is its own;
 each reports wall time, CPU time (user + system, all threads) and the 1-minute load average
@@ -50,14 +51,20 @@ def _load() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def measure_polars(folder: Path) -> dict:
+def measure_polars(folder: Path, model_file: Path | None = None) -> dict:
+    """One `compute_signals` run with a fitted score applied: the model in `model_file`
+    (`playbooks backtest` saves one in the workspace), else the shipped priors (themselves a
+    fitted model, the one a workspace with too little history uses)."""
     import polars as pl
 
     from playbooks.signals import compute_signals
+    from playbooks.signals.score_model import prior_model, read_model
 
+    model = read_model(model_file) if model_file else prior_model()
     load, cpu, start = _load(), _cpu(), time.perf_counter()
     out = compute_signals(pl.scan_parquet(folder / "accounts.parquet"),
-                          pl.scan_parquet(folder / "activity.parquet"), as_of=AS_OF)
+                          pl.scan_parquet(folder / "activity.parquet"), as_of=AS_OF,
+                          model=model)
     seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     out.write_parquet(folder / "polars-signals.parquet")
     return {"seconds": seconds, "cpu": cpu, "load": load, "peak_mb": _peak_mb(),
@@ -250,9 +257,9 @@ def _fmt(run: dict) -> str:
             f"{run['peak_mb']:.0f} MB")
 
 
-def _child(kind: str, folder: Path, texts: int = 0) -> dict:
+def _child(kind: str, folder: Path, texts: int = 0, model: Path | None = None) -> dict:
     command = [sys.executable, __file__, "--child", kind, "--folder", str(folder),
-               "--texts", str(texts)]
+               "--texts", str(texts), *(["--model", str(model)] if model else [])]
     out = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -267,17 +274,21 @@ def main() -> None:
     parser.add_argument("--child")
     parser.add_argument("--folder", type=Path)
     parser.add_argument("--texts", type=int, default=0)
+    parser.add_argument("--model", type=Path, default=None,
+                        help="A score model file to apply (default: the shipped priors).")
     args = parser.parse_args()
     if args.child:
-        runs = {"polars": measure_polars, "scan": measure_scan, "pandas": measure_pandas}
+        runs = {"scan": measure_scan, "pandas": measure_pandas}
         result = (measure_themes(args.folder, args.texts) if args.child == "themes"
+                  else measure_polars(args.folder, args.model) if args.child == "polars"
                   else runs[args.child](args.folder))
         print(json.dumps(result))
         return
     for n in sorted(set(args.accounts) | set(args.pandas)):
         folder = _demo(args.data, n)
         scan = _child("scan", folder)
-        runs = sorted((_child("polars", folder) for _ in range(max(args.repeat, 1))),
+        runs = sorted((_child("polars", folder, model=args.model)
+                       for _ in range(max(args.repeat, 1))),
                       key=lambda r: r["seconds"])
         fast, median = runs[0], runs[len(runs) // 2]
         line = (f"{n:>7} accounts {scan['rows']:>11,} events | scan {_fmt(scan)} | "

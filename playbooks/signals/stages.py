@@ -5,7 +5,9 @@ missing from the window):
 
 - `history_frame`: every customer event up to the as-of date, grouped by account: first and
   last activity, the last contact and the number of customer actions (the fitted score
-  reads how often an account acted over its whole history).
+  reads how often an account acted over its whole history). `compute_signals` reads the
+  first three from the window where it settles them (`history_needs`) and counts the
+  actions in a lighter pass of its own (`actions_frame`).
 - `window_frame`: the events of the analysis window (plus `gap_days` before it for the
   continuity gaps), projected to the columns used. The block aggregates, the dashboard counts
   and the continuity gaps all read it.
@@ -48,6 +50,32 @@ def history_of(customer_rows: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
                  pl.col("occurred_at").max().alias("last_activity"),
                  pl.col("_contact_at").max().alias("last_contact"),
                  pl.len().cast(pl.Int64).alias("events_ever")))
+
+
+def history_needs(accounts: pl.LazyFrame, in_window: pl.LazyFrame) -> pl.LazyFrame:
+    """The accounts whose history the window cannot settle, with `in_window` for the rest.
+
+    The window holds the latest events, so an account with a customer action and a contact
+    in it has its last activity and last contact there. Its first activity is only read
+    when it has no contract start or no contact; those accounts, and the ones without any
+    customer action in the window, need the full history (`_need`). For the others the
+    first activity is left empty: it is not read. The actions ever are counted apart
+    (`actions_frame`).
+    """
+    need = (pl.col("last_activity").is_null() | pl.col("last_contact").is_null()
+            | pl.col("contract_start").is_null())
+    return (accounts.select("account_id", "contract_start")
+            .join(in_window, on="account_id", how="left")
+            .select("account_id", need.alias("_need"),
+                    pl.lit(None, dtype=pl.Datetime("us")).alias("first_activity"),
+                    "last_activity", "last_contact"))
+
+
+def actions_frame(activity: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
+    """Per account: how many customer actions in all its history up to the as-of date (the
+    lightest full pass: three columns, one count)."""
+    return (activity.filter(pl.col("occurred_at") < plan.end, is_customer())
+            .group_by("account_id").agg(pl.len().cast(pl.Int64).alias("events_ever")))
 
 
 def source_present(signal: Signal) -> pl.Expr:
