@@ -6,7 +6,9 @@
 - **cdnow**: the CDNOW purchase log (23,570 customers, January 1997 to June 1998) as shipped in
   the `lifetimes` package (`lifetimes/datasets/CDNOW_master.txt`: customer id, date, CDs,
   dollars). A customer is an account and its only person; a purchase is one `feature_used`
-  event whose feature is the order's size (1, 2, 3-5 or 6+ CDs).
+  event whose feature is the order's size (1, 2, 3-5 or 6+ CDs). The activity contract
+  refuses dates before 2000, so every date is moved 28 years later (1997-01-01 becomes
+  2025-01-01, same weekday; `--shift-years`): only whole-log shifts, so no figure changes.
 - **git**: a repository's commit history (`git log --no-merges`). The author's e-mail
   domain (reduced to its registrable domain) is the account, the author the person, a commit
   one `feature_used` event on the author date; free-mail domains (gmail.com, ...) are left
@@ -31,8 +33,9 @@ EVENT_COLUMNS = {"source_function": "product", "channel": "in_product_guidance",
                  "actor_type": "customer", "automated": False}
 
 
-def read_cdnow(path: Path) -> pl.DataFrame:
-    """Read CDNOW_master.txt into account_id, person_id, occurred_at, feature."""
+def read_cdnow(path: Path, shift_years: int = 28) -> pl.DataFrame:
+    """Read CDNOW_master.txt into account_id, person_id, occurred_at, feature, every date
+    moved `shift_years` later."""
     rows = []
     for line in path.read_text().splitlines():
         parts = line.split()
@@ -40,7 +43,10 @@ def read_cdnow(path: Path) -> pl.DataFrame:
             continue
         cds = int(parts[2])
         size = "1 CD" if cds == 1 else "2 CDs" if cds == 2 else "3-5 CDs" if cds <= 5 else "6+ CDs"
-        rows.append((f"C{parts[0]}", dt.datetime.strptime(parts[1], "%Y%m%d"), size))
+        day = parts[1]
+        rows.append((f"C{parts[0]}",
+                     dt.datetime.strptime(f"{int(day[:4]) + shift_years}{day[4:]}", "%Y%m%d"),
+                     size))
     frame = pl.DataFrame(rows, schema={"account_id": pl.String, "occurred_at": pl.Datetime("us"),
                                        "feature": pl.String}, orient="row")
     return frame.with_columns(pl.col("account_id").alias("person_id"))
@@ -96,8 +102,11 @@ def main() -> None:
     parser.add_argument("kind", choices=["cdnow", "git"])
     parser.add_argument("source", type=Path)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--shift-years", type=int, default=28,
+                        help="cdnow: years to move every date (the contract starts in 2000).")
     args = parser.parse_args()
-    events = read_cdnow(args.source) if args.kind == "cdnow" else read_git(args.source)
+    events = (read_cdnow(args.source, args.shift_years) if args.kind == "cdnow"
+              else read_git(args.source))
     accounts, rows = write_workspace_files(events, args.out)
     span = f"{events['occurred_at'].min():%Y-%m-%d} to {events['occurred_at'].max():%Y-%m-%d}"
     print(f"{args.out}: {accounts:,} accounts, {rows:,} events, {span}")
