@@ -771,3 +771,33 @@ def test_a_refused_recipe_import_names_the_export_rows_as_the_file_numbers_them(
     closed = repeated.replace("opened", "closed")  # converted after every opened ticket
     assert f"row 1: '{closed}'" in done.stderr and f"row 5: '{closed}'" in done.stderr
     assert ".recipe-" not in done.output
+
+
+def test_gzip_exports_are_recognised_and_read_with_their_expansion_bounded(
+    tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gzip
+
+    from playbooks.data.recipes import reader
+
+    company = EXPORTS / "company"
+    packed = tmp_path / "events.json.gz"  # Amplitude's and Segment's exports come gzipped
+    packed.write_bytes(gzip.compress((EXPORTS / "amplitude_events.jsonl").read_bytes()))
+    report = tmp_path / "attendees.csv.gz"
+    report.write_bytes(gzip.compress((company / "zoom_webinar_attendees.csv").read_bytes()))
+    done = cli("import", company / "salesforce_accounts.csv", packed, report, "-w",
+               tmp_path / "ws")
+    assert done.code == 0, done.stderr
+    assert "events.json.gz: Amplitude raw events (recipe amplitude_events)" in done.stdout
+    assert "attendees.csv.gz: Zoom webinar attendee report" in done.stdout
+    plain = convert_rows(EXPORTS / "amplitude_events.jsonl", shipped_recipes()["amplitude_events"])
+    assert convert_rows(packed, shipped_recipes()["amplitude_events"]).equals(plain)
+
+    broken = tmp_path / "broken.json.gz"
+    broken.write_bytes(packed.read_bytes()[:40])
+    refused = cli("import", broken, "--recipe", "amplitude_events", "-w", tmp_path / "ws")
+    assert refused.code == 2 and "broken.json.gz: not a readable gzip file" in refused.stderr
+    monkeypatch.setattr(reader, "MAX_EXPORT_BYTES", 1_000)
+    big = cli("import", packed, "-w", tmp_path / "ws")
+    assert big.code == 2 and "events.json.gz: expands to more than" in big.stderr
+    assert not list((tmp_path / "ws").glob(".recipe-*"))

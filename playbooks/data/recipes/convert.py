@@ -215,7 +215,8 @@ def match_rows(
         ).drop("__id", "__how", "__why")
     looked = looked.with_columns(
         pl.when(pl.col("account_id").is_not_null()).then(None)
-        .otherwise(pl.col("unmatched_reason").fill_null("no account reference in the row"))
+        .otherwise(pl.col("unmatched_reason").str.split("; ").list.unique(maintain_order=True)
+                   .list.join("; ").fill_null("no account reference in the row"))
         .alias("unmatched_reason"))
     helpers = {c for c in looked.columns if c.startswith(("__", REF))}
     resolution = (pl.concat(found, how="vertical_relaxed") if found else None)

@@ -47,7 +47,7 @@ from playbooks.errors import InputError, PlaybooksError
 
 NO_RECIPE = "none"
 RECIPE_FILE_SUFFIXES = (".yaml", ".yml")
-_TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".jsonl", ".json", ".ndjson", ""}
+_TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".jsonl", ".json", ".ndjson", ".gz", ""}
 
 
 @dataclass

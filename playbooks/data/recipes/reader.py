@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import gzip
 import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,20 +47,31 @@ class OpenedExport:
 def opened_export(
     path: Path, recipe: Recipe, *, workdir: Path | None = None
 ) -> Iterator[OpenedExport]:
-    """Open `path` as `recipe` reads it; refuse a file it cannot read, naming file and column."""
+    """Open `path` as `recipe` reads it; refuse a file it cannot read, naming file and column.
+
+    A gzip-compressed export (`events.json.gz`, as Amplitude and Segment write them) is
+    expanded into a temporary folder first, refused when it expands past the size an export
+    may have.
+    """
     _check_file(path)
     options = recipe.read
     with contextlib.ExitStack() as stack:
         source = path
+        packed = is_gzip(path)
+        if packed:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=workdir)))
+            source = folder / "expanded"
+            _expand(path, source)
         if options.format == "csv" and (
-            options.encoding != "utf-8"
+            packed
+            or options.encoding != "utf-8"
             or options.section
             or options.footer_lines
             or options.footer_from
         ):
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=workdir)))
+            _copy_table(source, folder / "export.csv", options, shown=path.name)
             source = folder / "export.csv"
-            _copy_table(path, source, options)
         frame = _scan(source, path, options)
         try:
             columns = frame.collect_schema().names()
@@ -80,6 +93,41 @@ def _what(options: ReadOptions) -> str:
     return "JSON lines" if options.format == "jsonl" else "CSV"
 
 
+def is_gzip(path: Path) -> bool:
+    """Tell whether a file is gzip-compressed (by its first bytes, whatever its name)."""
+    with path.open("rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def read_head(path: Path, size: int) -> bytes:
+    """Return the first `size` bytes of the file's text (expanded, when it is compressed)."""
+    if path.is_file() and is_gzip(path):
+        try:
+            with gzip.open(path, "rb") as handle:
+                return handle.read(size)
+        except (OSError, EOFError, zlib.error):
+            return b""
+    with path.open("rb") as handle:
+        return handle.read(size)
+
+
+def _expand(path: Path, out: Path) -> None:
+    """Expand a gzip file to `out`, refusing a broken one or one that expands too far."""
+    written = 0
+    try:
+        with gzip.open(path, "rb") as source, out.open("wb") as target:
+            while chunk := source.read(1 << 20):
+                written += len(chunk)
+                if written > MAX_EXPORT_BYTES:
+                    raise InputError(
+                        f"{path.name}: expands to more than the {MAX_EXPORT_BYTES >> 30} GiB an "
+                        "export may be; export a shorter period."
+                    )
+                target.write(chunk)
+    except (OSError, EOFError, zlib.error) as error:
+        raise InputError(f"{path.name}: not a readable gzip file ({error}).") from None
+
+
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise InputError(f"{path}: no such file.")
@@ -93,8 +141,7 @@ def _check_file(path: Path) -> None:
             f"{path.name}: the file is {size / (1 << 30):.1f} GiB, more than the "
             f"{MAX_EXPORT_BYTES >> 30} GiB an export may be; export a shorter period."
         )
-    with path.open("rb") as handle:
-        head = handle.read(8192)
+    head = read_head(path, 8192)
     if head.startswith(_BINARY) or b"\x00" in head:
         raise InputError(
             f"{path.name}: this is a binary file (a spreadsheet, archive or similar), not a "
@@ -233,9 +280,12 @@ def _check_depth(schema: pl.Schema, path: Path) -> None:
         )
 
 
-def _copy_table(path: Path, out: Path, options: ReadOptions) -> None:
+def _copy_table(path: Path, out: Path, options: ReadOptions, *, shown: str | None = None
+                ) -> None:
     """Copy the table part of `path` to `out` as UTF-8: after the section title, without the
-    preamble, the lines after the table's end and the footer lines."""
+    preamble, the lines after the table's end and the footer lines. Messages name the file
+    `shown` (the export as the user knows it), else `path`."""
+    name = shown or path.name
     encoding = "utf-8-sig" if options.encoding == "utf-8" else "cp1252"
     section = options.section
     footer: collections.deque[str] = collections.deque()
@@ -250,7 +300,7 @@ def _copy_table(path: Path, out: Path, options: ReadOptions) -> None:
             for number, line in enumerate(source, start=1):
                 if len(line) > MAX_LINE_BYTES:
                     raise InputError(
-                        f"{path.name}: line {number} is longer than "
+                        f"{name}: line {number} is longer than "
                         f"{MAX_LINE_BYTES >> 20} MiB; this is not a table export."
                     )
                 bare = line.strip().strip(options.delimiter + '"').strip()
@@ -283,12 +333,12 @@ def _copy_table(path: Path, out: Path, options: ReadOptions) -> None:
                 blanks.clear()
         except UnicodeDecodeError as error:
             raise InputError(
-                f"{path.name}: the file is not {options.encoding} text (byte "
+                f"{name}: the file is not {options.encoding} text (byte "
                 f"{error.start} of a line: {error.reason}); the recipe expects "
                 f"{options.encoding}."
             ) from None
     if section is not None and not started:
         raise InputError(
-            f"{path.name}: the section '{section.start}' the recipe looks for is not in the "
+            f"{name}: the section '{section.start}' the recipe looks for is not in the "
             f"first {SECTION_SEARCH_LINES:,} lines."
         )

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from playbooks.data.recipes.reader import read_head
 from playbooks.data.recipes.schema import Recipe
 from playbooks.errors import InputError
 
@@ -93,8 +94,7 @@ def fits(head: bytes, recipe: Recipe) -> str | None:
 
 def matching_recipes(path: Path, recipes: Iterable[Recipe]) -> list[Match]:
     """Return every recipe that fits the file, with the reason."""
-    with path.open("rb") as handle:
-        head = handle.read(SNIFF_BYTES)
+    head = read_head(path, SNIFF_BYTES)
     found = []
     for recipe in recipes:
         reason = fits(head, recipe)
