@@ -244,3 +244,22 @@ def test_the_backtest_command_prints_the_card_and_saves_the_score(cli, tmp_path:
     assert shown.code == 0, shown.stderr
     assert "chance, in percent, of no customer activity" in shown.stdout
     assert math.isfinite(card["results"][0]["auc"])
+
+
+def test_churn_dates_count_as_going_quiet_and_churned_accounts_leave_the_backtest(log):
+    accounts, activity = log
+    plan = plan_backtest(activity, as_of=dt.date(2025, 4, 27), horizon_weeks=8)
+    cut = plan.cutoffs[-1]
+    plain = backtest_rows(accounts, activity, plan).filter(pl.col("cutoff") == cut)
+    active = plain.filter(~pl.col("went_quiet"))["account_id"].head(3).to_list()
+    gone_before = plain["account_id"][-1]
+    churn = {active[0]: cut + dt.timedelta(weeks=2), gone_before: cut - dt.timedelta(days=1),
+             active[1]: cut + dt.timedelta(weeks=9)}  # after the horizon: no effect
+    marked = accounts.with_columns(
+        pl.col("account_id").replace_strict(churn, default=None, return_dtype=pl.Date)
+        .alias("churned_on"))
+    rows = backtest_rows(marked, activity, plan).filter(pl.col("cutoff") == cut)
+    quiet = dict(zip(rows["account_id"], rows["went_quiet"], strict=True))
+    assert quiet[active[0]] is True and quiet[active[1]] is False
+    assert quiet[active[2]] is False and gone_before not in quiet
+    assert rows.height == plain.height - 1
