@@ -215,53 +215,6 @@ def plain(text: object) -> str:
     return _AUTOLINK.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], escaped)
 
 
-# --- efficiency beside relationship ------------------------------------------------------------
-
-DRIFTING_EVERY_WEEKS = 13  # one signals run per point, so the page samples once a quarter
-
-
-@st.cache_resource(show_spinner="Measuring efficiency beside relationship ...", max_entries=2)
-def trap_view(stamp: tuple[str, tuple[float, ...]],
-              drifting_every_weeks: int | None = DRIFTING_EVERY_WEEKS):
-    """Weekly series and trap periods of a workspace, with the drifting share every few weeks
-    (`None` leaves that series out: it costs one signals run per point)."""
-    from playbooks.trap import TrapSettings, TrapView
-    from playbooks.trap import trap_view as compute
-
-    computed: list[TrapView] = []
-
-    def part(name: str) -> pl.DataFrame:
-        if not computed:
-            accounts, activity = tables(stamp)
-            computed.append(compute(activity.lazy(), accounts.lazy(),
-                                    as_of=workspace_as_of(stamp),
-                                    drifting_every_weeks=drifting_every_weeks))
-        return getattr(computed[0], name)
-
-    series = stored(stamp, "trap_series", lambda: part("series"), drifting_every_weeks)
-    findings = stored(stamp, "trap_findings", lambda: part("findings"), drifting_every_weeks)
-    return TrapView(series, findings, computed[0].settings if computed else TrapSettings())
-
-
-@st.cache_resource(show_spinner="Reading the need behind each question ...", max_entries=2)
-def classified_questions(stamp: tuple[str, tuple[float, ...]]):
-    """Every customer question of a workspace with the need behind it."""
-    from playbooks.trap import classified_questions as classify
-
-    return stored(stamp, "questions", lambda: classify(tables(stamp)[1].lazy(),
-                                                       as_of=workspace_as_of(stamp)))
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def repair(stamp: tuple[str, tuple[float, ...]], window_days: int):
-    """Repair after incidents for a workspace and a window in days."""
-    from playbooks.trap import repair_after_incidents
-
-    accounts, activity = tables(stamp)
-    return repair_after_incidents(activity.lazy(), accounts.lazy(),
-                                  as_of=workspace_as_of(stamp), window_days=window_days)
-
-
 # --- account matches -------------------------------------------------------------------------
 
 

@@ -7,15 +7,13 @@ import logging
 import threading
 
 from playbooks.app.common import (
-    classified_questions,
     continuity_gaps,
-    repair,
     signals,
     themes,
-    trap_view,
     workspace_path,
     workspace_stamp,
 )
+from playbooks.app.efficiency import classified_questions, repair, trap_view
 
 _WARMING: set[tuple[str, tuple[float, ...]]] = set()
 _WARMING_LOCK = threading.Lock()

@@ -10,22 +10,21 @@ import polars as pl
 import streamlit as st
 
 from playbooks.app.common import (
-    classified_questions,
+    accounts_table,
     continuity_gaps,
     ensure_workspace,
     friendly_errors,
     plain,
-    repair,
     signals,
     store,
-    tables,
     themes,
-    trap_view,
     workspace_as_of,
     workspace_stamp,
 )
+from playbooks.app.efficiency import classified_questions, repair, trap_view
 from playbooks.app.tables import readable
 from playbooks.assessment.quarters import quarter_key
+from playbooks.data.workspace import load_tables
 from playbooks.review.gather import build_review
 from playbooks.review.model import ReviewData, trap_of
 from playbooks.review.sentences import (
@@ -73,12 +72,12 @@ def pack_html(team: str, quarter: str, stamp: tuple, content_key: str) -> str:
 def _review(team: str, quarter: str, stamp: tuple):  # noqa: ANN202 - a Review
     from playbooks.trap import DEFAULT_WINDOW_DAYS
 
-    accounts, _ = tables(stamp)
+    accounts = accounts_table(stamp)
     # Without the drifting-share series, like `playbooks report`: it costs a signals run a point.
     trap = trap_part(trap_view(stamp, None), classified_questions(stamp),
                      repair(stamp, DEFAULT_WINDOW_DAYS))
     data = ReviewData(accounts, signals(stamp), continuity_gaps(stamp), themes(stamp),
-                      source=stamp[0], trap=trap, activity=tables(stamp)[1],
+                      source=stamp[0], trap=trap, activity=load_tables(stamp[0]).activity,
                       as_of=workspace_as_of(stamp))
     return build_review(team, quarter, store=store(), data=data)
 

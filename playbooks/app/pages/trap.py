@@ -7,14 +7,12 @@ import polars as pl
 import streamlit as st
 
 from playbooks.app.common import (
-    classified_questions,
     ensure_workspace,
     friendly_errors,
     plain,
-    repair,
-    trap_view,
     workspace_stamp,
 )
+from playbooks.app.efficiency import classified_questions, repair, trap_view
 from playbooks.app.tables import readable, segment_name
 from playbooks.charts import need_mix_chart, repair_chart, trap_signature_chart
 from playbooks.trap import ALL, automation_alone, function_label, need_mix
