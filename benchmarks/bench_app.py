@@ -2,6 +2,7 @@
 browser against `streamlit run`, on a demo workspace of a given size.
 
     .venv/bin/python benchmarks/bench_app.py --accounts 5000
+    .venv/bin/python benchmarks/bench_app.py --workspace /tmp/ws50k   # made by `playbooks demo`
 
 For every page it prints the time from navigation until the page has finished running and shows
 its main element, first with cold caches (the first visit after the server starts: the
@@ -48,17 +49,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=5000)
     parser.add_argument("--weeks", type=int, default=104)
+    parser.add_argument("--workspace", type=Path, default=None,
+                        help="an existing workspace to use (kept, with the results the app "
+                        "stores beside it) instead of a new demo")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
 
     from playbooks.demo import generate_demo
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-app-"))
-    start = time.perf_counter()
-    generate_demo(folder, accounts=args.accounts, weeks=args.weeks, seed=11)
-    print(f"demo workspace: {args.accounts:,} accounts x {args.weeks} weeks "
-          f"({time.perf_counter() - start:.1f} s to generate)")
+    folder = args.workspace or Path(tempfile.mkdtemp(prefix="bench-app-"))
+    if args.workspace is None:
+        start = time.perf_counter()
+        generate_demo(folder, accounts=args.accounts, weeks=args.weeks, seed=11)
+        print(f"demo workspace: {args.accounts:,} accounts x {args.weeks} weeks "
+              f"({time.perf_counter() - start:.1f} s to generate)")
+    else:
+        stored = sorted(p.name.split("-")[0] for p in (folder / ".results").glob("*.parquet"))
+        print(f"workspace {folder}; results stored beside it: {', '.join(stored) or 'none'}")
     port = _port()
     env = {**os.environ, "PLAYBOOKS_WORKSPACE": str(folder),
            "PLAYBOOKS_DATABASE_URL": f"sqlite:///{folder / 'playbooks.db'}"}
@@ -98,7 +106,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.workspace is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
     print(f"{'page':<12} {'cold (first visit, baseline)':>30} {'warm (later visits)':>22}")
     for name, times in results.items():
