@@ -72,7 +72,8 @@ def _x(frame: pl.DataFrame) -> np.ndarray:
                     .to_numpy().astype(float))
 
 
-def run_signals(folder: Path, as_of: dt.date) -> tuple[pl.DataFrame, float, str]:
+def run_signals(folder: Path, as_of: dt.date,
+                model: Path | None = None) -> tuple[pl.DataFrame, float, str]:
     """`playbooks signals` in a fresh process; the table, the seconds and the score note."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "signals.parquet"
@@ -80,13 +81,15 @@ def run_signals(folder: Path, as_of: dt.date) -> tuple[pl.DataFrame, float, str]
         done = subprocess.run(
             [sys.executable, "-m", "playbooks", "signals", "--accounts",
              str(folder / "accounts.parquet"), "--activity", str(folder / "activity.parquet"),
-             "--as-of", str(as_of), "--out", str(out), "--top", "0"],
+             "--as-of", str(as_of), "--out", str(out), "--top", "0",
+             *(["--score-model", str(model)] if model else [])],
             check=True, capture_output=True, text=True)
         seconds = time.perf_counter() - start
         return pl.read_parquet(out), seconds, done.stdout.splitlines()[0]
 
 
-def quality(folder: Path, as_of: dt.date, horizon: int | None) -> dict:
+def quality(folder: Path, as_of: dt.date, horizon: int | None,
+            model: Path | None = None) -> dict:
     """The held-out figures for one set and date."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
@@ -98,7 +101,7 @@ def quality(folder: Path, as_of: dt.date, horizon: int | None) -> dict:
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
     weeks = horizon or plan_backtest(activity.filter(pl.col("occurred_at") < end),
                                      as_of=as_of).horizon_weeks
-    signals, seconds, note = run_signals(folder, as_of)
+    signals, seconds, note = run_signals(folder, as_of, model)
     cutoff = as_of + dt.timedelta(days=1)
     judged = _xy(activity, cutoff, weeks).join(
         signals.select("account_id", "disengagement_score", "days_since_activity"),
@@ -152,6 +155,8 @@ def main() -> None:
     q.add_argument("folders", type=Path, nargs="+")
     q.add_argument("--as-of", nargs="+", type=dt.date.fromisoformat, required=True)
     q.add_argument("--horizon-weeks", type=int, default=None)
+    q.add_argument("--score-model", type=Path, default=None,
+                   help="Pass this model file to `playbooks signals` (no fit).")
     f = sub.add_parser("fit")
     f.add_argument("--accounts", type=int, default=50_000)
     f.add_argument("--data", type=Path, default=Path("/tmp/playbooks-bench"))
@@ -163,7 +168,7 @@ def main() -> None:
           f"{'days':>8}{'LR-4':>8}{'LR-4 in':>9}")
     for folder in args.folders:
         for day in args.as_of:
-            r = quality(folder, day, args.horizon_weeks)
+            r = quality(folder, day, args.horizon_weeks, args.score_model)
             print(f"{r['set']:<10}{r['as_of']:<12}{r['horizon_weeks']:>4}{r['accounts']:>9}"
                   f"{r['went_quiet']:>7}{r['score']:>8.3f}{r['days_since']:>8.3f}"
                   f"{r['lr4_out_of_time']:>8.3f}{r['lr4_in_sample']:>9.3f}", flush=True)

@@ -263,3 +263,23 @@ def test_churn_dates_count_as_going_quiet_and_churned_accounts_leave_the_backtes
     assert quiet[active[0]] is True and quiet[active[1]] is False
     assert quiet[active[2]] is False and gone_before not in quiet
     assert rows.height == plain.height - 1
+
+
+def test_signals_can_score_with_a_given_model_file(cli, tmp_path: Path, log):
+    from playbooks.signals.score_model import PRIORS_FILE
+
+    accounts, activity = log
+    accounts.write_parquet(tmp_path / "accounts.parquet")
+    activity.write_parquet(tmp_path / "activity.parquet")
+    done = cli("signals", "--accounts", str(tmp_path / "accounts.parquet"), "--activity",
+               str(tmp_path / "activity.parquet"), "--as-of", "2025-04-27", "--score-model",
+               str(PRIORS_FILE), "--out", str(tmp_path / "s.parquet"), "--top", "0")
+    assert done.code == 0, done.stderr
+    assert "shipped starting model" in done.stdout
+    expected = compute_signals(accounts, activity, as_of=dt.date(2025, 4, 27),
+                               model=prior_model())
+    got = pl.read_parquet(tmp_path / "s.parquet")
+    assert got["disengagement_score"].equals(expected["disengagement_score"])
+    bad = cli("signals", "--accounts", str(tmp_path / "accounts.parquet"), "--activity",
+              str(tmp_path / "activity.parquet"), "--score-model", str(tmp_path / "s.parquet"))
+    assert bad.code == 2 and "not a score model file" in bad.stderr

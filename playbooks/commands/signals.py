@@ -49,6 +49,9 @@ def signals_command(
     gaps: bool = typer.Option(False, "--gaps",
                               help="List the continuity gaps with their dates instead."),
     top: int = typer.Option(15, "--top", help="Accounts shown in the summary."),
+    score_model: Annotated[Path | None, typer.Option(
+        "--score-model", help="Score with this saved model file (score_model.json) instead "
+                              "of the workspace's own or a new fit.")] = None,
 ) -> None:
     """Compute each account's signals: disengagement score, drifting flag, silence, reasons.
 
@@ -57,6 +60,7 @@ def signals_command(
     from playbooks.data.workspace import resolve_workspace
     from playbooks.signals import compute_signals, list_continuity_gaps
     from playbooks.signals.learn import resolve_model
+    from playbooks.signals.score_model import read_model
 
     day = parse_as_of(as_of)
     check_table_path(out)
@@ -67,8 +71,9 @@ def signals_command(
                                       weeks=recent_weeks + baseline_weeks, gap_days=gap_days)
     else:
         folder = resolve_workspace(workspace) if activity is None else None
-        model = resolve_model(tables["accounts"], tables["activity"], as_of=day,
-                              health=tables.get("health"), folder=folder)
+        model = read_model(score_model) if score_model is not None else resolve_model(
+            tables["accounts"], tables["activity"], as_of=day, health=tables.get("health"),
+            folder=folder)
         result = compute_signals(tables["accounts"], tables["activity"], as_of=day,
                                  recent_weeks=recent_weeks, baseline_weeks=baseline_weeks,
                                  gap_days=gap_days, health=tables.get("health"), model=model)
