@@ -157,3 +157,16 @@ def test_vocabularies_use_the_knowledge_ids():
     channels = list(activity.field("channel").valid_values)
     assert channels[: len(knowledge.channels)] == list(knowledge.channels)
     assert channels[len(knowledge.channels):] == ["product", "email"]
+
+
+def test_a_contract_file_with_yaml_aliases_is_refused_without_expanding_them(tmp_path) -> None:
+    from playbooks.data.contract_model import ContractError
+    from playbooks.data.contract_parsing import parse_contract
+
+    bomb = tmp_path / "accounts.yaml"
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, "
+              f"*a{i-1}, *a{i-1}]" for i in range(1, 9)]
+    bomb.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ContractError, match="accounts.yaml"):
+        parse_contract(bomb)

@@ -12,10 +12,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from playbooks.data.checks import derive_rules, odcs_rules, unit_for_odcs
 from playbooks.data.contract_model import Contract, ContractError, Field
+from playbooks.userfiles.limits import KNOWLEDGE, read_user_text
+from playbooks.userfiles.structured import load_user_yaml
 
 LOGICAL_TYPES = {"string", "date", "number", "integer", "boolean"}
 PHYSICAL_TYPES = {"string", "double", "integer", "boolean", "date", "timestamp"}
@@ -72,10 +72,8 @@ def parse_contract(path: Path) -> Contract:
 def _read_top(path: Path) -> dict[str, Any]:
     """Read the file and check its header and the one table object it describes."""
     where = path.name
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise ContractError(f"{where}: not readable as YAML: {error}") from error
+    text = read_user_text(path, KNOWLEDGE, ContractError)  # a size cap; aliases refused
+    raw = load_user_yaml(text, f"{where}: not readable as YAML", ContractError)
     if not isinstance(raw, dict):
         raise ContractError(f"{where}: expected a mapping at the top of the file.")
     _no_unknown(raw, _TOP_KEYS, where)
