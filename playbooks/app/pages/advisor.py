@@ -44,7 +44,7 @@ with right, friendly_errors("rank the channels"):
                    "current.", icon=":material/smart_toy:")
     best = result.channels[0]
     st.subheader(f"Best fit: {best.label}")
-    st.altair_chart(recommendation_chart(result), width="stretch")
+    st.altair_chart(recommendation_chart(result, kb), width="stretch")
     for note in result.notes:
         st.info(note, icon=":material/lightbulb:")
     st.subheader("Why each channel ranks where it does")

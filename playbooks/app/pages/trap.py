@@ -9,6 +9,7 @@ import streamlit as st
 from playbooks.app.common import (
     ensure_workspace,
     friendly_errors,
+    knowledge,
     plain,
     workspace_stamp,
 )
@@ -69,7 +70,7 @@ with friendly_errors("measure efficiency beside relationship", stop=True):
         if shown.filter(pl.col("need") != "no_text").is_empty():
             st.info("No question texts for this function.")
         else:
-            st.altair_chart(need_mix_chart(shown), width="stretch")
+            st.altair_chart(need_mix_chart(shown, kb=knowledge()), width="stretch")
         alone = automation_alone(questions)
         if function != ALL:
             alone = alone.filter(pl.col("function") == function)
