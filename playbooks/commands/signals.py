@@ -226,7 +226,7 @@ def print_summary(result: Any, top: int) -> None:
                + ", ".join(f"{s} {n}" for s, n in counts.iter_rows()))
     missing = result["sources_missing"].explode().drop_nulls().unique().sort().to_list()
     if missing:
-        typer.echo(f"No data for: {', '.join(missing)} (the score is re-weighted over the rest).")
+        typer.echo(f"No data for: {', '.join(missing)}.")
     shown = result.filter(pl.col("status") != "no_data").sort(
         ["looks_healthy_drifting", "disengagement_score", "account_id"],
         descending=[True, True, False]).head(top)

@@ -11,8 +11,10 @@ function called; text is parsed at the edge with `resolve_as_of`.
 
 Modules: `model` (signals, settings, the window, output columns), `inputs` (column checks,
 types, as-of date), `stages` (the passes over activity and the per-account values), `score`
-(changes, score, flags, reasons), `custom` (a company's own signals), `engine` (the
-pipeline), `series` (each signal per account and block, for charts). The kinds each signal
+(changes, flags, reasons), `features`, `score_model` (the fitted score's terms, priors,
+files), `backtest` (past cut-offs and outcomes), `fit`, `learn` (which score a run uses),
+`card` and `card_chart` (the backtest card), `custom` (a company's own signals), `engine`
+(the pipeline), `series` (each signal per account and block, for charts). The kinds each signal
 counts come from `playbooks.vocabulary`.
 
 How the numbers are made (all per account, customer actions only; staff and bots excluded):
@@ -25,12 +27,13 @@ How the numbers are made (all per account, customer actions only; staff and bots
   Blocks before the account started are left out; a new account has no baseline.
 - `<signal>_change` is the relative change, recent against baseline (-0.4 is a 40% fall).
   `<signal>_against` is true when the fall is larger than the signal's threshold.
-- The disengagement score (0 to 100) mixes recency (days since the customer last did
-  anything, and since they last asked, joined or advocated), quiet risk (the chance of no
-  activity over the next weeks given the account's own pace and its current silence), level
-  (recent value against the
-  median of similar accounts: same segment and lifecycle stage) and trend. Signals whose
-  source is absent from the data are dropped and the rest re-weighted (`sources_missing`).
+- The disengagement score (0 to 100) is the chance, in percent, of no customer activity
+  over the next H weeks: a calibrated logistic model (`score_model`) of the features in
+  `features`, fitted on the data's own history at past cut-offs (`backtest`, `fit`, `learn`)
+  or, where that history is too short, the shipped priors. Its reasons are the model's
+  largest contributions in points, which add up with `score_base` to the score; `card`
+  measures it against days since the last activity and the health score (docs/score.md).
+  Signals whose source is absent from the data are listed in `sources_missing`.
 """
 
 from __future__ import annotations
