@@ -11,9 +11,11 @@ title is looked for (`SECTION_SEARCH_LINES`).
 
 from __future__ import annotations
 
+import codecs
 import collections
 import contextlib
 import gzip
+import shutil
 import tempfile
 import zlib
 from collections.abc import Iterator
@@ -62,15 +64,21 @@ def opened_export(
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=workdir)))
             source = folder / "expanded"
             _expand(path, source)
+        encoding = text_encoding(source, options)
+        if options.format == "jsonl" and encoding == "utf-8-sig":  # a BOM JSON does not allow
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=workdir)))
+            _copy_without_bom(source, folder / "export.jsonl")
+            source = folder / "export.jsonl"
         if options.format == "csv" and (
             packed
-            or options.encoding != "utf-8"
+            or encoding == "cp1252"
             or options.section
             or options.footer_lines
             or options.footer_from
         ):
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=workdir)))
-            _copy_table(source, folder / "export.csv", options, shown=path.name)
+            _copy_table(source, folder / "export.csv", options, shown=path.name,
+                        encoding=encoding)
             source = folder / "export.csv"
         frame = _scan(source, path, options)
         try:
@@ -91,6 +99,35 @@ def opened_export(
 
 def _what(options: ReadOptions) -> str:
     return "JSON lines" if options.format == "jsonl" else "CSV"
+
+
+def text_encoding(path: Path, options: ReadOptions) -> str:
+    """Return how to decode the export: `utf-8-sig` (a byte-order mark), `utf-8`, or `cp1252`.
+
+    Whatever the recipe says, a file that is valid UTF-8 is read as UTF-8 (a tool's export
+    saved again by a spreadsheet changes its encoding) and one that is not as Windows-1252. A
+    JSON lines export is UTF-8 by definition: only its byte-order mark is looked for.
+    """
+    with path.open("rb") as handle:
+        if handle.read(3) == b"\xef\xbb\xbf":
+            return "utf-8-sig"
+        if options.format == "jsonl":
+            return "utf-8"
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := handle.read(1 << 22):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def _copy_without_bom(path: Path, out: Path) -> None:
+    with path.open("rb") as source, out.open("wb") as target:
+        source.read(3)
+        shutil.copyfileobj(source, target, 1 << 22)
 
 
 def is_gzip(path: Path) -> bool:
@@ -172,23 +209,41 @@ def _path(schema: pl.Schema, name: str) -> list[str] | None:
     at any depth; a key may itself contain dots); None if absent."""
     if name in schema:
         return [name]
+    top_names = _folded(list(schema))
+    if fold(name) in top_names:  # the same header written in other case or spacing
+        return [top_names[fold(name)]]
     parts = name.split(".")
     for cut in range(1, len(parts)):
-        top = ".".join(parts[:cut])
-        if top not in schema:
+        top = top_names.get(fold(".".join(parts[:cut])))
+        if top is None:
             continue
         dtype: Any = schema[top]
         keys, rest = [top], parts[cut:]
         while rest and isinstance(dtype, pl.Struct):
             fields = {f.name: f.dtype for f in dtype.fields}
-            size = next((n for n in range(len(rest), 0, -1) if ".".join(rest[:n]) in fields), 0)
+            named = _folded(list(fields))
+            size = next((n for n in range(len(rest), 0, -1)
+                         if fold(".".join(rest[:n])) in named), 0)
             if not size:
                 break
-            key = ".".join(rest[:size])
+            key = named[fold(".".join(rest[:size]))]
             keys, dtype, rest = [*keys, key], fields[key], rest[size:]
         if not rest:
             return keys
     return None
+
+
+def fold(name: str) -> str:
+    """Return a column name as compared: case and runs of spaces ignored."""
+    return " ".join(name.casefold().split())
+
+
+def _folded(names: list[str]) -> dict[str, str]:
+    """Map each folded name to the name itself (the first, where two fold alike)."""
+    found: dict[str, str] = {}
+    for name in names:
+        found.setdefault(fold(name), name)
+    return found
 
 
 def _pruned(schema: pl.Schema, names: list[str]) -> dict[str, Any]:
@@ -280,13 +335,12 @@ def _check_depth(schema: pl.Schema, path: Path) -> None:
         )
 
 
-def _copy_table(path: Path, out: Path, options: ReadOptions, *, shown: str | None = None
-                ) -> None:
+def _copy_table(path: Path, out: Path, options: ReadOptions, *, shown: str | None = None,
+                encoding: str = "utf-8-sig") -> None:
     """Copy the table part of `path` to `out` as UTF-8: after the section title, without the
     preamble, the lines after the table's end and the footer lines. Messages name the file
     `shown` (the export as the user knows it), else `path`."""
     name = shown or path.name
-    encoding = "utf-8-sig" if options.encoding == "utf-8" else "cp1252"
     section = options.section
     footer: collections.deque[str] = collections.deque()
     blanks: list[str] = []
@@ -333,9 +387,8 @@ def _copy_table(path: Path, out: Path, options: ReadOptions, *, shown: str | Non
                 blanks.clear()
         except UnicodeDecodeError as error:
             raise InputError(
-                f"{name}: the file is not {options.encoding} text (byte "
-                f"{error.start} of a line: {error.reason}); the recipe expects "
-                f"{options.encoding}."
+                f"{name}: the file is neither UTF-8 nor Windows-1252 text (byte "
+                f"{error.start} of a line: {error.reason}); export it again as UTF-8."
             ) from None
     if section is not None and not started:
         raise InputError(

@@ -9,13 +9,14 @@ the file is not a known tool's export (the import then matches columns as before
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from playbooks.data.recipes.reader import read_head
+from playbooks.data.recipes.reader import fold, read_head
 from playbooks.data.recipes.schema import Recipe
 from playbooks.errors import InputError
 
@@ -31,10 +32,19 @@ class Match:
     reason: str
 
 
+def decode_head(head: bytes) -> str:
+    """Decode a file's first bytes as UTF-8 (with or without a byte-order mark), else as
+    Windows-1252, as the reader will (`reader.text_encoding`)."""
+    try:
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(head)  # a cut last character
+    except UnicodeDecodeError:
+        return head.decode("cp1252", errors="replace")
+
+
 def header_of(head: bytes, recipe: Recipe) -> tuple[list[str], list[str]]:
     """Return the column names `recipe` would read from a file's head, and the head's lines."""
     options = recipe.read
-    text = head.decode("utf-8-sig" if options.encoding == "utf-8" else "cp1252", errors="replace")
+    text = decode_head(head)
     lines = text.splitlines()[:SNIFF_LINES]
     if len(head) == SNIFF_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut short
@@ -77,10 +87,10 @@ def fits(head: bytes, recipe: Recipe) -> str | None:
     """Return why `recipe` fits a file starting with `head`, or None when it does not."""
     rule = recipe.recognise
     names, lines = header_of(head, recipe)
-    present = set(names)
-    if not names or not set(rule.all_columns) <= present:
+    present = {fold(n) for n in names}
+    if not names or not {fold(c) for c in rule.all_columns} <= present:
         return None
-    if rule.any_columns and not present & set(rule.any_columns):
+    if rule.any_columns and not present & {fold(c) for c in rule.any_columns}:
         return None
     if rule.first_line is not None and (not lines or rule.first_line not in lines[0]):
         return None
