@@ -33,6 +33,18 @@ def _variants(text: str, csv: bool) -> Iterator[tuple[str, bytes]]:
         first, _, rest = plain.partition("\n")
         yield "lower-case header", (first.lower() + "\n" + rest).encode("utf-8")
         yield "upper-case header", (first.upper() + "\n" + rest).encode("utf-8")
+        yield "semicolons", _semicolons(plain).encode("utf-8")
+
+
+def _semicolons(text: str) -> str:
+    """Write the CSV again with semicolons, as a spreadsheet in a European locale saves it."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=";", lineterminator="\n").writerows(rows)
+    return out.getvalue()
 
 
 CASES = [(recipe_id, label, data)

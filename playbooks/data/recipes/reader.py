@@ -65,6 +65,8 @@ def opened_export(
             source = folder / "expanded"
             _expand(path, source)
         encoding = text_encoding(source, options)
+        if options.section is None:
+            options = _with_delimiter(source, options, encoding)
         if options.format == "jsonl" and encoding == "utf-8-sig":  # a BOM JSON does not allow
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=workdir)))
             _copy_without_bom(source, folder / "export.jsonl")
@@ -80,6 +82,8 @@ def opened_export(
             _copy_table(source, folder / "export.csv", options, shown=path.name,
                         encoding=encoding)
             source = folder / "export.csv"
+            options = _with_delimiter(source, options.model_copy(update={"skip_rows": 0}),
+                                      "utf-8")
         frame = _scan(source, path, options)
         try:
             columns = frame.collect_schema().names()
@@ -128,6 +132,26 @@ def _copy_without_bom(path: Path, out: Path) -> None:
     with path.open("rb") as source, out.open("wb") as target:
         source.read(3)
         shutil.copyfileobj(source, target, 1 << 22)
+
+
+def header_delimiter(header: str, given: str) -> str:
+    """Return the delimiter of a CSV header line: the recipe's, unless the line has none of it
+    and has semicolons or tabs (a spreadsheet saving the export again in another locale)."""
+    if given in header:
+        return given
+    return max((";", "\t", ","), key=header.count) if any(d in header for d in ";\t,") \
+        else given
+
+
+def _with_delimiter(source: Path, options: ReadOptions, encoding: str) -> ReadOptions:
+    """Return the options with the file's own delimiter (see `header_delimiter`)."""
+    if options.format != "csv":
+        return options
+    with source.open(encoding=encoding, errors="replace", newline="") as handle:
+        lines = [handle.readline() for _ in range(options.skip_rows + 1)]
+    found = header_delimiter(lines[-1], options.delimiter)
+    return options if found == options.delimiter else options.model_copy(
+        update={"delimiter": found})
 
 
 def is_gzip(path: Path) -> bool:
@@ -357,7 +381,7 @@ def _copy_table(path: Path, out: Path, options: ReadOptions, *, shown: str | Non
                         f"{name}: line {number} is longer than "
                         f"{MAX_LINE_BYTES >> 20} MiB; this is not a table export."
                     )
-                bare = line.strip().strip(options.delimiter + '"').strip()
+                bare = line.strip().strip(options.delimiter + ',;\t"').strip()
                 if not started:
                     if number <= options.skip_rows:
                         continue

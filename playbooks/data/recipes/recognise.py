@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from playbooks.data.recipes.reader import fold, read_head
+from playbooks.data.recipes.reader import fold, header_delimiter, read_head
 from playbooks.data.recipes.schema import Recipe
 from playbooks.errors import InputError
 
@@ -75,12 +75,13 @@ def header_of(head: bytes, recipe: Recipe) -> tuple[list[str], list[str]]:
             start += 1
     if start >= len(lines):
         return [], lines
-    row = next(csv.reader([lines[start]], delimiter=options.delimiter), [])
+    delimiter = header_delimiter(lines[start], options.delimiter)
+    row = next(csv.reader([lines[start]], delimiter=delimiter), [])
     return [name.strip() for name in row], lines
 
 
 def _bare(line: str, delimiter: str) -> str:
-    return line.strip().strip(delimiter + '"').strip()
+    return line.strip().strip(delimiter + ',;\t"').strip()
 
 
 def fits(head: bytes, recipe: Recipe) -> str | None:
