@@ -58,7 +58,7 @@ def fit_history(accounts: pl.LazyFrame | pl.DataFrame, activity: pl.LazyFrame | 
     rows = backtest_rows(accounts, act, plan, health=health)
     fitted = fit_score(rows, horizon_weeks=plan.horizon_weeks, names=FEATURE_NAMES,
                        note=f"Fitted on {len(plan.cutoffs)} past cut-off(s), "
-                            f"{rows.height:,} account rows.") if len(plan.cutoffs) >= 2 \
+                            f"{rows.height:,} account rows.") if plan.cutoffs \
         else None
     if fitted is None:
         outcomes = int(rows["went_quiet"].sum()) if rows.height else 0
