@@ -2,7 +2,7 @@
 on later visits and after the app restarts, instead of being computed again.
 
 Each result is a Parquet file in the workspace's `.results` folder, named after the result and
-a key made of the workspace version (its tables' modification times), the code that computes
+the arguments it was computed with, and a key made of the workspace version (its tables' modification times), the code that computes
 it and the settings that change it (plugins, knowledge overlays). A file with another key is
 stale and removed when its result is stored again. A result that cannot be written (a read-only
 folder) is still returned; it is computed again next time.
@@ -49,6 +49,7 @@ def stored(stamp: tuple[str, tuple[float, ...]], name: str,
     """Return the result `name` of this workspace version: read back when stored, otherwise
     computed, stored beside the workspace and returned."""
     folder = Path(stamp[0]) / FOLDER
+    name += "".join(f"_{value}" for value in extra)  # each variant kept apart
     path = folder / f"{name}-{result_key(stamp, *extra)}.parquet"
     if path.exists():
         try:

@@ -25,6 +25,9 @@ def test_a_result_is_computed_once_per_workspace_version(tmp_path: Path) -> None
     assert len(list((tmp_path / FOLDER).glob("signals-*.parquet"))) == 1  # the stale one went
     other = stored((str(tmp_path), (1.0, 3.0)), "signals", compute, 13)
     assert calls == [1, 1, 1] and other.equals(first)
+    stored((str(tmp_path), (1.0, 3.0)), "signals", compute)  # the variants do not evict
+    stored((str(tmp_path), (1.0, 3.0)), "signals", compute, 13)  # each other
+    assert calls == [1, 1, 1]
 
 
 def test_a_result_that_cannot_be_stored_is_still_returned(tmp_path: Path) -> None:
