@@ -2,9 +2,10 @@
 on later visits and after the app restarts, instead of being computed again.
 
 Each result is a Parquet file in the workspace's `.results` folder, named after the result and
-the arguments it was computed with, and a key made of the workspace version (its tables' modification times), the code that computes
-it and the settings that change it (plugins, knowledge overlays). A file with another key is
-stale and removed when its result is stored again. A result that cannot be written (a read-only
+the arguments it was computed with, and a key made of the workspace version (its tables'
+modification times), the code that computes it and the settings that change it (plugins,
+knowledge overlays). A file with another key is stale and removed when its result is stored
+again. A result that cannot be written (a read-only
 folder) is still returned; it is computed again next time.
 """
 
