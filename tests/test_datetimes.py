@@ -307,3 +307,30 @@ def test_a_number_written_with_a_decimal_comma_reads_back(numbers):
         return ("-" if number < 0 else "") + whole.replace(",", ".") + "," + cents
     back = parse_numbers(pl.Series([written(n) for n in numbers]), decimal_comma=True)
     assert back.to_list() == [float(n) for n in numbers]
+
+
+def test_a_column_not_in_the_declared_format_is_read_in_the_one_known_format_that_fits() -> None:
+    import polars as pl
+
+    from playbooks.data.datetimes import read_datetimes
+    from playbooks.errors import InputError
+
+    us = pl.Series("Created at", ["03/02/2026 09:14", "03/15/2026 10:00"])
+    reading = read_datetimes(us, formats=["YYYY-MM-DD"], column="Created at", source="t.csv",
+                             fallback=True)
+    assert reading.format == "MM/DD/YYYY"
+    assert reading.values.dt.day().to_list() == [2, 15]
+    ambiguous = pl.Series("Created at", ["03/02/2026 09:14", "04/05/2026 10:00"])
+    try:
+        read_datetimes(ambiguous, formats=["YYYY-MM-DD"], column="Created at", source="t.csv",
+                       fallback=True)
+    except InputError as refused:
+        assert "Created at" in refused.message
+    else:
+        raise AssertionError("an ambiguous column must be refused, not guessed")
+    try:  # the user's own format (--date-format) is kept to
+        read_datetimes(us, formats=["YYYY-MM-DD"], column="Created at", source="t.csv")
+    except InputError as refused:
+        assert "cannot be read as a date" in refused.message
+    else:
+        raise AssertionError("a format the user named must not be replaced")

@@ -133,11 +133,13 @@ def parse_dates(text: pl.Series, *, formats: Sequence[str] | None = None,
 def read_datetimes(text: pl.Series, *, formats: Sequence[str] | None = None,
                    timezone: str | None = None, day_first: bool | None = None,
                    prefer: str | None = None, column: str, source: str,
-                   row_offset: int = 0) -> DateReading:
+                   row_offset: int = 0, fallback: bool = False) -> DateReading:
     """Read a text column as UTC date-times and say which format it was in.
 
     As `parse_datetimes`; `prefer` names a format to keep when it reads every value (the one
-    earlier chunks of the same file were read in), before any other is considered.
+    earlier chunks of the same file were read in), before any other is considered. With
+    `fallback` (a recipe's expected formats, not the user's own), a column none of `formats`
+    reads is read in the one known format that reads it all (an ambiguous one is refused).
     """
     zone = check_timezone(timezone) if timezone else "UTC"
     clean = _clean(text)
@@ -166,6 +168,13 @@ def read_datetimes(text: pl.Series, *, formats: Sequence[str] | None = None,
             break
     if chosen is None:
         full = [c for c in candidates if c.name in read and read[c.name].null_count() == 0]
+        if not full and declared and fallback:  # not as the recipe said: a known one that fits
+            detected = {c.name: _read(local, c, False) for c in _candidates(day_first)
+                        if c.numeric != "serial" or _plainly_serial(local)}
+            full = [resolve_format(n) for n, v in detected.items() if v.null_count() == 0]
+            if full:
+                read |= detected
+                _refuse_ambiguous(distinct, read, full, column, source)
         if not full:
             _refuse_unread(clean, distinct, read, column, source, row_offset)
         chosen = full[0]

@@ -150,6 +150,7 @@ def _parse_dates(
                 guess = read_datetimes(
                     text.drop_nulls().head(_SAMPLE),
                     formats=recipe.datetime_formats or None,
+                    fallback=True,
                     timezone=zone,
                     column=column,
                     source=source,
@@ -168,6 +169,7 @@ def _parse_dates(
         reading = read_datetimes(
             full,
             formats=recipe.datetime_formats or None,
+            fallback=True,
             timezone=zone,
             prefer=formats.get(column),
             column=column,
