@@ -87,7 +87,9 @@ def plan_accounts(n: int, weeks: int, seed: int, as_of: dt.date) -> dict[str, An
     number = pl.col("account_id").str.strip_prefix("ACC-")
     frame = frame.with_columns(
         domain.alias("domain"), ("https://www." + domain).alias("website"),
-        ("gainsight:GS" + number + ";product:ws_" + number).alias("alternate_ids"))
+        ("gainsight:GS" + number + ";product:ws_" + number).alias("alternate_ids"),
+        # No demo account has left or renewed for less: the outcome columns stay empty.
+        pl.lit(None, pl.Date).alias("churned_on"), pl.lit(None, pl.Date).alias("downgraded_on"))
     # The drift: when it starts (weeks before the end) and how deep it goes.
     is_drift = arch == ARCHETYPES.index("drifting")
     is_risk = arch == ARCHETYPES.index("at_risk_visible")

@@ -116,5 +116,6 @@ def arrow_schema(name: str) -> Any:
                       ("owner", string), ("annual_value", pa.float64()),
                       ("contract_start", pa.date32()), ("renewal_date", pa.date32()),
                       ("lifecycle_stage", string), ("domain", string), ("website", string),
-                      ("alternate_ids", string), ("health_score", pa.float64()),
+                      ("alternate_ids", string), ("churned_on", pa.date32()),
+                      ("downgraded_on", pa.date32()), ("health_score", pa.float64()),
                       ("health_colour", string)])
