@@ -28,8 +28,10 @@ def show_backtest_card(folder: str | os.PathLike[str]) -> None:
     st.subheader("How far to trust the score")
     card = read_card(folder)
     if card is None:
-        st.info("No backtest yet. Run `playbooks backtest` to fit the score to this "
-                "workspace's own history and see how well it predicted who went quiet.")
+        st.info("No backtest yet, so the scores above come from the shipped starting model "
+                "(fitted on public activity logs, not on your data). Run `playbooks backtest` "
+                "to fit the score to this workspace's own history and see how well it "
+                "predicted who went quiet.")
         return
     st.caption(card.model)
     if not card.results:
