@@ -41,7 +41,7 @@ GUIDE = (
      "ready; until then the pages use a generated demo company."),
 )
 for name, label, line in GUIDE:
-    left, right = st.columns([2, 5], vertical_alignment="center")
+    left, right = st.columns([3, 5], vertical_alignment="center")
     left.page_link(page_path(name), label=label, icon=PAGE_ICONS[name])
     right.caption(line)
 
