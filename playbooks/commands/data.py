@@ -192,6 +192,11 @@ def register(app: typer.Typer) -> None:
                          "in YAML it may also give fixed values (constants), value maps "
                          "(value_maps) and how rows name their account (account)."),
         ] = None,
+        allow_orphans: Annotated[
+            bool,
+            typer.Option("--allow-orphans", help="Import new accounts even when rows of the "
+                         "other tables would then name no account (refused otherwise)."),
+        ] = False,
         save_recipe: Annotated[
             str | None,
             typer.Option("--save-recipe", help="Keep the --mapping answers as a recipe of the "
@@ -252,7 +257,7 @@ def register(app: typer.Typer) -> None:
                                   origins=origins, extend=extend, mappings=mappings,
                                   answers={files[0]: answers} if answers else None,
                                   save_recipes={files[0]: save_recipe} if save_recipe else None,
-                                  replace_demo=replace_demo)
+                                  replace_demo=replace_demo, allow_orphans=allow_orphans)
         result = done.result
         for line in done.recipe_lines:
             typer.echo(line)

@@ -8,11 +8,9 @@ result after its hash; and, only when every file passed, replaces the manifest i
 `os.replace`: that is the commit point. Before it, readers still see the previous manifest's
 files, untouched; a refused or killed import leaves only files no manifest lists, removed at
 the next import. Files that only the previous manifest listed are removed after the commit.
-One Parquet file per source keeps readers fast (a lazy scan of a few files) and an import's
-cost proportional to the sources it touches.
-
-Reading an export is `playbooks.data.reading`'s job, column mappings `playbooks.data.mapping`'s;
-their public functions, and the workspace's status and loading, are importable from here too.
+The workspace is locked throughout (`import_safety`). One Parquet file per source keeps readers
+fast and an import's cost proportional to the sources it touches. Reading an export is
+`playbooks.data.reading`'s job, column mappings `playbooks.data.mapping`'s.
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ import polars as pl
 from playbooks.data.checks import referenced_tables
 from playbooks.data.conform import DTYPES
 from playbooks.data.contracts import Contract, load_contract, load_contracts
+from playbooks.data.import_safety import fault_point, refuse_orphans, workspace_lock
 from playbooks.data.mapping import load_mapping, normalise_column, suggest_mapping
 from playbooks.data.reading import file_chunks, read_file
 from playbooks.data.sources import (
@@ -118,12 +117,11 @@ class ImportRejected(PlaybooksError):
 
 # --- importing --------------------------------------------------------------------------
 
-
 def validate_file(path: str | os.PathLike[str], contract: Contract | str, *,
                   related: dict[str, pl.DataFrame] | None = None,
                   mapping: dict[str, str] | None = None, gx: str = "sample",
-                  now: dt.datetime | None = None,
-                  chunk_rows: int = DEFAULT_CHUNK_ROWS) -> ValidationReport:
+                  now: dt.datetime | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS
+                  ) -> ValidationReport:
     """Check a CSV or Parquet file against a contract, reading it in chunks."""
     if isinstance(contract, str):
         contract = load_contract(contract)
@@ -136,7 +134,7 @@ def import_files(files: ImportFiles, workspace: str | os.PathLike[str] | None = 
                  origins: Mapping[Path, Origin] | Mapping[str, Origin] | None = None,
                  extend: bool = False, mappings: dict[str, dict[str, str]] | None = None,
                  replace_demo: bool = False, gx: str = "sample",
-                 now: dt.datetime | None = None) -> ImportResult:
+                 now: dt.datetime | None = None, allow_orphans: bool = False) -> ImportResult:
     """Check files against their contracts and swap them into their sources, all or nothing.
 
     Args:
@@ -149,6 +147,7 @@ def import_files(files: ImportFiles, workspace: str | os.PathLike[str] | None = 
         mappings: per table, a column mapping (export name -> contract name).
         replace_demo: allow importing into a workspace holding demo data; the demo's
             sources and marker are removed once the import succeeds.
+        allow_orphans: import new accounts even if other tables' rows then name none.
 
     Only the sources named are touched. Returns an ImportResult (iterating it yields the
     validation reports). Raises ImportRejected (exit code 1) when a file breaks its contract
@@ -158,6 +157,14 @@ def import_files(files: ImportFiles, workspace: str | os.PathLike[str] | None = 
     folder = resolve_workspace(workspace)
     known = load_contracts()
     jobs = _import_jobs(files, known, {Path(k): v for k, v in (origins or {}).items()})
+    with workspace_lock(folder):
+        return _import_locked(jobs, folder, mappings or {}, extend, replace_demo, gx, now,
+                              allow_orphans)
+
+
+def _import_locked(jobs: list[tuple[Contract, Path, Origin]], folder: Path,
+                   mappings: dict[str, dict[str, str]], extend: bool, replace_demo: bool,
+                   gx: str, now: dt.datetime | None, allow_orphans: bool) -> ImportResult:
     current = read_sources(folder) if folder.is_dir() else []
     demo = (folder / DEMO_MARKER).exists() and any(s.source == DEMO_SOURCE for s in current)
     if demo and not replace_demo:
@@ -169,17 +176,21 @@ def import_files(files: ImportFiles, workspace: str | os.PathLike[str] | None = 
     created: list[Path] = []
     committed = False
     try:
-        reports, changes = _import_into(jobs, folder, planned, created, mappings or {},
+        reports, changes = _import_into(jobs, folder, planned, created, mappings,
                                         extend, gx, now)
         if not all(r.valid for r in reports):
             failed = [r.source for r in reports if not r.valid]
             verb = "breaks its contract" if len(failed) == 1 else "break their contracts"
             raise ImportRejected(f"Nothing was imported: {', '.join(failed)} {verb} "
                                  f"(the workspace {folder} is unchanged).", reports)
+        if not allow_orphans:
+            refuse_orphans(folder, current, planned)
+        fault_point("data-written")
         if demo or not (folder / MANIFEST).exists() or \
                 planned != {(s.table, s.source): s for s in current}:
             write_sources(folder, planned.values())
         committed = True
+        fault_point("manifest-written")
     finally:
         for path in created:
             if not committed or path.name.startswith(".import-"):
@@ -192,6 +203,7 @@ def import_files(files: ImportFiles, workspace: str | os.PathLike[str] | None = 
     for old in current:
         if old.path not in listed:
             (folder / old.path).unlink(missing_ok=True)
+    fault_point("old-files-removed")
     if demo:
         (folder / "labels.csv").unlink(missing_ok=True)
         (folder / DEMO_MARKER).unlink(missing_ok=True)

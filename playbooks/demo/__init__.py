@@ -34,6 +34,7 @@ from typing import Any
 
 import polars as pl
 
+from playbooks.data.import_safety import workspace_lock
 from playbooks.data.sources import DEMO_SOURCE, Source, read_sources, write_sources
 from playbooks.data.workspace import workspace_status
 from playbooks.demo.accounts import plan_accounts
@@ -87,8 +88,17 @@ def generate_demo(out_dir: str | os.PathLike[str], accounts: int = DEFAULT_ACCOU
     and swapped in at the end, so an interrupted run leaves no half-written tables; the
     manifest lists them as the source `demo` of each table. With
     `protect_imported`, a folder holding imported (non-demo) tables is refused instead of
-    replaced; the command line sets it unless told `--replace-data`.
+    replaced; the command line sets it unless told `--replace-data`. The workspace is locked
+    while the demo is written (an import waits for it, and it for an import).
     """
+    with workspace_lock(Path(out_dir)):
+        for stale in Path(out_dir).glob(".demo-*.parquet"):  # what a killed demo left
+            stale.unlink(missing_ok=True)
+        return _generate_demo(out_dir, accounts, weeks, seed, as_of, protect_imported)
+
+
+def _generate_demo(out_dir: str | os.PathLike[str], accounts: int, weeks: int, seed: int,
+                   as_of: dt.date | None, protect_imported: bool) -> DemoResult:
     import pyarrow.parquet as pq
 
     if accounts < 1 or weeks < 1:

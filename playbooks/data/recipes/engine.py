@@ -31,7 +31,7 @@ import polars as pl
 from playbooks.data.contracts import load_contract
 from playbooks.data.datetimes import check_timezone, number_expr, read_datetimes
 from playbooks.data.recipes.reader import ROW, opened_export
-from playbooks.data.recipes.schema import Condition, Event, Expression, Recipe
+from playbooks.data.recipes.schema import Bands, Condition, Event, Expression, Recipe
 from playbooks.errors import InputError
 
 SOURCE_ROW = "source_row"
@@ -271,7 +271,7 @@ def _expression(expression: Expression, recipe: Recipe, problems: list[pl.Expr])
     elif expression.domain_of is not None:
         out = pl.col(expression.domain_of).str.to_lowercase().str.extract(r"@([^@\s<>]+)", 1)
     elif expression.bands is not None:
-        out = _banded(expression, recipe, problems)
+        out = _banded(expression.bands, recipe, problems)
     elif expression.concat is not None:
         parts = [
             _expression(p, recipe, problems) if isinstance(p, Expression) else pl.lit(p)
@@ -285,14 +285,12 @@ def _expression(expression: Expression, recipe: Recipe, problems: list[pl.Expr])
     return out
 
 
-def _banded(expression: Expression, recipe: Recipe, problems: list[pl.Expr]) -> pl.Expr:
+def _banded(bands: Bands, recipe: Recipe, problems: list[pl.Expr]) -> pl.Expr:
     """Label each number by the band it falls in; flag text that is not a number."""
-    assert expression.bands is not None
-    column = expression.bands.column
-    number = number_expr(pl.col(column), decimal_comma=recipe.read.decimal_comma)
-    problems.append(pl.when(pl.col(column).is_not_null() & number.is_null()).then(
-        pl.format("column '{}': '{}' is not a number", pl.lit(column), pl.col(column))))
-    ordered = sorted(expression.bands.lowest.items(), key=lambda item: item[1], reverse=True)
+    number = number_expr(pl.col(bands.column), decimal_comma=recipe.read.decimal_comma)
+    problems.append(pl.when(pl.col(bands.column).is_not_null() & number.is_null()).then(
+        pl.format("column '{}': '{}' is not a number", pl.lit(bands.column), pl.col(bands.column))))
+    ordered = sorted(bands.lowest.items(), key=lambda item: item[1], reverse=True)
     out: Any = pl.when(number.is_null()).then(pl.lit(None, pl.String))
     for label, lowest in ordered[:-1]:
         out = out.when(number >= lowest).then(pl.lit(label))

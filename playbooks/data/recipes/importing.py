@@ -24,6 +24,7 @@ import polars as pl
 
 from playbooks.data.crosswalk import merge_crosswalk
 from playbooks.data.crosswalk_store import load_crosswalk, save_crosswalk
+from playbooks.data.import_safety import workspace_lock
 from playbooks.data.mapping import normalise_column
 from playbooks.data.recipes.answers import (
     Answers,
@@ -32,7 +33,12 @@ from playbooks.data.recipes.answers import (
     workspace_recipes,
 )
 from playbooks.data.recipes.catalogue import parse_recipe, shipped_recipes
-from playbooks.data.recipes.convert import ConvertedExport, convert_export, workspace_accounts
+from playbooks.data.recipes.convert import (
+    TEMP_PREFIX,
+    ConvertedExport,
+    convert_export,
+    workspace_accounts,
+)
 from playbooks.data.recipes.recognise import recognise
 from playbooks.data.recipes.schema import Recipe
 from playbooks.data.sources import Origin, default_source
@@ -148,6 +154,20 @@ def import_exports(
         options: passed on to `import_files` (extend, replace_demo, gx, now).
     """
     folder = resolve_workspace(workspace)
+    with workspace_lock(folder):  # the conversion, the import and the saved matches as one
+        return _import_exports(files, folder, recipes, table, origins, mappings, answers,
+                               save_recipes, tables, options)
+
+
+def _import_exports(files: Sequence[Path], folder: Path,
+                    recipes: Sequence[str | os.PathLike[str]], table: str | None,
+                    origins: Mapping[Path, Origin] | None,
+                    mappings: dict[str, dict[str, str]] | None,
+                    answers: Mapping[Path, Answers] | None,
+                    save_recipes: Mapping[Path, str] | None, tables: Mapping[Path, str] | None,
+                    options: dict[str, Any]) -> ExportsImport:
+    for stale in folder.glob(f"{TEMP_PREFIX}*"):  # converted copies a killed import left
+        stale.unlink(missing_ok=True)
     shipped = shipped_recipes()
     known = shipped | workspace_recipes(folder)
     chosen = recipe_choices(files, recipes)

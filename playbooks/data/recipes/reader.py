@@ -11,13 +11,9 @@ title is looked for (`SECTION_SEARCH_LINES`).
 
 from __future__ import annotations
 
-import codecs
 import collections
 import contextlib
-import gzip
-import shutil
 import tempfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +22,14 @@ from typing import Any
 import polars as pl
 
 from playbooks.data.recipes.schema import ReadOptions, Recipe
+from playbooks.data.recipes.text_files import (
+    copy_without_bom,
+    expand_gzip,
+    header_delimiter,
+    is_gzip,
+    read_head,
+    text_encoding,
+)
 from playbooks.errors import InputError
 
 ROW = "__row"
@@ -63,13 +67,13 @@ def opened_export(
         if packed:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=workdir)))
             source = folder / "expanded"
-            _expand(path, source)
+            expand_gzip(path, source, MAX_EXPORT_BYTES)
         encoding = text_encoding(source, options)
         if options.section is None:
             options = _with_delimiter(source, options, encoding)
         if options.format == "jsonl" and encoding == "utf-8-sig":  # a BOM JSON does not allow
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=workdir)))
-            _copy_without_bom(source, folder / "export.jsonl")
+            copy_without_bom(source, folder / "export.jsonl")
             source = folder / "export.jsonl"
         if options.format == "csv" and (
             packed
@@ -105,44 +109,6 @@ def _what(options: ReadOptions) -> str:
     return "JSON lines" if options.format == "jsonl" else "CSV"
 
 
-def text_encoding(path: Path, options: ReadOptions) -> str:
-    """Return how to decode the export: `utf-8-sig` (a byte-order mark), `utf-8`, or `cp1252`.
-
-    Whatever the recipe says, a file that is valid UTF-8 is read as UTF-8 (a tool's export
-    saved again by a spreadsheet changes its encoding) and one that is not as Windows-1252. A
-    JSON lines export is UTF-8 by definition: only its byte-order mark is looked for.
-    """
-    with path.open("rb") as handle:
-        if handle.read(3) == b"\xef\xbb\xbf":
-            return "utf-8-sig"
-        if options.format == "jsonl":
-            return "utf-8"
-        handle.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while chunk := handle.read(1 << 22):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8"
-
-
-def _copy_without_bom(path: Path, out: Path) -> None:
-    with path.open("rb") as source, out.open("wb") as target:
-        source.read(3)
-        shutil.copyfileobj(source, target, 1 << 22)
-
-
-def header_delimiter(header: str, given: str) -> str:
-    """Return the delimiter of a CSV header line: the recipe's, unless the line has none of it
-    and has semicolons or tabs (a spreadsheet saving the export again in another locale)."""
-    if given in header:
-        return given
-    return max((";", "\t", ","), key=header.count) if any(d in header for d in ";\t,") \
-        else given
-
-
 def _with_delimiter(source: Path, options: ReadOptions, encoding: str) -> ReadOptions:
     """Return the options with the file's own delimiter (see `header_delimiter`)."""
     if options.format != "csv":
@@ -152,41 +118,6 @@ def _with_delimiter(source: Path, options: ReadOptions, encoding: str) -> ReadOp
     found = header_delimiter(lines[-1], options.delimiter)
     return options if found == options.delimiter else options.model_copy(
         update={"delimiter": found})
-
-
-def is_gzip(path: Path) -> bool:
-    """Tell whether a file is gzip-compressed (by its first bytes, whatever its name)."""
-    with path.open("rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
-
-
-def read_head(path: Path, size: int) -> bytes:
-    """Return the first `size` bytes of the file's text (expanded, when it is compressed)."""
-    if path.is_file() and is_gzip(path):
-        try:
-            with gzip.open(path, "rb") as handle:
-                return handle.read(size)
-        except (OSError, EOFError, zlib.error):
-            return b""
-    with path.open("rb") as handle:
-        return handle.read(size)
-
-
-def _expand(path: Path, out: Path) -> None:
-    """Expand a gzip file to `out`, refusing a broken one or one that expands too far."""
-    written = 0
-    try:
-        with gzip.open(path, "rb") as source, out.open("wb") as target:
-            while chunk := source.read(1 << 20):
-                written += len(chunk)
-                if written > MAX_EXPORT_BYTES:
-                    raise InputError(
-                        f"{path.name}: expands to more than the {MAX_EXPORT_BYTES >> 30} GiB an "
-                        "export may be; export a shorter period."
-                    )
-                target.write(chunk)
-    except (OSError, EOFError, zlib.error) as error:
-        raise InputError(f"{path.name}: not a readable gzip file ({error}).") from None
 
 
 def _check_file(path: Path) -> None:

@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from playbooks.data.recipes.reader import fold, header_delimiter, read_head
+from playbooks.data.recipes.reader import fold
 from playbooks.data.recipes.schema import Recipe
+from playbooks.data.recipes.text_files import header_delimiter, read_head
 from playbooks.errors import InputError
 
 SNIFF_BYTES = 64 << 10

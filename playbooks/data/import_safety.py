@@ -1,0 +1,134 @@
+"""What keeps a workspace whole while it changes: one writer at a time, tables that agree,
+and named points where a test can stop an import the way a kill would.
+
+- `workspace_lock`: an import (or the demo) holds the workspace's lock from its first read to
+  its last write; a second one waits for it (up to `PLAYBOOKS_LOCK_WAIT` seconds), then is
+  refused with a clear message. The lock is the operating system's (`flock`), so a killed
+  process never leaves it held.
+- `orphaned_rows`: after an import changes the accounts, the rows of the other tables that
+  would then name no account; the import refuses them unless told to go on.
+- `fault_point`: with `PLAYBOOKS_FAULT_AT=STEP` set, the process ends at once at that step, as
+  a kill would (no clean-up runs). The steps are `FAULT_STEPS`; tests use them to prove that
+  a kill at any step leaves the old state or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import polars as pl
+
+from playbooks.data.sources import Source
+from playbooks.errors import InputError
+
+FAULT_STEPS = ("data-written", "manifest-written", "old-files-removed")
+"""Where an import can be stopped: after its new data files are written (before the
+manifest), after the manifest is switched, after the old data files are removed."""
+_POLL_SECONDS = 0.2
+_held: dict[Path, int] = {}  # this process's locks by folder, with how deep they are nested
+_guard = threading.Lock()
+
+
+def lock_wait_seconds() -> float:
+    """Return how long an import waits for another one to finish (PLAYBOOKS_LOCK_WAIT)."""
+    text = os.environ.get("PLAYBOOKS_LOCK_WAIT", "60")
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        raise InputError(f"PLAYBOOKS_LOCK_WAIT must be a number of seconds, not '{text}'."
+                         ) from None
+
+
+@contextlib.contextmanager
+def workspace_lock(folder: Path) -> Iterator[None]:
+    """Hold the workspace's lock; re-entrant within one process."""
+    key = folder.resolve()
+    with _guard:
+        if key in _held:
+            _held[key] += 1
+            nested = True
+        else:
+            nested = False
+    if nested:
+        try:
+            yield
+        finally:
+            with _guard:
+                _held[key] -= 1
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = os.open(folder, os.O_RDONLY)  # the folder itself is locked: no file is added
+    try:
+        deadline = time.monotonic() + lock_wait_seconds()
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise InputError(
+                        f"Another import (or demo) is changing the workspace {folder}; try "
+                        "again when it has finished.") from None
+                time.sleep(_POLL_SECONDS)
+        with _guard:
+            _held[key] = 1
+        try:
+            yield
+        finally:
+            with _guard:
+                _held.pop(key, None)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
+
+
+def fault_point(step: str) -> None:
+    """End the process at once when `PLAYBOOKS_FAULT_AT` names this step (as a kill would)."""
+    if os.environ.get("PLAYBOOKS_FAULT_AT") == step:
+        os._exit(137)
+
+
+def refuse_orphans(folder: Path, current: list[Source],
+                   planned: dict[tuple[str, str], Source]) -> None:
+    """Refuse new accounts that would leave rows of the other tables naming no account."""
+    before = {s.path for s in current if s.table == "accounts"}
+    after = {s.path for s in planned.values() if s.table == "accounts"}
+    if before == after or not after:
+        return
+    others = {t: [folder / s.path for s in planned.values() if s.table == t]
+              for t in ("activity", "health_snapshots")}
+    found = orphaned_rows([folder / path for path in sorted(after)], others)
+    if found:
+        said = "; ".join(f"{n:,} of {total:,} {table.replace('_', ' ')} rows (e.g. "
+                         f"{', '.join(ids[:3])})" for table, (n, total, ids) in found.items())
+        raise InputError(f"Nothing was imported: with the new accounts, {said} would name no "
+                         "account. Import accounts that include them, or pass "
+                         "--allow-orphans to import anyway.")
+
+
+def orphaned_rows(accounts: Iterable[Path], others: dict[str, list[Path]],
+                  shown: int = 5) -> dict[str, tuple[int, int, list[str]]]:
+    """Count, per table, the rows whose account is in none of the `accounts` files.
+
+    Returns {table: (orphaned rows, all rows, the first account ids named)} for the tables
+    with orphans; an empty dict when every row names a known account.
+    """
+    known = pl.concat([pl.scan_parquet(p).select("account_id") for p in accounts]).unique()
+    found: dict[str, tuple[int, int, list[str]]] = {}
+    for table, paths in others.items():
+        if not paths:
+            continue
+        rows = pl.concat([pl.scan_parquet(p).select("account_id") for p in paths])
+        counts = rows.join(known, on="account_id", how="anti").group_by("account_id").len()
+        orphans = counts.collect()
+        if orphans.height:
+            total = rows.select(pl.len()).collect().item()
+            ids = orphans.sort("len", descending=True).head(shown)["account_id"].to_list()
+            found[table] = (int(orphans["len"].sum()), int(total), [str(i) for i in ids])
+    return found
