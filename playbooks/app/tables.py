@@ -3,6 +3,8 @@ dates as dates, numbers rounded, money with its currency, codes as words."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from playbooks import settings
@@ -73,3 +75,12 @@ def readable(frame: pl.DataFrame, columns: list[str], *, table: str = "accounts"
             title = money_label(title)
         out.append(expr.alias(title))
     return frame.select(out)
+
+
+def show(frame: pl.DataFrame, **options: Any) -> None:
+    """Show a table with its dates as dates ("30 Oct 2026", never a midnight timestamp)."""
+    import streamlit as st
+
+    dates = {c: st.column_config.DateColumn(c, format="D MMM YYYY")
+             for c, dtype in frame.schema.items() if dtype == pl.Date}
+    st.dataframe(frame, column_config=dates, **options)

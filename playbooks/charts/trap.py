@@ -13,7 +13,6 @@ from playbooks.charts.style import (
     GOOD,
     NO_DATA,
     SERIES,
-    category_axis,
     fit_width,
     series_scale,
     week_axis,
@@ -135,7 +134,9 @@ def need_mix_chart(mix: pl.DataFrame, *, functions: list[str] | None = None,
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("sum(questions):Q", stack="normalize", title="Share of the questions there (%)",
                 axis=alt.Axis(format="%")),
-        y=alt.Y("where:N", axis=category_axis("Function · channel", limit=360)),
+        y=alt.Y("where:N", axis=alt.Axis(
+            title="Function · channel", labelOverlap=False, labelLimit=360, titleAngle=0,
+            titleAlign="right", titleBaseline="bottom", titleX=0, titleY=-4)),
         color=alt.Color("need_label:N", scale=alt.Scale(
             domain=shown, range=[NEED_COLOURS[n] for n in NEED_ORDER]),
             legend=whole_legend("Need behind the question", columns=3)),
@@ -158,7 +159,7 @@ def repair_chart(by_quarter: pl.DataFrame) -> alt.Chart:
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("quarter:T", timeUnit="yearquarter",
                 axis=alt.Axis(title="Quarter of the escalation or incident", format="%Y Q%q",
-                              labelOverlap=False, labelAngle=0)),
+                              labelOverlap=False, labelAngle=-45, labelLimit=200)),
         y=alt.Y("count:Q", stack="normalize", title="Share of episodes (%)",
                 axis=alt.Axis(format="%")),
         color=alt.Color("outcome:N", scale=alt.Scale(

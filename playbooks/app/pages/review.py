@@ -22,7 +22,7 @@ from playbooks.app.common import (
     workspace_stamp,
 )
 from playbooks.app.efficiency import classified_questions, repair, trap_view
-from playbooks.app.tables import readable
+from playbooks.app.tables import readable, show
 from playbooks.assessment.quarters import quarter_key
 from playbooks.data.workspace import load_tables
 from playbooks.review.gather import build_review
@@ -175,7 +175,7 @@ with friendly_errors("prepare the quarterly review", stop=True):
             st.altair_chart(charts["drifting"], width="stretch")
         if data.drifting is not None and data.drifting.height:
             shown = data.drifting.head(DRIFTING_SHOWN)
-            st.dataframe(readable(shown.with_columns(
+            show(readable(shown.with_columns(
                 pl.col("reasons").list.join(" ").alias("first_reason")),
                 ["name", "owner", "renewal_date", "annual_value", "disengagement_score",
                  "first_reason"]).rename({"Main reason": "Why"}).with_columns(pl.Series(
@@ -187,7 +187,7 @@ with friendly_errors("prepare the quarterly review", stop=True):
         st.header("4. Continuity gaps")
         st.markdown(plain(gaps_line(review)))
         if data.continuity_gaps is not None and data.continuity_gaps.height:
-            st.dataframe(readable(data.continuity_gaps.head(GAPS_SHOWN), [
+            show(readable(data.continuity_gaps.head(GAPS_SHOWN), [
                 "name", "trigger_kind", "trigger_at", "outreach_kind", "outreach_at", "days_after"],
                 codes=("trigger_kind", "outreach_kind")), hide_index=True, width="stretch")
 

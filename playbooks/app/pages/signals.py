@@ -23,7 +23,7 @@ from playbooks.app.common import (
     workspace_as_of,
     workspace_stamp,
 )
-from playbooks.app.tables import money, readable, segment_name
+from playbooks.app.tables import money, readable, segment_name, show
 from playbooks.charts import (
     account_timeline_chart,
     account_trend_chart,
@@ -90,7 +90,7 @@ with friendly_errors("read the account data", stop=True):
     if drifting.is_empty():
         st.success("No account in this selection looks healthy while drifting.")
     else:
-        st.dataframe(readable(drifting, [
+        show(readable(drifting, [
             "name", "owner", "segment", "renewal_date", "annual_value", "disengagement_score",
             "internal_view", "first_reason"]), hide_index=True, width="stretch")
 
@@ -155,7 +155,7 @@ with friendly_errors("read the account data", stop=True):
     own_gaps = gaps.filter(pl.col("account_id") == account_id)
     st.markdown(f"**Continuity gaps for this account: {own_gaps.height}**")
     if own_gaps.height:
-        st.dataframe(readable(own_gaps, GAP_COLUMNS, codes=GAP_CODES), hide_index=True,
+        show(readable(own_gaps, GAP_COLUMNS, codes=GAP_CODES), hide_index=True,
                      width="stretch")
 
     st.subheader("Repeated questions")
@@ -166,7 +166,7 @@ with friendly_errors("read the account data", stop=True):
         st.info("No question texts in the data to group.")
     else:
         st.altair_chart(themes_chart(found), width="stretch")
-        st.dataframe(readable(found, ["label", "account_count", "question_count",
+        show(readable(found, ["label", "account_count", "question_count",
                                       "first_seen", "last_seen", "weeks_active", "recurring",
                                       "example"]), hide_index=True, width="stretch")
 
@@ -174,6 +174,6 @@ with friendly_errors("read the account data", stop=True):
     st.caption("Automated or templated outreach that reached an account within days of a "
                "support issue or escalation.")
     named = gaps.join(accounts.select("account_id", "name"), on="account_id", how="left")
-    st.dataframe(readable(named, ["name", "account_id", *GAP_COLUMNS], codes=GAP_CODES),
+    show(readable(named, ["name", "account_id", *GAP_COLUMNS], codes=GAP_CODES),
                  hide_index=True, width="stretch")
     show_backtest_card(stamp[0])

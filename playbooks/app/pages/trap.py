@@ -14,7 +14,7 @@ from playbooks.app.common import (
     workspace_stamp,
 )
 from playbooks.app.efficiency import classified_questions, repair, trap_view
-from playbooks.app.tables import readable, segment_name
+from playbooks.app.tables import readable, segment_name, show
 from playbooks.charts import need_mix_chart, repair_chart, trap_signature_chart
 from playbooks.trap import ALL, automation_alone, function_label, need_mix
 
@@ -101,6 +101,6 @@ with friendly_errors("measure efficiency beside relationship", stop=True):
         quiet = result.episodes.filter(pl.col("outcome") == "went_quiet").sort(
             "trigger_at", descending=True)
         st.markdown(f"**Accounts that went quiet: {quiet.height:,}**")
-        st.dataframe(readable(quiet, ["name", "account_id", "segment", "trigger_kind",
+        show(readable(quiet, ["name", "account_id", "segment", "trigger_kind",
                                       "trigger_at"], codes=("trigger_kind",)),
                      hide_index=True, width="stretch")
