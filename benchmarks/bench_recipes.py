@@ -106,6 +106,8 @@ def run_step(step: str, export: Path, work: Path) -> dict[str, object]:
     """Run one step in this process and return its figures."""
     import polars as pl
 
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime
     start = time.perf_counter()
     if step == "polars":
         pl.scan_ndjson(export, infer_schema_length=10_000).sink_parquet(work / "polars.parquet")
@@ -120,11 +122,13 @@ def run_step(step: str, export: Path, work: Path) -> dict[str, object]:
         rows, rows_out = done.rows_in, done.rows_out
         done.discard()
     seconds = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "step": step,
         "rows": rows,
         "rows_out": rows_out,
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime - cpu_before, 2),
         "rows_per_second": round(rows / seconds),
         "peak_rss_mb": round(peak_rss_mb()),
     }
