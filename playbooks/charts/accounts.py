@@ -118,7 +118,7 @@ def account_trend_chart(series: pl.DataFrame) -> alt.LayerChart:
     weeks = (int((series["block_end"][0] - series["block_start"][0]).days) + 1) // 7 \
         if series.height else 4
     colour = alt.Color("label:N", scale=series_scale(sorted(set(data["label"].to_list()))),
-                       legend=whole_legend("Signal", orient="bottom", columns=2))
+                       legend=whole_legend("Signal", orient="bottom", columns=1))
     base = alt.Chart(data)
     per_block = base.mark_line(point=True).encode(
         x=alt.X("block_start:T", axis=week_axis(f"Block of {weeks} weeks (start)")),
