@@ -154,3 +154,14 @@ def test_every_chart_draws_offline(charts: dict[str, Any], tmp_path: Path) -> No
 
     for name in ("fit_heatmap", "recommendation", "need_mix", "timeline"):
         assert vlc.vegalite_to_svg(charts[name]).startswith("<svg")
+
+
+def test_the_profile_keeps_the_question_banks_order(review: Review) -> None:
+    from playbooks.charts import assessment_profile_chart
+
+    result = review.assessment.result
+    assert result is not None
+    spec = assessment_profile_chart(result, review.assessment.earlier).to_dict()
+    order = [d.title for d in result.dimensions.values()]
+    assert order != sorted(order)  # else the test could not tell
+    assert all(v["encoding"]["y"]["sort"] == order for v in _views(spec))

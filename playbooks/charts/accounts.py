@@ -92,7 +92,7 @@ def account_timeline_chart(activity: pl.DataFrame,
               .sort("week"))
     return alt.Chart(weekly).mark_circle(opacity=0.75).encode(
         x=alt.X("week:T", axis=week_axis()),
-        y=alt.Y("function:N", axis=category_axis("Function")),
+        y=alt.Y("function:N", axis=category_axis("Function", above=True)),
         size=alt.Size("events:Q", title="Events in the week", scale=alt.Scale(range=[10, 300])),
         color=alt.Color("actor_type:N", scale=alt.Scale(
             domain=list(ACTOR_COLOURS), range=list(ACTOR_COLOURS.values())),
@@ -145,7 +145,8 @@ def themes_chart(themes: pl.DataFrame, top: int = 12) -> alt.Chart:
                    .otherwise(pl.lit("not recurring")).alias("pattern"))
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("account_count:Q", title="Accounts asking (number)"),
-        y=alt.Y("label:N", sort="-x", axis=category_axis("Theme (its most used words)", limit=320)),
+        y=alt.Y("label:N", sort="-x", axis=category_axis("Theme (its most used words)", limit=320,
+                                                          above=True)),
         color=alt.Color("pattern:N", scale=alt.Scale(
             domain=["keeps coming back", "not recurring"], range=[CAUTION, MAIN]),
             legend=whole_legend("Pattern", orient="bottom")),

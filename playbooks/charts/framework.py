@@ -58,7 +58,7 @@ def fit_heatmap(kb: Knowledge | None = None) -> alt.LayerChart:
         x=alt.X("channel_label:N", sort=channel_order,
                 axis=category_axis("Channel", limit=200, angle=-35)),
         y=alt.Y("need_label:N", sort=need_order,
-                axis=category_axis("What the customer needs", limit=280)),
+                axis=category_axis("What the customer needs", limit=280, above=True)),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("fit:N", scale=fit_scale(), legend=whole_legend("Fit", orient="right")),
@@ -95,7 +95,7 @@ def recommendation_chart(result: Recommendation, kb: Knowledge | None = None) ->
         x=alt.X("score:Q", title=x_title, scale=alt.Scale(domain=[low, high], nice=False)),
         x2="start:Q",
         y=alt.Y("channel:N", sort=alt.EncodingSortField("rank", order="ascending"),
-                axis=category_axis("Channel", limit=260)),
+                axis=category_axis("Channel", limit=260, above=True)),
         color=alt.Color("fit:N", scale=fit_scale(), legend=whole_legend("Fit", orient="right")),
         tooltip=[alt.Tooltip("channel:N", title="Channel"),
                  alt.Tooltip("kind:N", title="Who answers"), alt.Tooltip("fit:N", title="Fit"),
@@ -130,8 +130,9 @@ def assessment_profile_chart(result: AssessmentResult, earlier: AssessmentResult
         })
     frame = pl.DataFrame(rows, schema_overrides={"score": pl.Float64, "earlier": pl.Float64})
     levels = list(range(0, result.target + 1))
-    y = alt.Y("dimension:N", sort=alt.EncodingSortField("order", order="ascending"),
-              axis=category_axis("Dimension", limit=440))
+    # An explicit order: a sort by field is lost when the layers' domains are merged.
+    y = alt.Y("dimension:N", sort=[d.title for d in result.dimensions.values()],
+              axis=category_axis("Dimension", limit=440, above=True))
     colour = alt.Scale(domain=[label, earlier_label], range=[MAIN, EARLIER])
     bars = alt.Chart(frame).mark_bar().encode(
         x=alt.X("score:Q", title=f"Self-assessed level (1 to {result.target})",

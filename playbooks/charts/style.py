@@ -10,7 +10,7 @@ needs, signals) take their colours from `SERIES`, which holds none of those.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import altair as alt
 import polars as pl
@@ -36,11 +36,14 @@ def fit_width() -> alt.AutoSizeParams:
     return alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
-def category_axis(title: str | None, *, limit: int = 360, angle: int | None = None
-                  ) -> alt.Axis:
-    """An axis of categories that labels every one (no label dropped for overlap)."""
+def category_axis(title: str | None, *, limit: int = 360, angle: int | None = None,
+                  above: bool = False) -> alt.Axis:
+    """An axis of categories that labels every one (no label dropped for overlap); `above`
+    puts a y axis's title level above its labels, where long labels cannot run into it."""
+    placed: dict[str, Any] = ({"titleAngle": 0, "titleAlign": "right", "titleBaseline": "bottom",
+                               "titleX": 0, "titleY": -4} if above else {})
     return alt.Axis(title=title, labelOverlap=False, labelLimit=limit,
-                    labelAngle=alt.Undefined if angle is None else angle)
+                    labelAngle=alt.Undefined if angle is None else angle, **placed)
 
 
 def week_axis(title: str = "Week") -> alt.Axis:

@@ -13,6 +13,7 @@ from playbooks.charts.style import (
     GOOD,
     NO_DATA,
     SERIES,
+    category_axis,
     fit_width,
     series_scale,
     week_axis,
@@ -134,9 +135,7 @@ def need_mix_chart(mix: pl.DataFrame, *, functions: list[str] | None = None,
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("sum(questions):Q", stack="normalize", title="Share of the questions there (%)",
                 axis=alt.Axis(format="%")),
-        y=alt.Y("where:N", axis=alt.Axis(
-            title="Function · channel", labelOverlap=False, labelLimit=360, titleAngle=0,
-            titleAlign="right", titleBaseline="bottom", titleX=0, titleY=-4)),
+        y=alt.Y("where:N", axis=category_axis("Function · channel", limit=360, above=True)),
         color=alt.Color("need_label:N", scale=alt.Scale(
             domain=shown, range=[NEED_COLOURS[n] for n in NEED_ORDER]),
             legend=whole_legend("Need behind the question", columns=3)),
