@@ -85,7 +85,9 @@ def run_signals(folder: Path, as_of: dt.date,
              *(["--score-model", str(model)] if model else [])],
             check=True, capture_output=True, text=True)
         seconds = time.perf_counter() - start
-        return pl.read_parquet(out), seconds, done.stdout.splitlines()[0]
+        note = next((line for line in done.stdout.splitlines()
+                     if line.startswith("The disengagement score is")), "")
+        return pl.read_parquet(out), seconds, note
 
 
 def quality(folder: Path, as_of: dt.date, horizon: int | None,

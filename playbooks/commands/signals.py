@@ -85,9 +85,7 @@ def signals_command(
     if gaps:
         print_gaps(result, top)
     else:
-        if model is not None:
-            typer.echo(model.describe())
-        print_summary(result, top)
+        print_summary(result, top, note=model.describe() if model is not None else "")
     if out is not None:
         typer.echo(f"Wrote {result.height} rows to {out}")
 
@@ -216,14 +214,17 @@ def print_gaps(result: Any, top: int) -> None:
                    f"({r['days_after']} days)")
 
 
-def print_summary(result: Any, top: int) -> None:
-    """Print the status counts and the `top` accounts most at risk, each with its reasons."""
+def print_summary(result: Any, top: int, note: str = "") -> None:
+    """Print the status counts, `note` (where the score comes from) and the `top` accounts
+    most at risk, each with its reasons."""
     import polars as pl
 
     counts = result.group_by("status").len().sort("status")
     drifting = int(result["looks_healthy_drifting"].sum())
     typer.echo(f"{result.height} accounts; {drifting} look healthy but are drifting; status: "
                + ", ".join(f"{s} {n}" for s, n in counts.iter_rows()))
+    if note:
+        typer.echo(note)
     missing = result["sources_missing"].explode().drop_nulls().unique().sort().to_list()
     if missing:
         typer.echo(f"No data for: {', '.join(missing)}.")
