@@ -451,9 +451,10 @@ def test_bench_recipes_runs_at_tiny_scale() -> None:
     )
     assert done.returncode == 0, done.stderr
     steps = {s["step"]: s for s in map(json.loads, done.stdout.splitlines())}
-    assert steps["polars"]["rows"] == steps["recipe"]["rows"] == 3000
+    assert steps["polars"]["rows"] == steps["recipe"]["rows"] == steps["import"]["rows"] == 3000
     # page views are left out by the recipe; every other event has an account
     assert 0 < steps["recipe"]["rows_out"] < 3000
+    assert steps["import"]["rows_out"] == steps["recipe"]["rows_out"]  # all of them imported
 
 
 def test_a_bad_date_after_filtered_rows_names_the_file_row(tmp_path: Path) -> None:

@@ -127,7 +127,7 @@ def convert_export(
     made_from: list[pl.Series] = []
     resolutions: list[pl.DataFrame] = []
     reasons: Counter[str] = Counter()
-    writer = pq.ParquetWriter(out, schema, compression="zstd", compression_level=1)
+    writer = pq.ParquetWriter(out, schema, compression="lz4")  # read once, by the import
     try:
         options: dict[str, Any] = {"batch_rows": batch_rows} if batch_rows else {}
         for batch in convert_batches(path, recipe, workdir=folder, stats=stats, **options):
