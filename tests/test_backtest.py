@@ -283,3 +283,28 @@ def test_signals_can_score_with_a_given_model_file(cli, tmp_path: Path, log):
     bad = cli("signals", "--accounts", str(tmp_path / "accounts.parquet"), "--activity",
               str(tmp_path / "activity.parquet"), "--score-model", str(tmp_path / "s.parquet"))
     assert bad.code == 2 and "not a score model file" in bad.stderr
+
+
+def test_the_health_score_is_read_from_snapshots_before_each_cutoff(log):
+    accounts, activity = log
+    weeks = [dt.date(2024, 1, 1) + dt.timedelta(weeks=w) for w in range(0, 70, 2)]
+    rng = np.random.default_rng(5)
+    health = pl.DataFrame({
+        "account_id": [a for a in accounts["account_id"] for _ in weeks],
+        "week": weeks * accounts.height,
+        "health_score": rng.uniform(20, 95, len(weeks) * accounts.height)})
+    history = fit_history(accounts, activity, as_of=dt.date(2025, 4, 27), horizon_weeks=8,
+                          health=health)
+    card = backtest_card(history)
+    rows = history.fitted.out_of_time.join(history.rows.drop("score"),
+                                           on=["cutoff", "account_id"])
+    latest = []
+    for cut, part in rows.group_by("cutoff"):
+        before = health.filter(pl.col("week") < cut[0]).sort("week").group_by("account_id") \
+            .agg(pl.col("health_score").last().alias("expected"))
+        latest.append(part.join(before, on="account_id", how="left"))
+    joined = pl.concat(latest)
+    assert joined["health_score"].equals(joined["expected"], check_names=False)
+    expected = np.mean([roc_auc_score(part["went_quiet"], -part["health_score"])
+                        for _, part in joined.group_by("cutoff")])
+    assert card.result("internal health score").auc == pytest.approx(expected, abs=1e-12)

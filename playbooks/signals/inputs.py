@@ -50,7 +50,9 @@ def prepare_accounts(accounts: pl.LazyFrame) -> pl.LazyFrame:
 def latest_health(accounts: pl.LazyFrame, health: pl.LazyFrame, end: dt.datetime) -> pl.LazyFrame:
     """Take each account's health score from the latest snapshot on or before the as-of date."""
     schema = require_columns(health, ("account_id", "week", "health_score"), "health snapshots")
-    colour = pl.col("health_colour") if "health_colour" in schema else pl.lit(None, pl.String)
+    if "health_colour" not in schema:  # a score without a colour: the colour stays empty
+        health = health.with_columns(pl.lit(None, pl.String).alias("health_colour"))
+    colour = pl.col("health_colour")
     latest = (health.with_columns(as_datetime("week", schema["week"]))
               .filter(pl.col("week") < end)
               .group_by("account_id")
