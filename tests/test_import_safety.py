@@ -140,3 +140,24 @@ def test_after_any_sequence_of_imports_and_kills_the_workspace_is_a_committed_st
         done = _playbooks("import", *FILES[files], "-w", folder, env=env)
         assert done.returncode == (137 if fault else 0), done.stderr
         assert _state(folder) == (before if fault == "data-written" else expected)
+
+
+def test_a_full_disk_during_an_import_is_a_plain_refusal_and_changes_nothing(
+        workspace: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
+    import errno
+
+    import pyarrow.parquet as pq
+
+    before = _state(workspace)
+    files = sorted(p.relative_to(workspace) for p in workspace.rglob("*") if p.is_file())
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
+    done = cli("import", CHAT, "-w", workspace)
+    assert done.code == 2
+    assert "Nothing was imported: the disk is full while writing to the workspace" in done.stderr
+    assert "Traceback" not in done.output
+    assert _state(workspace) == before
+    assert sorted(p.relative_to(workspace) for p in workspace.rglob("*") if p.is_file()) == files

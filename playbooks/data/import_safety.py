@@ -15,6 +15,7 @@ and named points where a test can stop an import the way a kill would.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import threading
@@ -86,6 +87,21 @@ def workspace_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
     finally:
         os.close(handle)
+
+
+@contextlib.contextmanager
+def disk_errors(folder: Path) -> Iterator[None]:
+    """Turn a full disk (or a quota, or a read-only folder) into a plain refusal."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+            raise
+        what = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+                errno.EROFS: "the folder is read-only", errno.EACCES: "permission was denied"}
+        raise InputError(f"Nothing was imported: {what[error.errno]} while writing to the "
+                         f"workspace {folder}; it is as it was. Free some space (or choose "
+                         "another folder with --workspace) and import again.") from None
 
 
 def fault_point(step: str) -> None:

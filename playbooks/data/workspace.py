@@ -29,7 +29,7 @@ import polars as pl
 from playbooks.data.checks import referenced_tables
 from playbooks.data.conform import DTYPES
 from playbooks.data.contracts import Contract, load_contract, load_contracts
-from playbooks.data.import_safety import fault_point, refuse_orphans, workspace_lock
+from playbooks.data.import_safety import disk_errors, fault_point, refuse_orphans, workspace_lock
 from playbooks.data.mapping import load_mapping, normalise_column, suggest_mapping
 from playbooks.data.reading import file_chunks, read_file
 from playbooks.data.sources import (
@@ -157,7 +157,7 @@ def import_files(files: ImportFiles, workspace: str | os.PathLike[str] | None = 
     folder = resolve_workspace(workspace)
     known = load_contracts()
     jobs = _import_jobs(files, known, {Path(k): v for k, v in (origins or {}).items()})
-    with workspace_lock(folder):
+    with workspace_lock(folder), disk_errors(folder):
         return _import_locked(jobs, folder, mappings or {}, extend, replace_demo, gx, now,
                               allow_orphans)
 

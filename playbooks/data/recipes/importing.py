@@ -24,7 +24,7 @@ import polars as pl
 
 from playbooks.data.crosswalk import merge_crosswalk
 from playbooks.data.crosswalk_store import load_crosswalk, save_crosswalk
-from playbooks.data.import_safety import workspace_lock
+from playbooks.data.import_safety import disk_errors, workspace_lock
 from playbooks.data.mapping import normalise_column
 from playbooks.data.recipes.answers import (
     Answers,
@@ -154,7 +154,7 @@ def import_exports(
         options: passed on to `import_files` (extend, replace_demo, gx, now).
     """
     folder = resolve_workspace(workspace)
-    with workspace_lock(folder):  # the conversion, the import and the saved matches as one
+    with workspace_lock(folder), disk_errors(folder):  # conversion, import, matches as one
         return _import_exports(files, folder, recipes, table, origins, mappings, answers,
                                save_recipes, tables, options)
 
