@@ -81,8 +81,13 @@ CURRENCY = Setting(
     "The currency of the accounts' annual values (a code or sign such as EUR, USD or £), "
     "shown beside every amount of money in the app and the review pack.")
 
+LOCK_WAIT = Setting(
+    "PLAYBOOKS_LOCK_WAIT", "60",
+    "How many seconds an import (or the demo) waits for another one changing the same "
+    "workspace to finish before it is refused.")
+
 SETTINGS = (WORKSPACE, DATABASE_URL, KNOWLEDGE_OVERLAY, PLUGINS, CONTRACTS, DEMO_ACCOUNTS,
-            DEBUG, VENV, NO_BOOTSTRAP, MAX_INPUT_MB, CURRENCY)
+            DEBUG, VENV, NO_BOOTSTRAP, MAX_INPUT_MB, CURRENCY, LOCK_WAIT)
 
 # Read by the test suite only (tests/, set by .ci/run or by hand).
 TEST_POSTGRES_URL = Setting(
@@ -103,8 +108,14 @@ UPDATE_SNAPSHOTS = Setting(
     "`1` makes the snapshot tests rewrite tests/snapshots/ instead of comparing with it "
     "(to accept an intended change).")
 
+FAULT_AT = Setting(
+    "PLAYBOOKS_FAULT_AT", "off",
+    "A step of the import (data-written, manifest-written, old-files-removed) at which the "
+    "process ends at once, as a kill would: the tests prove a kill at each leaves the "
+    "workspace whole.")
+
 TEST_SETTINGS = (TEST_POSTGRES_URL, REQUIRE_POSTGRES, REQUIRE_BROWSER, CHROMIUM,
-                 UPDATE_SNAPSHOTS)
+                 UPDATE_SNAPSHOTS, FAULT_AT)
 
 DEFAULT_DEMO_ACCOUNTS = 2000
 MIN_DEMO_ACCOUNTS = 50

@@ -2,12 +2,12 @@
 and named points where a test can stop an import the way a kill would.
 
 - `workspace_lock`: an import (or the demo) holds the workspace's lock from its first read to
-  its last write; a second one waits for it (up to `PLAYBOOKS_LOCK_WAIT` seconds), then is
+  its last write; a second one waits for it (`settings.LOCK_WAIT` seconds), then is
   refused with a clear message. The lock is the operating system's (`flock`), so a killed
   process never leaves it held.
 - `orphaned_rows`: after an import changes the accounts, the rows of the other tables that
   would then name no account; the import refuses them unless told to go on.
-- `fault_point`: with `PLAYBOOKS_FAULT_AT=STEP` set, the process ends at once at that step, as
+- `fault_point`: with the test setting `settings.FAULT_AT` naming a step, the process ends at once at that step, as
   a kill would (no clean-up runs). The steps are `FAULT_STEPS`; tests use them to prove that
   a kill at any step leaves the old state or the new one, never a mix.
 """
@@ -27,6 +27,7 @@ import polars as pl
 
 from playbooks.data.sources import Source
 from playbooks.errors import InputError
+from playbooks.settings import FAULT_AT, LOCK_WAIT
 
 FAULT_STEPS = ("data-written", "manifest-written", "old-files-removed")
 """Where an import can be stopped: after its new data files are written (before the
@@ -37,8 +38,8 @@ _guard = threading.Lock()
 
 
 def lock_wait_seconds() -> float:
-    """Return how long an import waits for another one to finish (PLAYBOOKS_LOCK_WAIT)."""
-    text = os.environ.get("PLAYBOOKS_LOCK_WAIT", "60")
+    """Return how long an import waits for another one to finish (`settings.LOCK_WAIT`)."""
+    text = LOCK_WAIT.value() or "60"
     try:
         return max(0.0, float(text))
     except ValueError:
@@ -105,8 +106,8 @@ def disk_errors(folder: Path) -> Iterator[None]:
 
 
 def fault_point(step: str) -> None:
-    """End the process at once when `PLAYBOOKS_FAULT_AT` names this step (as a kill would)."""
-    if os.environ.get("PLAYBOOKS_FAULT_AT") == step:
+    """End the process at once when the test setting `FAULT_AT` names this step, as a kill would."""
+    if FAULT_AT.value() == step:
         os._exit(137)
 
 
