@@ -7,9 +7,9 @@ and named points where a test can stop an import the way a kill would.
   process never leaves it held.
 - `orphaned_rows`: after an import changes the accounts, the rows of the other tables that
   would then name no account; the import refuses them unless told to go on.
-- `fault_point`: with the test setting `settings.FAULT_AT` naming a step, the process ends at once at that step, as
-  a kill would (no clean-up runs). The steps are `FAULT_STEPS`; tests use them to prove that
-  a kill at any step leaves the old state or the new one, never a mix.
+- `fault_point`: with the test setting `settings.FAULT_AT` naming a step, the process ends at
+  once at that step, as a kill would (no clean-up runs). The steps are `FAULT_STEPS`; tests
+  use them to prove that a kill at any step leaves the old state or the new, never a mix.
 """
 
 from __future__ import annotations
