@@ -161,3 +161,17 @@ def test_a_full_disk_during_an_import_is_a_plain_refusal_and_changes_nothing(
     assert "Traceback" not in done.output
     assert _state(workspace) == before
     assert sorted(p.relative_to(workspace) for p in workspace.rglob("*") if p.is_file()) == files
+
+
+def test_a_kill_after_replacing_the_demo_leaves_no_demo_marker_behind(tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    assert _playbooks("demo", "--accounts", "60", "--weeks", "8", "-w", folder).returncode == 0
+    killed = _playbooks("import", CRM, HELPDESK, "--replace-demo", "-w", folder,
+                        env={"PLAYBOOKS_FAULT_AT": "old-files-removed"})
+    assert killed.returncode == 137
+    status = _playbooks("sources", "--json", "-w", folder)
+    assert '"source": "demo"' not in status.stdout  # committed: the demo is gone
+    demo = _playbooks("demo", "--accounts", "60", "--weeks", "8", "-w", folder)
+    assert demo.returncode == 2 and "holds imported data" in demo.stderr
+    assert _playbooks("import", CHAT, "-w", folder).returncode == 0
+    assert not (folder / "demo.json").exists() and not (folder / "labels.csv").exists()

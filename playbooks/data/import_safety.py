@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from playbooks.data.sources import Source
+from playbooks.data.sources import DEMO_MARKER, DEMO_SOURCE, MANIFEST, Source
 from playbooks.errors import InputError
 from playbooks.settings import FAULT_AT, LOCK_WAIT
 
@@ -103,6 +103,14 @@ def disk_errors(folder: Path) -> Iterator[None]:
         raise InputError(f"Nothing was imported: {what[error.errno]} while writing to the "
                          f"workspace {folder}; it is as it was. Free some space (or choose "
                          "another folder with --workspace) and import again.") from None
+
+
+def remove_stale_demo_files(folder: Path, current: list[Source]) -> None:
+    """Remove the demo's marker and labels where the manifest no longer lists the demo (an
+    import replacing the demo was killed after its commit, before removing them)."""
+    if (folder / MANIFEST).exists() and not any(s.source == DEMO_SOURCE for s in current):
+        (folder / "labels.csv").unlink(missing_ok=True)
+        (folder / DEMO_MARKER).unlink(missing_ok=True)
 
 
 def fault_point(step: str) -> None:

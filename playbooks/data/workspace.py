@@ -26,10 +26,10 @@ from typing import Any
 
 import polars as pl
 
+from playbooks.data import import_safety as safety
 from playbooks.data.checks import referenced_tables
 from playbooks.data.conform import DTYPES
 from playbooks.data.contracts import Contract, load_contract, load_contracts
-from playbooks.data.import_safety import disk_errors, fault_point, refuse_orphans, workspace_lock
 from playbooks.data.mapping import load_mapping, normalise_column, suggest_mapping
 from playbooks.data.reading import file_chunks, read_file
 from playbooks.data.sources import (
@@ -115,8 +115,6 @@ class ImportRejected(PlaybooksError):
         self.reports = reports
 
 
-# --- importing --------------------------------------------------------------------------
-
 def validate_file(path: str | os.PathLike[str], contract: Contract | str, *,
                   related: dict[str, pl.DataFrame] | None = None,
                   mapping: dict[str, str] | None = None, gx: str = "sample",
@@ -157,7 +155,7 @@ def import_files(files: ImportFiles, workspace: str | os.PathLike[str] | None = 
     folder = resolve_workspace(workspace)
     known = load_contracts()
     jobs = _import_jobs(files, known, {Path(k): v for k, v in (origins or {}).items()})
-    with workspace_lock(folder), disk_errors(folder):
+    with safety.workspace_lock(folder), safety.disk_errors(folder):
         return _import_locked(jobs, folder, mappings or {}, extend, replace_demo, gx, now,
                               allow_orphans)
 
@@ -172,6 +170,7 @@ def _import_locked(jobs: list[tuple[Contract, Path, Origin]], folder: Path,
                          "(--workspace), or pass --replace-demo to replace the demo data.")
     folder.mkdir(parents=True, exist_ok=True)
     remove_unlisted_files(folder, current)
+    safety.remove_stale_demo_files(folder, current)
     planned = {(s.table, s.source): s for s in current if not (demo and s.source == DEMO_SOURCE)}
     created: list[Path] = []
     committed = False
@@ -184,13 +183,13 @@ def _import_locked(jobs: list[tuple[Contract, Path, Origin]], folder: Path,
             raise ImportRejected(f"Nothing was imported: {', '.join(failed)} {verb} "
                                  f"(the workspace {folder} is unchanged).", reports)
         if not allow_orphans:
-            refuse_orphans(folder, current, planned)
-        fault_point("data-written")
+            safety.refuse_orphans(folder, current, planned)
+        safety.fault_point("data-written")
         if demo or not (folder / MANIFEST).exists() or \
                 planned != {(s.table, s.source): s for s in current}:
             write_sources(folder, planned.values())
         committed = True
-        fault_point("manifest-written")
+        safety.fault_point("manifest-written")
     finally:
         for path in created:
             if not committed or path.name.startswith(".import-"):
@@ -203,7 +202,7 @@ def _import_locked(jobs: list[tuple[Contract, Path, Origin]], folder: Path,
     for old in current:
         if old.path not in listed:
             (folder / old.path).unlink(missing_ok=True)
-    fault_point("old-files-removed")
+    safety.fault_point("old-files-removed")
     if demo:
         (folder / "labels.csv").unlink(missing_ok=True)
         (folder / DEMO_MARKER).unlink(missing_ok=True)
