@@ -165,3 +165,17 @@ def test_the_profile_keeps_the_question_banks_order(review: Review) -> None:
     order = [d.title for d in result.dimensions.values()]
     assert order != sorted(order)  # else the test could not tell
     assert all(v["encoding"]["y"]["sort"] == order for v in _views(spec))
+
+
+def test_themes_are_named_by_a_representative_question(review: Review) -> None:
+    from playbooks.charts import themes_chart
+
+    themes = review.data.themes
+    assert themes is not None and themes.height
+    spec = themes_chart(themes).to_dict()
+    drawn = pl.DataFrame(next(iter(spec["datasets"].values())))
+    assert spec["encoding"]["y"]["field"] == "shown"
+    assert drawn["shown"].n_unique() == drawn.height
+    for row in drawn.iter_rows(named=True):
+        assert row["shown"].rstrip("…").split(" (")[0][:40] in row["question"]
+        assert len(row["shown"]) <= 75

@@ -23,6 +23,7 @@ from playbooks.charts.style import (
 
 STATUS_COLOURS = {"drifting while it looks healthy": ALERT, "at risk or watch": CAUTION,
                   "steady": MAIN, "no data": NO_DATA}
+QUESTION_CHARS = 70  # a theme's question is shortened to this many characters on its bar
 ACTOR_COLOURS = {"customer": MAIN, "staff": CAUTION, "bot": NO_DATA}
 
 
@@ -138,19 +139,32 @@ def account_trend_chart(series: pl.DataFrame) -> alt.LayerChart:
 
 
 def themes_chart(themes: pl.DataFrame, top: int = 12) -> alt.Chart:
-    """Repeated-question themes by accounts asking; the ones that keep recurring stand out."""
+    """Repeated-question themes by accounts asking, each named by a representative question
+    (shortened, whole on hover, with the theme's most used words); the ones that keep
+    recurring stand out."""
+    columns = ["label", "account_count", "question_count", "weeks_active", "recurring"]
+    example = pl.col("example") if "example" in themes.columns else pl.col("label")
     data = themes.sort("account_count", descending=True).head(top).select(
-        "label", "account_count", "question_count", "weeks_active", "recurring"
+        *columns, example.fill_null(pl.col("label")).alias("question"),
     ).with_columns(pl.when(pl.col("recurring")).then(pl.lit("keeps coming back"))
                    .otherwise(pl.lit("not recurring")).alias("pattern"))
+    short = [q if len(q) <= QUESTION_CHARS else q[:QUESTION_CHARS - 1].rstrip() + "…"
+             for q in data["question"].to_list()]
+    seen: dict[str, int] = {}
+    for i, text in enumerate(short):  # two themes never share a bar
+        seen[text] = seen.get(text, 0) + 1
+        if seen[text] > 1:
+            short[i] = f"{text} ({seen[text]})"
+    data = data.with_columns(pl.Series("shown", short, pl.String))
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("account_count:Q", title="Accounts asking (number)"),
-        y=alt.Y("label:N", sort="-x", axis=category_axis("Theme (its most used words)", limit=320,
-                                                          above=True)),
+        y=alt.Y("shown:N", sort="-x", axis=category_axis(
+            "Theme (a representative question)", limit=420, above=True)),
         color=alt.Color("pattern:N", scale=alt.Scale(
             domain=["keeps coming back", "not recurring"], range=[CAUTION, MAIN]),
             legend=whole_legend("Pattern", orient="bottom")),
-        tooltip=[alt.Tooltip("label:N", title="Theme"),
+        tooltip=[alt.Tooltip("question:N", title="Asked, for example"),
+                 alt.Tooltip("label:N", title="Most used words"),
                  alt.Tooltip("account_count:Q", title="Accounts asking"),
                  alt.Tooltip("question_count:Q", title="Questions"),
                  alt.Tooltip("weeks_active:Q", title="Weeks with a question")],
