@@ -63,3 +63,16 @@ def test_the_drifting_list_carries_each_accounts_brief(review: Review) -> None:
     page = render_html(review, charts=False)
     assert "<th>Before reaching out</th>" in page
     assert "| Before reaching out |" in render_markdown(review)
+
+
+def test_the_repair_sentence_names_both_counts_with_their_shares(review: Review) -> None:
+    from playbooks.review.model import trap_of
+    from playbooks.review.sentences import repair_line
+
+    repair = trap_of(review).repair
+    assert repair is not None
+    judged = repair.episodes.filter(repair.episodes["outcome"] != "too_early")
+    back = int((judged["outcome"] == "came_back").sum())
+    line = repair_line(trap_of(review))
+    assert f"after {back:,} (" in line and f"went quiet after {judged.height - back:,} (" in line
+    assert "it went quiet" not in line

@@ -233,11 +233,24 @@ def alone_sentences(part: TrapPart) -> list[str]:
     return part.alone["sentence"].head(ALONE_SHOWN).to_list()
 
 
+def repair_sentence(repair: Any) -> str:
+    """Say, for a `RepairResult`, how many judged episodes saw the account come back within
+    the window and how many went quiet, each with its share."""
+    judged = repair.episodes.filter(repair.episodes["outcome"] != "too_early")
+    if judged.is_empty():
+        return "No escalation or incident with a full window to judge yet."
+    back = int((judged["outcome"] == "came_back").sum())
+    quiet = judged.height - back
+    return (f"Of {plural(judged.height, 'escalation or incident episode')}, the account came "
+            f"back within {repair.window_days} days after {back:,} ({back / judged.height:.0%})"
+            f" and went quiet after {quiet:,} ({quiet / judged.height:.0%}).")
+
+
 def repair_line(part: TrapPart) -> str:
     """Say how often accounts came back after escalations and incidents."""
     if part.repair is None:
         return part.repair_note or part.note or NOT_COMPUTED
-    return part.repair.summary()
+    return repair_sentence(part.repair)
 
 
 def repair_rows(part: TrapPart) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from playbooks.app.common import (
 from playbooks.app.efficiency import classified_questions, repair, trap_view
 from playbooks.app.tables import readable, segment_name, show
 from playbooks.charts import need_mix_chart, repair_chart, trap_signature_chart
+from playbooks.review.sentences import repair_sentence
 from playbooks.trap import ALL, automation_alone, function_label, need_mix
 
 KEY = "trap_"
@@ -88,7 +89,7 @@ with friendly_errors("measure efficiency beside relationship", stop=True):
                "reply to a check-in, an event, a post) within the window, or go quiet?")
     window = st.slider("Window (days)", 7, 90, 30, step=1, key=KEY + "window")
     result = repair(stamp, window)
-    st.markdown(plain(result.summary()))
+    st.markdown(plain(repair_sentence(result)))
     if not result.by_quarter.is_empty():
         left, right = st.columns([3, 2])
         left.altair_chart(repair_chart(result.by_quarter), width="stretch")
