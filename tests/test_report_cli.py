@@ -83,3 +83,16 @@ def test_an_unwritable_out_exits_2(tmp_path: Path, run) -> None:
 def test_missing_options_exit_2(run) -> None:
     code, _, err = run("report", "--team", "Support")
     assert code == 2 and "--quarter" in err
+
+
+def test_a_report_without_its_store_never_creates_one(tmp_path, cli) -> None:
+    from playbooks.demo import generate_demo
+
+    workspace = tmp_path / "ws"
+    generate_demo(workspace, accounts=60, weeks=12)
+    missing = tmp_path / "no-such.db"
+    done = cli("report", "--team", "Support EMEA", "--quarter", "2026Q4",
+               "--database-url", f"sqlite:///{missing}", "--without-assessment",
+               "--workspace", str(workspace), "--out", str(tmp_path / "pack" / "review.html"))
+    assert done.code == 0, done.stderr
+    assert not missing.exists()

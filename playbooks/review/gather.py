@@ -97,7 +97,7 @@ def _open_store(store: Store | str | None, workspace: str | os.PathLike[str] | N
         url = f"sqlite:///{file.resolve()}"
     url = resolve_database_url(url)
     try:
-        return Store(url), safe_url(url), ""
+        return Store(url, create=False), safe_url(url), ""  # a report never creates one
     except PlaybooksError as error:
         return None, safe_url(url), f"The store could not be opened: {error.message}"
 
