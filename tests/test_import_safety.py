@@ -175,3 +175,12 @@ def test_a_kill_after_replacing_the_demo_leaves_no_demo_marker_behind(tmp_path: 
     assert demo.returncode == 2 and "holds imported data" in demo.stderr
     assert _playbooks("import", CHAT, "-w", folder).returncode == 0
     assert not (folder / "demo.json").exists() and not (folder / "labels.csv").exists()
+
+
+def test_a_refused_first_import_leaves_no_workspace_folder(tmp_path: Path, cli) -> None:
+    unknown = tmp_path / "survey_responses.csv"
+    unknown.write_text("Respondent,Score\na@b.example,9\n", encoding="utf-8")
+    folder = tmp_path / "new_workspace"
+    done = cli("import", unknown, "-w", folder)
+    assert done.code == 2 and "survey_responses.csv" in done.stderr
+    assert not folder.exists()

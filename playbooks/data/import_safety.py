@@ -64,6 +64,7 @@ def workspace_lock(folder: Path) -> Iterator[None]:
             with _guard:
                 _held[key] -= 1
         return
+    made = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     handle = os.open(folder, os.O_RDONLY)  # the folder itself is locked: no file is added
     try:
@@ -88,6 +89,8 @@ def workspace_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
     finally:
         os.close(handle)
+        if made and not any(folder.iterdir()):  # a refused first import leaves no folder
+            folder.rmdir()
 
 
 @contextlib.contextmanager
