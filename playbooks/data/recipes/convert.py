@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,8 @@ def convert_export(
     resolutions: list[pl.DataFrame] = []
     reasons: Counter[str] = Counter()
     writer = pq.ParquetWriter(out, schema, compression="lz4")  # read once, by the import
+    pool = ThreadPoolExecutor(max_workers=1)  # a batch is written while the next is made
+    pending: Future[None] | None = None
     try:
         options: dict[str, Any] = {"batch_rows": batch_rows} if batch_rows else {}
         for batch in convert_batches(path, recipe, workdir=folder, stats=stats, **options):
@@ -144,12 +147,18 @@ def convert_export(
                 ]
             )
             result.rows_out += frame.height
-            writer.write_table(frame.to_arrow().cast(schema))
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(writer.write_table, frame.to_arrow().cast(schema))
             made_from.append(batch.get_column(SOURCE_ROW).cast(pl.UInt32))
+        if pending is not None:
+            pending.result()
     except BaseException:
+        pool.shutdown(wait=True)
         writer.close()
         out.unlink(missing_ok=True)
         raise
+    pool.shutdown(wait=True)
     writer.close()
     result.rows_in = stats.rows_in
     result.source_rows = pl.concat(made_from) if made_from else pl.Series([], dtype=pl.UInt32)
