@@ -69,28 +69,15 @@ def atomic_output(path: Path | str, *, encoding: str = "utf-8",
     On any error the temporary file is removed and an earlier file at `path` is kept as it
     was; a failure to write (a full disk, no permission) becomes an InputError naming `path`.
     """
-    target = Path(path)
-    if target.is_dir():
-        raise InputError(f"{target}: this is a folder; give the name of a file to write")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                                 suffix=".tmp")
-    except OSError as error:
-        raise InputError(f"cannot write {target}: {error.strerror or error}") from None
-    try:
-        os.chmod(temporary, _file_mode(target))
-        with os.fdopen(descriptor, "w", encoding=encoding, newline=newline) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except OSError as error:
-        raise InputError(f"cannot write {target}: {error.strerror or error}; nothing was "
-                         "written there (an earlier file is kept as it was)") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    with atomic_path(path) as temporary:
+        try:
+            with temporary.open("w", encoding=encoding, newline=newline) as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as error:
+            raise InputError(f"cannot write {path}: {error.strerror or error}; nothing was "
+                             "written there (an earlier file is kept as it was)") from None
 
 
 @contextmanager
