@@ -26,6 +26,7 @@ A person's column is kept only as a pseudonymous id (a hash), never as the addre
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from collections.abc import Mapping
@@ -39,6 +40,7 @@ import yaml
 from playbooks.data.contracts import load_contract
 from playbooks.data.recipes.catalogue import check_against_contract, parse_recipe
 from playbooks.data.recipes.schema import ACCOUNT_REF_KINDS, Recipe
+from playbooks.data.recipes.text_files import header_delimiter
 from playbooks.errors import InputError, KnowledgeError
 from playbooks.userfiles.limits import MAPPING, read_user_bytes
 from playbooks.userfiles.structured import load_user_yaml
@@ -212,12 +214,8 @@ def _header(export: Path) -> list[str]:
         return pl.scan_ndjson(export, infer_schema_length=1_000).collect_schema().names()
     with export.open(encoding="utf-8-sig", errors="replace") as handle:
         line = handle.readline()
-    delimiter = _delimiter(line)
-    return [c.strip().strip('"') for c in line.rstrip("\r\n").split(delimiter)]
-
-
-def _delimiter(line: str) -> str:
-    return max((",", ";", "\t", "|"), key=line.count)
+    row = next(csv.reader([line.rstrip("\r\n")], delimiter=header_delimiter(line, ",")), [])
+    return [c.strip() for c in row]
 
 
 def _read_options(export: Path, header: list[str]) -> dict[str, Any]:
@@ -232,7 +230,7 @@ def _read_options(export: Path, header: list[str]) -> dict[str, Any]:
         if error.start < len(head) - 4:  # not merely a character cut at the end of the sample
             options["encoding"] = "windows-1252"
     first = head.decode("utf-8", errors="replace").splitlines()[0] if head else ""
-    delimiter = _delimiter(first)
+    delimiter = header_delimiter(first, ",")
     if delimiter != ",":
         options["delimiter"] = delimiter
     return options
@@ -243,7 +241,7 @@ def _distinct(export: Path, column: str) -> list[str]:
         frame = pl.scan_ndjson(export, infer_schema_length=1_000)
     else:
         with export.open(encoding="utf-8-sig", errors="replace") as handle:
-            delimiter = _delimiter(handle.readline())
+            delimiter = header_delimiter(handle.readline(), ",")
         frame = pl.scan_csv(export, separator=delimiter, infer_schema=False,
                             encoding="utf8-lossy")
     values = (frame.select(pl.col(column).cast(pl.String).str.strip_chars()).drop_nulls()
