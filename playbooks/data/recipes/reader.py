@@ -240,7 +240,6 @@ def _select_used(
 ) -> pl.LazyFrame:
     """Keep the columns the recipe reads, as trimmed text (empty text as null)."""
     schema = frame.collect_schema()
-    _check_depth(schema, path)
     picked = [pl.col(ROW)]
     missing = []
     for name in recipe.columns_used():
