@@ -109,6 +109,22 @@ def test_need_mix_names_personal_needs_meeting_automation_alone(activity) -> Non
     assert {"judgment", "reassurance"} <= set(support["need"])
     assert set(alone["fit"]) <= {"poor", "partial", "unrated"}
     assert all("automated answer" in s for s in alone["sentence"])
+    # the shares are a partition: one function's rows never add to more than its questions,
+    # and the sentence names each figure's whole
+    per_function = questions.group_by("function").len()
+    totals = alone.group_by("function").agg(pl.col("share_of_function").sum(),
+                                            pl.col("questions").sum(),
+                                            pl.col("function_total").first())
+    checked = totals.join(per_function, on="function")
+    assert (checked["share_of_function"] <= 1 + 1e-9).all()
+    assert (checked["questions"] <= checked["len"]).all()
+    assert (checked["function_total"] == checked["len"]).all()
+    assert (alone.group_by("function", "need").agg(pl.col("share_of_need").sum())
+            ["share_of_need"] <= 1 + 1e-9).all()
+    first = alone.row(0, named=True)
+    assert f"{first['questions']:,} of its {first['need_total']:,}" in first["sentence"]
+    assert f"of the {first['function_total']:,} questions the function" in first["sentence"]
+    assert not any("of this function's" in s for s in alone["sentence"])
     assert need_mix_chart(mix).to_dict()["mark"]["type"] == "bar"
 
 

@@ -73,15 +73,21 @@ def automation_alone(questions: pl.DataFrame, kb: Knowledge | None = None) -> pl
     """Name where judgment, reassurance or peer-experience questions are answered by automation
     alone on a channel the framework rates a poor or partial fit for that need.
 
-    One row per (function, channel, need), largest first, with the count, its share of that
-    need's questions in the function, the count in the first and the latest quarter seen, the
-    fit level, the framework's rationale and a sentence.
+    One row per (function, channel, need), largest first, with the count, the need's questions
+    in the function (`need_total`) and their share that went there (`share_of_need`), the
+    function's customer questions (`function_total`) and this row's share of them
+    (`share_of_function`: the rows of one function never add to more than 100%), the count in
+    the first and the latest quarter seen, the fit level, the framework's rationale and a
+    sentence.
     """
     kb = kb or load_knowledge()
     schema = {"function": pl.String, "channel": pl.String, "need": pl.String,
-              "questions": pl.UInt32, "share_of_need": pl.Float64, "first_quarter": pl.UInt32,
+              "questions": pl.UInt32, "need_total": pl.UInt32, "share_of_need": pl.Float64,
+              "function_total": pl.UInt32, "share_of_function": pl.Float64,
+              "first_quarter": pl.UInt32,
               "latest_quarter": pl.UInt32, "fit": pl.String, "rationale": pl.String,
               "sentence": pl.String}
+    per_function = questions.group_by("function").agg(pl.len().alias("function_total"))
     personal = questions.filter(pl.col("need").is_in(list(PERSONAL_NEEDS)))
     if personal.is_empty():
         return pl.DataFrame(schema=schema)
@@ -95,7 +101,10 @@ def automation_alone(questions: pl.DataFrame, kb: Knowledge | None = None) -> pl
                   (pl.col("quarter") == first).sum().alias("first_quarter"),
                   (pl.col("quarter") == latest).sum().alias("latest_quarter"))
              .join(per_need, on=["function", "need"])
-             .with_columns((pl.col("questions") / pl.col("need_total")).alias("share_of_need")))
+             .join(per_function, on="function")
+             .with_columns((pl.col("questions") / pl.col("need_total")).alias("share_of_need"),
+                           (pl.col("questions") / pl.col("function_total"))
+                           .alias("share_of_function")))
     rows = []
     for r in alone.sort("questions", "function", "channel", "need",
                         descending=[True, False, False, False]).iter_rows(named=True):
@@ -110,13 +119,26 @@ def automation_alone(questions: pl.DataFrame, kb: Knowledge | None = None) -> pl
                  f"{r['latest_quarter']:,} in the latest") if first != latest else ""
         rows.append({
             "function": r["function"], "channel": r["channel"], "need": r["need"],
-            "questions": r["questions"], "share_of_need": r["share_of_need"],
+            "questions": r["questions"], "need_total": r["need_total"],
+            "share_of_need": r["share_of_need"], "function_total": r["function_total"],
+            "share_of_function": r["share_of_function"],
             "first_quarter": r["first_quarter"], "latest_quarter": r["latest_quarter"],
             "fit": fit, "rationale": cell.rationale if cell is not None else "",
-            "sentence": (f"{function_label(r['function'])}: {r['questions']:,} "
-                         f"{need_label.lower()} questions ({r['share_of_need']:.0%} of this "
-                         f"function's) got only an automated answer, through {channel_label}"
-                         f"{trend}. The framework rates that channel a {fit} fit for this "
-                         "need."),
+            "sentence": (f"{function_label(r['function'])}: {_of(r['questions'], r['need_total'])} "
+                         f"{need_label.lower()} questions got only an "
+                         f"automated answer, through {channel_label} "
+                         f"({_share(r['share_of_function'])} of the "
+                         f"{r['function_total']:,} questions the function received){trend}. "
+                         f"The framework rates that channel a {fit} fit for this need."),
         })
     return pl.DataFrame(rows, schema=schema)
+
+
+def _share(share: float) -> str:
+    """A share as a whole percentage, `under 1%` rather than a misleading `0%`."""
+    return "under 1%" if 0 < share < 0.005 else f"{share:.0%}"
+
+
+def _of(part: int, whole: int) -> str:
+    """`12 of its 40`, or `all 40 of its` when the part is the whole."""
+    return f"all {whole:,} of its" if part == whole else f"{part:,} of its {whole:,}"
