@@ -104,7 +104,9 @@ def render_knowledge_markdown(kb: Knowledge | None = None) -> str:
     out.append("## Plays (`plays.yaml`)\n")
     for p in kb.plays.values():
         out.append(f"- **{p.title}** (`{p.id}`; {', '.join(p.functions)}): "
-                   f"{_cell(p.description)}")
+                   f"{_cell(p.description)} Usually owned by: {_cell(p.owner)}. First step "
+                   f"this quarter: {_cell(p.first_step)} You will know it worked when: "
+                   f"{_cell(p.success_sign)}")
     out.append("")
 
     out.append("## Journey map columns\n")

@@ -99,6 +99,17 @@ def test_bad_fit_level_names_the_key(knowledge_copy: Path) -> None:
     assert "fit.judgment.ai_assistant.level" in message and "'great'" in message
 
 
+@pytest.mark.parametrize("field", ["owner", "first_step", "success_sign"])
+def test_every_play_says_who_owns_it_the_first_step_and_how_to_know_it_worked(
+        knowledge_copy: Path, field: str) -> None:
+    for play in load_knowledge().plays.values():
+        text = getattr(play, field)
+        assert "_" not in text and len(text.split()) >= 3, (play.id, field, text)
+    _edit(knowledge_copy / "plays.yaml", lambda d: d["plays"][0].pop(field))
+    message = _error(knowledge_copy)
+    assert "plays.yaml" in message and f"plays[0].{field}" in message
+
+
 def test_duplicate_yaml_key_is_refused(knowledge_copy: Path) -> None:
     path = knowledge_copy / "plays.yaml"
     path.write_text(path.read_text().replace("plays:\n", "plays:\n", 1) + "plays: []\n")

@@ -123,6 +123,9 @@ class Play(Record):
     title: str
     functions: list[str]
     description: str
+    owner: str = Field(min_length=3)  # who usually owns it, in plain words
+    first_step: str = Field(min_length=10)  # the first step to take this quarter
+    success_sign: str = Field(min_length=10)  # how you will know it worked
 
 
 class NeedsFile(Record):
