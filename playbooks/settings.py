@@ -86,8 +86,14 @@ LOCK_WAIT = Setting(
     "How many seconds an import (or the demo) waits for another one changing the same "
     "workspace to finish before it is refused.")
 
+PREPARE_RESULTS = Setting(
+    "PLAYBOOKS_PREPARE_RESULTS", "on",
+    "The app's heavy results (account signals, question themes, efficiency beside "
+    "relationship) are computed once, right after an import or a new demo, and kept in the "
+    "workspace's .results folder; `0` leaves them to the first page that needs them.")
+
 SETTINGS = (WORKSPACE, DATABASE_URL, KNOWLEDGE_OVERLAY, PLUGINS, CONTRACTS, DEMO_ACCOUNTS,
-            DEBUG, VENV, NO_BOOTSTRAP, MAX_INPUT_MB, CURRENCY, LOCK_WAIT)
+            DEBUG, VENV, NO_BOOTSTRAP, MAX_INPUT_MB, CURRENCY, LOCK_WAIT, PREPARE_RESULTS)
 
 # Read by the test suite only (tests/, set by .ci/run or by hand).
 TEST_POSTGRES_URL = Setting(
@@ -197,6 +203,12 @@ def max_input_mb() -> float | None:
 def debug() -> bool:
     """Say whether PLAYBOOKS_DEBUG asks for full error details."""
     return is_on(DEBUG)
+
+
+def prepare_results() -> bool:
+    """Say whether heavy results are prepared right after an import or a new demo
+    (PLAYBOOKS_PREPARE_RESULTS: on unless set to 0, false, no or off)."""
+    return PREPARE_RESULTS.value() is None or is_on(PREPARE_RESULTS)
 
 
 def venv_dir(project: Path) -> Path:
