@@ -139,10 +139,55 @@ def test_the_largest_gaps_come_first_and_their_plays_are_picked():
         answers[statement.id] = 2
     result = score_assessment(answers)
     assert [g.dimension_id for g in result.gaps] == ["listening_loop", "continuity"]
+    # one play per gap first; the slot left over goes to the largest gap's next play
     assert [p.play_id for p in result.plays_first] == [
-        "close_the_listening_loop", "automate_routine_retrieval", "share_account_timeline"]
+        "close_the_listening_loop", "share_account_timeline", "automate_routine_retrieval"]
     assert "Repeated questions" in result.plays_first[0].reason
     assert "level 1" in result.plays_first[0].reason
+
+
+def test_a_gap_with_three_plays_does_not_take_all_three_places():
+    answers = _all(4)
+    for dim_id, level in (("access_to_context", 1), ("peer_learning", 2), ("continuity", 3)):
+        for statement in BANK.dimensions[dim_id].statements:
+            answers[statement.id] = level
+    picks = score_assessment(answers).plays_first
+    assert len(BANK.dimensions["access_to_context"].plays) == 3
+    assert [p.dimensions[0] for p in picks] == ["access_to_context", "peer_learning",
+                                                "continuity"]
+    assert len({d for p in picks for d in p.dimensions}) == sum(len(p.dimensions) for p in picks)
+
+
+def test_a_picked_play_says_what_to_do_who_owns_it_the_first_step_and_how_to_know():
+    answers = _all(4)
+    for statement in BANK.dimensions["continuity"].statements:
+        answers[statement.id] = 1
+    pick = score_assessment(answers).plays_first[0]
+    play = load_knowledge().plays[pick.play_id]
+    assert (pick.description, pick.owner, pick.first_step, pick.success_sign) == (
+        play.description, play.owner, play.first_step, play.success_sign)
+    assert pick.dimension_titles[0] == BANK.dimensions["continuity"].title
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(STATEMENTS), st.integers(1, 4)))
+def test_two_picks_raise_the_same_dimension_only_when_no_play_would_raise_another(answers):
+    result = score_assessment(answers)
+    gap_ids = {g.dimension_id for g in result.gaps}
+
+    def raises(play: str) -> set[str]:
+        return {d for d in gap_ids if play in BANK.dimensions[d].plays}
+
+    picks = [p.play_id for p in result.plays_first]
+    assert len(picks) == len(set(picks)) == min(3, len({p for d in gap_ids
+                                                        for p in BANK.dimensions[d].plays}))
+    for pick in result.plays_first:
+        assert set(pick.dimensions) == raises(pick.play_id)
+    covered = set().union(*(raises(p) for p in picks))
+    shared = sum(len(raises(p)) for p in picks) > len(covered)
+    if shared:
+        left = {p for d in gap_ids for p in BANK.dimensions[d].plays} - set(picks)
+        assert not [p for p in left if not raises(p) & covered], (picks, covered)
 
 
 def test_a_perfect_assessment_has_no_gaps():

@@ -48,7 +48,11 @@ def test_a_quarter_is_answered_shown_and_compared_with_the_last(db, run):
     assert code == 0
     assert "Context carries across functions: level 3 Established" in out
     assert "Largest gaps:" in out and "Plays to run first:" in out
-    assert "Turn repeated questions into fixes (close_the_listening_loop)" in out
+    assert "1. Turn repeated questions into fixes: raises 'Repeated questions" in out
+    assert "close_the_listening_loop" not in out  # names, not ids
+    for label in ("What to do:", "Usually owned by:", "First step this quarter:",
+                  "You will know it worked when:"):
+        assert f"     {label} " in out
     assert "Compared with 2026Q3:" in out
     assert "Context carries across functions: up (level 1 to 3)" in out
     code, out, _ = run("assessment", "list")

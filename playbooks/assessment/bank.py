@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import Field
 
 from playbooks.errors import InputError, KnowledgeError
-from playbooks.framework.model import Knowledge, load_knowledge
+from playbooks.framework.model import Knowledge, Play, load_knowledge
 from playbooks.framework.overlays import default_overlays, overlay_files
 from playbooks.framework.parsing import (
     KNOWLEDGE_DIR,
@@ -88,6 +88,7 @@ class QuestionBank:
     dimensions: dict[str, Dimension]
     statement_dimension: dict[str, str]
     play_titles: dict[str, str]
+    plays: dict[str, Play]
     anti_pattern_names: dict[str, str]
     source: Path
 
@@ -220,6 +221,7 @@ def _load_bank(path: Path, knowledge: Knowledge,
         dimensions={d.id: d for d in bank.dimensions},
         statement_dimension=statement_dimension,
         play_titles={pid: p.title for pid, p in knowledge.plays.items()},
+        plays=dict(knowledge.plays),
         anti_pattern_names={aid: a.name for aid, a in knowledge.anti_patterns.items()},
         source=path,
     )

@@ -40,12 +40,19 @@ class DimensionScore:
 
 @dataclass(frozen=True)
 class PlayPick:
-    """A play to run first, with the dimensions it raises and why it was picked."""
+    """A play to run first: what to do, who usually owns it, the first step this quarter, how
+    you will know it worked, the gap dimensions it raises (the one it was picked for first)
+    and why it was picked."""
 
     play_id: str
     title: str
     dimensions: tuple[str, ...]
     reason: str
+    description: str = ""
+    owner: str = ""
+    first_step: str = ""
+    success_sign: str = ""
+    dimension_titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,18 +135,52 @@ def score_assessment(answers: Mapping[str, int], bank: QuestionBank | None = Non
 
 def _pick_plays(gaps: tuple[DimensionScore, ...], bank: QuestionBank,
                 max_plays: int) -> tuple[PlayPick, ...]:
-    picked: dict[str, list[str]] = {}
-    first_reason: dict[str, str] = {}
+    """Pick up to `max_plays` plays that between them raise as many gap dimensions as they can.
+
+    The gaps are walked largest first, and each gap not yet raised by a picked play takes its
+    first play (in the bank's order) that raises no dimension already raised. So two picks
+    raise the same dimension only when no play is left that would raise another one; the
+    slots left over then go to further plays of the largest gaps.
+    """
+    raises: dict[str, list[str]] = {}
     for dim in gaps:
         for play in dim.plays:
-            if play not in picked and len(picked) >= max_plays:
-                continue
-            picked.setdefault(play, []).append(dim.dimension_id)
-            first_reason.setdefault(
-                play, f"raises '{dim.title}', now level {dim.level} ({dim.level_name}), "
-                      f"{dim.gap:g} below the target")
-    return tuple(PlayPick(play, bank.play_titles.get(play, play), tuple(dims), first_reason[play])
-                 for play, dims in picked.items())
+            raises.setdefault(play, []).append(dim.dimension_id)
+    picked: list[str] = []
+    covered: set[str] = set()
+    for dim in gaps:
+        if len(picked) >= max_plays:
+            break
+        if dim.dimension_id in covered:
+            continue
+        fresh = [p for p in dim.plays if p not in picked and not covered & set(raises[p])]
+        if fresh:
+            picked.append(fresh[0])
+            covered.update(raises[fresh[0]])
+    for dim in sorted(gaps, key=lambda d: d.dimension_id in covered):  # unraised gaps first
+        for play in dim.plays:
+            if len(picked) < max_plays and play not in picked:
+                picked.append(play)
+                covered.update(raises[play])
+    by_id = {d.dimension_id: d for d in gaps}
+    return tuple(_play_pick(play, raises[play], by_id, bank) for play in picked)
+
+
+def _play_pick(play_id: str, dimension_ids: list[str], gaps: dict[str, DimensionScore],
+               bank: QuestionBank) -> PlayPick:
+    first = gaps[dimension_ids[0]]
+    reason = (f"raises '{first.title}', now level {first.level} ({first.level_name}), "
+              f"{first.gap:g} below the target")
+    others = [gaps[d].title for d in dimension_ids[1:]]
+    if others:
+        reason += "; also raises " + ", ".join(f"'{title}'" for title in others)
+    play = bank.plays.get(play_id)
+    return PlayPick(
+        play_id, bank.play_titles.get(play_id, play_id), tuple(dimension_ids), reason,
+        description=play.description if play else "", owner=play.owner if play else "",
+        first_step=play.first_step if play else "",
+        success_sign=play.success_sign if play else "",
+        dimension_titles=tuple(gaps[d].title for d in dimension_ids))
 
 
 # --- comparison ------------------------------------------------------------------------------

@@ -102,10 +102,15 @@ def format_result(record: AssessmentRecord, result: AssessmentResult,
         lines += [f"  {d.title}: {d.gap:g} below level {result.target}" for d in result.gaps[:3]]
     if result.plays_first:
         lines += ["", "Plays to run first:"]
-        lines += [f"  {p.title} ({p.play_id}): {p.reason}" for p in result.plays_first]
+        for number, pick in enumerate(result.plays_first, start=1):
+            lines += [f"  {number}. {pick.title}: {pick.reason}.",
+                      f"     What to do: {pick.description}",
+                      f"     Usually owned by: {pick.owner}",
+                      f"     First step this quarter: {pick.first_step}",
+                      f"     You will know it worked when: {pick.success_sign}"]
     if result.unanswered_dimensions:
         lines += ["", "Not answered at all, so not ranked: "
-                  + ", ".join(result.unanswered_dimensions)]
+                  + ", ".join(result.dimensions[d].title for d in result.unanswered_dimensions)]
     if comparison is not None:
         lines += ["", f"Compared with {earlier}:"]
         moved = [c for c in comparison.dimensions if c.direction not in ("same", "not answered")]

@@ -223,9 +223,11 @@ def _assessment(review: Review, svg: str | None) -> str:
             f"<li>{esc(g.title)}: level {g.level} ({esc(g.level_name)}), {g.gap:.1f} below the "
             "target</li>" for g in part.result.gaps[:3]) + "</ul>")
     if part.result.plays_first:
-        inner.append("<h3>Plays to run first</h3><ul>" + "".join(
-            f"<li><strong>{esc(p.title)}</strong>: {esc(p.reason)}</li>"
-            for p in part.result.plays_first) + "</ul>")
+        inner.append("<h3>Plays to run first</h3><ol>" + "".join(
+            f"<li><strong>{esc(p.title)}</strong>: {esc(p.reason)}.<br>{esc(p.description)}"
+            f"<br>Usually owned by: {esc(p.owner)}.<br>First step this quarter: "
+            f"{esc(p.first_step)}<br>You will know it worked when: {esc(p.success_sign)}</li>"
+            for p in part.result.plays_first) + "</ol>")
     return _section("assessment", 1, inner)
 
 

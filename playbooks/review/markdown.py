@@ -137,7 +137,10 @@ def _md_assessment(review: Review) -> list[str]:
             f"{g.title} ({g.gap:.1f} below target)" for g in part.result.gaps[:3])), ""]
     if part.result.plays_first:
         out += ["Plays to run first:", ""]
-        out += [f"- {md(p.title)}: {md(p.reason)}" for p in part.result.plays_first]
+        for n, p in enumerate(part.result.plays_first, start=1):
+            out += [f"{n}. **{md(p.title)}**: {md(p.reason)}. {md(p.description)}",
+                    f"   Usually owned by: {md(p.owner)}. First step this quarter: "
+                    f"{md(p.first_step)} You will know it worked when: {md(p.success_sign)}"]
         out += [""]
     return out
 

@@ -101,17 +101,26 @@ def test_an_action_can_be_due_in_each_of_the_next_four_quarters(pages, workspace
         assert list(box.options) == expected
 
 
-def test_a_play_says_what_to_do_and_who_usually_owns_it(pages, workspace: Path) -> None:
+def test_a_play_says_what_to_do_who_owns_it_the_first_step_and_how_to_know(
+        pages, workspace: Path) -> None:
     from playbooks.framework.model import load_knowledge
 
     plays = {p.title: p for p in load_knowledge().plays.values()}
     at = _results(pages, workspace, "Guidance")
-    shown = [e for e in at.expander if e.label in plays]
-    assert shown
-    for expander in shown:
+    shown = [(plays[e.label.split(" · raises ")[0]], e) for e in at.expander
+             if e.label.split(" · raises ")[0] in plays]
+    assert len(shown) == 3
+    for play, expander in shown:
         texts = [m.value for m in expander.markdown] + [c.value for c in expander.caption]
-        assert any(plays[expander.label].description[:40] in t for t in texts)
-        assert any(t.startswith("Usually owned by: ") for t in texts)
+        assert any(play.description[:40] in t for t in texts)
+        for label, value in (("Usually owned by:", play.owner),
+                             ("First step this quarter:", play.first_step),
+                             ("You will know it worked when:", play.success_sign)):
+            assert any(t.startswith(f"**{label}** ") and value[:30] in t for t in texts), label
+    # every answer is 2, so every dimension is a gap: the three plays raise three of them
+    raised = [expander.label.split(" · raises ")[1] for _, expander in shown]
+    assert len(set(raised)) == 3
+    assert not [t for t in raised if "_" in t]
     progress = " ".join(p.proto.text for p in at.get("progress"))
     assert "version" not in progress and "last saved" in progress
 

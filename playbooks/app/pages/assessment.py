@@ -229,14 +229,13 @@ with gap_col:
 with play_col:
     st.markdown("**Plays to run first**")
     for pick in result.plays_first:
-        play = kb.plays.get(pick.play_id)
-        with st.expander(pick.title):
-            if play is not None:
-                st.markdown(plain(play.description))
-                owners = ", ".join(kb.functions[f].label if f in kb.functions
-                                   else f.replace("_", " ") for f in play.functions)
-                st.caption(f"Usually owned by: {plain(owners)}")
-            st.caption(plain(pick.reason))
+        with st.expander(f"{pick.title} · raises {pick.dimension_titles[0]}"):
+            # the knowledge's own words (shipped or the company's overlay), not user input
+            st.markdown(pick.description)
+            st.markdown(f"**Usually owned by:** {pick.owner}")
+            st.markdown(f"**First step this quarter:** {pick.first_step}")
+            st.markdown(f"**You will know it worked when:** {pick.success_sign}")
+            st.caption(f"Why this play: it {pick.reason}.")
             with st.form(f"{KEY}action_{pick.play_id}", clear_on_submit=True):
                 owner = st.text_input("Owner", key=f"{KEY}owner_{pick.play_id}")
                 due = st.selectbox("Due", quarter_options(today, 0, 3),
