@@ -82,6 +82,10 @@ ROOMS: dict[str, Room] = {
     "engines": Room("the passes over the activity table as Ibis expressions, run where the "
                     "events live (DuckDB, Spark, a SQL warehouse)",
                     (*BASE, "framework", "data", "vocabulary", "questions", "signals", "trap")),
+    "results": Room("heavy results computed once per workspace version and kept beside it "
+                    "(signals, gaps, themes, the efficiency view, repair)",
+                    (*BASE, "plugins", "framework", "data", "vocabulary", "questions",
+                     "signals", "trap")),
     "charts": Room("one Altair chart function per view, for app, notebooks and report",
                    (*BASE, *ANALYSIS)),
     "docs": Room("reference pages generated from the knowledge", (*BASE, *ANALYSIS)),
@@ -89,10 +93,10 @@ ROOMS: dict[str, Room] = {
                    (*BASE, *ANALYSIS, "charts")),
     "app": Room("the Streamlit app: `main`, `common` caches, `pages/`",
                 (*BASE, "plugins", *ANALYSIS, "demo", "engines", "charts", "docs",
-                 "review")),
+                 "review", "results")),
     "commands": Room("one module per command group; `output` prints advice",
                      (*BASE, "plugins", *ANALYSIS, "demo", "engines", "charts", "docs",
-                      "review")),
+                      "review", "results")),
     "cli": Room("the Typer app: registers the command groups, turns errors into messages",
                 (*BASE, "plugins", "commands")),
     "_bootstrap": Room("stdlib and settings only: makes the virtual environment, then runs "

@@ -1,0 +1,94 @@
+"""Preparing a workspace version's heavy results ahead, right after an import or a new demo,
+so that every page reads them back instead of computing them on a leader's first visit.
+
+`prepare_results` computes them in the calling process (the import and demo commands);
+`prepare_in_background` starts a separate process for it (the app), so the work never holds
+the app's own threads, locks or imports; `results_progress` says how far either has got,
+from the files kept beside the workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from playbooks import settings
+from playbooks.results.heavy import STEPS, Inputs
+from playbooks.results.store import (
+    Stamp,
+    being_prepared,
+    mark_preparing,
+    result_path,
+    workspace_stamp,
+)
+
+_STARTED: dict[Stamp, subprocess.Popen[bytes]] = {}
+
+
+def _paths(stamp: Stamp) -> list[list[Path]]:
+    return [[result_path(stamp, name, *extra) for name, extra in step.files] for step in STEPS]
+
+
+def _has_data(folder: str | os.PathLike[str]) -> bool:
+    from playbooks.data.sources import workspace_status
+
+    return workspace_status(Path(folder)).has_data
+
+
+def results_progress(folder: str | os.PathLike[str]) -> tuple[int, int]:
+    """How many of the workspace version's heavy results are kept already, of how many."""
+    stamp = workspace_stamp(folder)
+    done = sum(all(path.exists() for path in paths) for paths in _paths(stamp))
+    return done, len(STEPS)
+
+
+def prepare_results(folder: str | os.PathLike[str], *,
+                    report: Callable[[str], None] | None = None) -> int:
+    """Compute and keep every heavy result of the workspace in `folder` that is not kept yet;
+    return how many were computed. `report` is told, in words, what is being prepared."""
+    if not _has_data(folder):
+        return 0
+    stamp = workspace_stamp(folder)
+    waiting = [(step, paths) for step, paths in zip(STEPS, _paths(stamp), strict=True)
+               if not all(path.exists() for path in paths)]
+    if not waiting:
+        return 0
+    try:
+        marker: Path | None = mark_preparing(stamp, [p for _, paths in waiting for p in paths])
+    except OSError:
+        marker = None  # a read-only workspace: computed, not kept
+    inputs = Inputs(stamp)
+    try:
+        for number, (step, _) in enumerate(waiting, start=1):
+            if report:
+                report(f"Preparing the app's results ({number} of {len(waiting)}): "
+                       f"{step.label} ...")
+            step.run(inputs)
+    finally:
+        if marker is not None:
+            marker.unlink(missing_ok=True)
+    return len(waiting)
+
+
+def prepare_in_background(folder: str | os.PathLike[str]) -> bool:
+    """Start preparing the workspace's heavy results in a separate process, once per workspace
+    version, unless they are kept already, being prepared, or PLAYBOOKS_PREPARE_RESULTS is off.
+    Return whether results are being prepared now."""
+    for started in [s for s, process in _STARTED.items() if process.poll() is not None]:
+        del _STARTED[started]  # finished: reaped
+    stamp = workspace_stamp(folder)
+    if stamp in _STARTED or being_prepared(stamp):
+        return True
+    if not settings.prepare_results() or not _has_data(folder):
+        return False
+    done, total = results_progress(folder)
+    if done == total:
+        return False
+    _STARTED[stamp] = subprocess.Popen(
+        [sys.executable, "-m", "playbooks.results", str(folder)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    return True
