@@ -92,8 +92,20 @@ PREPARE_RESULTS = Setting(
     "relationship) are computed once, right after an import or a new demo, and kept in the "
     "workspace's .results folder; `0` leaves them to the first page that needs them.")
 
+ENGINE = Setting(
+    "PLAYBOOKS_ENGINE", "polars",
+    "Where the passes over the activity table run: polars (the workspace's files), duckdb "
+    "(files larger than memory, spilling to disk), spark or local[N] (a local Spark session), "
+    "spark://HOST:PORT (a Spark cluster), or a warehouse URL such as "
+    "postgresql://user@host/db (see docs/engines.md). A command's `--engine` wins over it.")
+ACTIVITY_TABLE = Setting(
+    "PLAYBOOKS_ACTIVITY_TABLE", "the workspace's activity files",
+    "The activity table the engine reads: a table it holds (`table` or `schema.table`) or a "
+    "Parquet or CSV file. A command's `--activity-table` wins over it.")
+
 SETTINGS = (WORKSPACE, DATABASE_URL, KNOWLEDGE_OVERLAY, PLUGINS, CONTRACTS, DEMO_ACCOUNTS,
-            DEBUG, VENV, NO_BOOTSTRAP, MAX_INPUT_MB, CURRENCY, LOCK_WAIT, PREPARE_RESULTS)
+            DEBUG, VENV, NO_BOOTSTRAP, MAX_INPUT_MB, CURRENCY, LOCK_WAIT, PREPARE_RESULTS,
+            ENGINE, ACTIVITY_TABLE)
 
 # Read by the test suite only (tests/, set by .ci/run or by hand).
 TEST_POSTGRES_URL = Setting(
@@ -209,6 +221,17 @@ def prepare_results() -> bool:
     """Say whether heavy results are prepared right after an import or a new demo
     (PLAYBOOKS_PREPARE_RESULTS: on unless set to 0, false, no or off)."""
     return PREPARE_RESULTS.value() is None or is_on(PREPARE_RESULTS)
+
+
+def engine() -> str:
+    """Return the engine named in PLAYBOOKS_ENGINE, else `polars` (checked by the engines)."""
+    return ENGINE.value() or ENGINE.default
+
+
+def activity_table() -> str | None:
+    """Return the activity table named in PLAYBOOKS_ACTIVITY_TABLE, or None (the workspace's
+    files)."""
+    return ACTIVITY_TABLE.value()
 
 
 def venv_dir(project: Path) -> Path:
