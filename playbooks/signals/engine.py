@@ -43,6 +43,7 @@ from playbooks.signals.stages import (
     history_frame,
     history_needs,
     history_of,
+    people_frame,
     presence_frame,
     presence_in_blocks,
     staff_frame,
@@ -181,14 +182,29 @@ def assemble(accounts: pl.LazyFrame, history: pl.LazyFrame, blocks: pl.LazyFrame
              present: pl.LazyFrame, rows: pl.LazyFrame, window: SignalWindow,
              model: ScoreModel) -> pl.LazyFrame:
     """Everything after the passes up to the reasons: values, cohorts, gaps, scores, flags."""
+    return assemble_counted(accounts, history, blocks, present, gap_counts(rows, window),
+                            staff_frame(rows, window), window, model,
+                            people=people_frame(rows, window))
+
+
+def assemble_counted(accounts: pl.LazyFrame, history: pl.LazyFrame, blocks: pl.LazyFrame,
+                     present: pl.LazyFrame, gaps: pl.LazyFrame, staff: pl.LazyFrame,
+                     window: SignalWindow, model: ScoreModel, *,
+                     people: pl.LazyFrame) -> pl.LazyFrame:
+    """`assemble` from the per-account tables of the passes (the continuity gaps, the
+    dashboard counts and the people who went quiet, `people_frame`, already counted), as an
+    engine other than polars returns them."""
     s = window.settings
     frame = account_frame(accounts, history, window).cache()
     values = window_values(blocks, frame, window)
     values = values.join(cohort_baselines(values, window), on="cohort", how="left")
     out = (values.join(present, how="cross")
-           .join(gap_counts(rows, window), on="account_id", how="left")
-           .join(staff_frame(rows, window), on="account_id", how="left")
+           .join(gaps, on="account_id", how="left")
+           .join(staff, on="account_id", how="left")
+           .join(people, on="account_id", how="left")
            .with_columns(pl.col("continuity_gap_count").fill_null(0),
+                         pl.col("people_seen_before", "people_gone_quiet", "_people_new")
+                         .fill_null(0),
                          pl.col("^continuity_gaps_.*$").fill_null(0.0),
                          pl.col("tickets_recent", "tickets_baseline", "escalations_recent",
                                 "check_ins_recent").fill_null(0).cast(pl.Int64)))

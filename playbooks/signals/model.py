@@ -53,11 +53,15 @@ class SignalSettings:
     # The score is the chance (in percent) of no customer activity over the model's horizon.
     watch_score: float = 25.0
     disengaging_score: float = 50.0
-    drift_index: float = 0.12  # weighted mean fall (log scale) across relationship signals
-    drift_key_signal: str = "people"  # this signal must count against (people leaving)...
+    drift_index: float = 0.08  # weighted mean fall (log scale) across relationship signals
+    drift_key_signal: str = "people"  # people must be leaving (see people_leaving)...
     drift_min_against: int = 2  # ...or, when its source is missing, this many signals must
+    # People leaving: the mean of the fall in people engaging (a share) and the share of the
+    # baseline's people not seen at all in the last `people_quiet_days`.
+    people_leaving: float = 0.275
+    people_quiet_days: int = 42
     watch_drift_index: float = 0.25  # the fall needed when the internal view is amber ("watch")
-    watch_usage_drop: float = 0.10  # ...and product use may not fall more than this
+    watch_usage_drop: float = 0.30  # ...and product use may not fall more than this
     usage_drop_alarm: float = 0.45  # a fall in product use a dashboard would show
     quiet_share: float = 0.5  # contact below this share of similar accounts is "quiet"
     narrowing: float = 0.40  # a fall in distinct features this large reads as withdrawing
@@ -138,8 +142,8 @@ def output_columns(settings: SignalSettings | None = None) -> list[str]:
             "internal_view_source", "dashboard_view", "health_score", "health_colour",
             "silence", "reasons", "score_base", "score_points", "sources_missing",
             "continuity_gap_count", "relationship_fall", "relationship_signals_against",
-            "has_baseline", "days_since_activity", "last_activity", "tickets_recent",
-            "escalations_recent", "check_ins_recent"]
+            "people_seen_before", "people_gone_quiet", "has_baseline", "days_since_activity",
+            "last_activity", "tickets_recent", "escalations_recent", "check_ins_recent"]
     per = [f"{x.name}_{p}" for x in s.signals
            for p in ("recent", "baseline", "change", "against", "cohort")]
     gaps = [f"continuity_gaps_{p}" for p in ("recent", "baseline", "change", "against")]

@@ -94,6 +94,25 @@ def internal_view_columns(plan: SignalWindow) -> list[pl.Expr]:
     ]
 
 
+def people_leaving(s: SignalSettings) -> pl.Expr:
+    """How far people are leaving: the mean of the fall in people engaging (a share, 0 when
+    it rose) and the share of the baseline's people not seen at all in the last
+    `people_quiet_days`. Both read the same people; together they are steadier than either
+    (a small account's count per block is noisy; a person gone for weeks is not)."""
+    fall = (-pl.col("people_change")).clip(lower_bound=0.0)
+    net = (pl.col("people_gone_quiet") - pl.col("_people_new")).clip(lower_bound=0)
+    gone = pl.when(pl.col("people_seen_before") > 0)\
+        .then(net / pl.col("people_seen_before")).otherwise(0.0)
+    return 0.5 * fall + 0.5 * gone
+
+
+def _key_falls(name: str, s: SignalSettings) -> pl.Expr:
+    """Whether the key signal counts against the account: people leaving, else its fall."""
+    if name == "people":
+        return (people_leaving(s) >= s.people_leaving).fill_null(False)
+    return pl.col(f"{name}_against")
+
+
 def drift_columns(plan: SignalWindow) -> list[pl.Expr]:
     """The relationship fall index, the drifting flag and the silence label."""
     s = plan.settings
@@ -107,7 +126,7 @@ def drift_columns(plan: SignalWindow) -> list[pl.Expr]:
     against = pl.sum_horizontal([pl.col(f"{x.name}_against").cast(pl.Int32) for x in rel])
     if s.drift_key_signal in s.signal_names:
         key = pl.when(pl.col(f"{s.drift_key_signal}_present"))\
-            .then(pl.col(f"{s.drift_key_signal}_against"))\
+            .then(_key_falls(s.drift_key_signal, s))\
             .otherwise(against >= s.drift_min_against)
     else:
         key = against >= s.drift_min_against
@@ -138,10 +157,20 @@ def drift_columns(plan: SignalWindow) -> list[pl.Expr]:
 
 def _drift_sentence(plan: SignalWindow) -> pl.Expr:
     rel = [s for s in plan.settings.signals if s.relationship]
-    falling = pl.concat_list([
-        pl.when(pl.col(f"{s.name}_against")).then(
+
+    def falls(s: Signal) -> pl.Expr:
+        # People are named whenever they fall: leaving is what raised the flag.
+        shown = pl.col(f"{s.name}_against")
+        if s.name == "people":
+            shown = shown | (pl.col("people_change") < 0)
+        return pl.when(shown).then(
             pl.format("{} -{}%", pl.lit(s.label.lower()), _pct(-pl.col(f"{s.name}_change"))))
-        for s in rel]).list.drop_nulls().list.join(", ")
+
+    gone = pl.when(pl.col("people_gone_quiet") > 0).then(pl.format(
+        "{} of the {} people active before not seen in the last {} weeks",
+        pl.col("people_gone_quiet"), pl.col("people_seen_before"),
+        pl.lit(plan.settings.people_quiet_days // 7)))
+    falling = pl.concat_list([falls(s) for s in rel] + [gone]).list.drop_nulls().list.join(", ")
     score = pl.col("health_score").round(0).cast(pl.Int64)
     view = pl.when(pl.col("internal_view_source") == "health_score") \
         .then(pl.when(score.is_null()).then(pl.format("health {}", pl.col("health_colour")))

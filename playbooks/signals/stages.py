@@ -228,6 +228,25 @@ def staff_frame(window: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
                  (personal & recent).sum().alias("check_ins_recent")))
 
 
+def people_frame(window: pl.LazyFrame, plan: SignalWindow) -> pl.LazyFrame:
+    """Per account: the people active in the baseline window, and how many of them have not
+    been seen at all in the last `people_quiet_days` (the people who went quiet)."""
+    quiet_since = plan.end - dt.timedelta(days=plan.settings.people_quiet_days)
+    per_person = (window
+                  .filter(pl.col("_customer"), pl.col("occurred_at") >= plan.start,
+                          pl.col("person_id").is_not_null())
+                  .group_by("account_id", "person_id")
+                  .agg((pl.col("occurred_at") < plan.recent_start).any().alias("_before"),
+                       pl.col("occurred_at").min().alias("_first"),
+                       pl.col("occurred_at").max().alias("_last")))
+    before = pl.col("_before")
+    return (per_person.group_by("account_id")
+            .agg(before.sum().cast(pl.Int64).alias("people_seen_before"),
+                 (before & (pl.col("_last") < quiet_since)).sum().cast(pl.Int64)
+                 .alias("people_gone_quiet"),
+                 (pl.col("_first") >= quiet_since).sum().cast(pl.Int64).alias("_people_new")))
+
+
 def continuity_gap_frame(activity: pl.LazyFrame, *, end: dt.datetime, start: dt.datetime,
                          gap_days: int) -> pl.LazyFrame:
     """Automated or templated outreach that followed a support issue within `gap_days`.
