@@ -1,8 +1,10 @@
 """The demo's activity, drawn one block of accounts at a time (and the block's health scores).
 
 Each event stream is a Poisson count per account-week, scaled by the account's archetype and
-drift, expanded with `np.repeat` and decorated with vectorised lookups; derived rows (ticket
-closures, assistant answers, templated check-ins after escalations) follow the drawn ones.
+drift, expanded with `np.repeat` and decorated with vectorised lookups; the planted cost of
+automation then thins the questions of exposed accounts (`playbooks.demo.cost`); derived rows
+(ticket closures, assistant answers, templated check-ins after escalations) follow the kept
+ones; last, a broken export removes one source's rows for a few weeks.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from playbooks.demo.cost import EXPOSURE_COLUMNS, EXPOSURE_SCHEMA, apply_cost
 from playbooks.demo.health import health_snapshots
 from playbooks.demo.questions import QUESTION_TEXTS, pick_questions
 from playbooks.demo.world import (
@@ -28,10 +31,12 @@ from playbooks.demo.world import (
 )
 from playbooks.vocabulary import ACTORS, CHANNELS, FUNCTIONS, KINDS
 
+BROKEN_SOURCE = "community"  # the export that breaks: the community platform's
+
 
 def block_frames(plan: dict[str, Any], start: int, stop: int, block: int,
-                 first_event: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Draw the activity and health snapshots of accounts `start` to `stop` (one block).
+                 first_event: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Draw the activity, health snapshots and exposure of accounts `start` to `stop`.
 
     Each block has its own random stream (seeded by the plan's seed and the block number),
     so the output does not depend on how blocks are scheduled; `first_event` numbers the ids.
@@ -48,7 +53,7 @@ def block_frames(plan: dict[str, Any], start: int, stop: int, block: int,
     ramp = np.where(arch[:, None] == ARCHETYPES.index("onboarding"),
                     np.clip((w - plan["start_week"][sl][:, None] + 1) / 8.0, 0.15, 1.0), 1.0)
     busy = rng.gamma(6.0, 1 / 6.0, size=(n, weeks))
-    holiday = _holiday_factor(plan["window_start"], weeks)[None, :]
+    holiday = _holiday_factor(plan["window_start"], weeks, plan["season"])[None, :]
     seg_mult = SEG_ACTIVITY[plan["seg"][sl]][:, None]
     levels = LEVELS[arch] * plan["noise"][sl]
     is_risk = (arch == ARCHETYPES.index("at_risk_visible"))[:, None]
@@ -81,8 +86,6 @@ def block_frames(plan: dict[str, Any], start: int, stop: int, block: int,
         lam = stream.rate * seg_mult * groups[stream.group] * active
         if stream.actor == "customer":
             lam = lam * busy * holiday
-        if stream.function == "support" and stream.kind == "question_asked":
-            lam = lam * (1 - 0.3 * progress)
         counts = rng.poisson(lam)
         counts_by_kind[stream.kind] = counts_by_kind.get(stream.kind, 0) + counts
         cell = np.repeat(np.arange(n * weeks), counts.ravel())
@@ -91,20 +94,51 @@ def block_frames(plan: dict[str, Any], start: int, stop: int, block: int,
         acc, week = cell // weeks, cell % weeks
         part = _events(stream, acc, week, rng, plan, start, people, breadth, progress)
         parts.append(part)
+    exposure = pl.DataFrame(schema=EXPOSURE_SCHEMA)
+    if parts:
+        parts, summary = apply_cost(parts, plan["automation_cost"],
+                                    np.random.default_rng([plan["seed"], 2, block]), n)
+        exposure = _exposure_frame(summary, plan, start, n)
     # Derived rows: closures, assistant answers, templated check-ins after escalations.
     parts.extend(_derived(parts, rng, plan, start))
     merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else None
+    if merged is not None and plan["broken_export"][1] > 0:
+        merged = _break_export(merged, plan)
     activity = _activity_frame(merged, plan, start, first_event)
     health = health_snapshots(plan, sl, counts_by_kind, active, rng)
-    return activity, health
+    return activity, health, exposure
 
 
-def _holiday_factor(window_start: dt.date, weeks: int) -> np.ndarray:
+def _exposure_frame(summary: dict[str, np.ndarray], plan: dict[str, Any], start: int,
+                    n: int) -> pl.DataFrame:
+    nf = len(FUNCTIONS)
+    frame = pl.DataFrame({
+        "account_id": plan["ids"].gather(np.repeat(np.arange(start, start + n), nf)),
+        "function": pl.Series(FUNCTIONS).gather(np.tile(np.arange(nf), n)),
+        **summary}).filter(pl.col("personal_questions") > 0)
+    return frame.with_columns(
+        (pl.col("automated_alone") / pl.col("personal_questions")).alias("exposure")
+    ).select(EXPOSURE_COLUMNS)
+
+
+def _break_export(merged: dict[str, np.ndarray], plan: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Drop the broken source's rows in the weeks its export was missing."""
+    first, length = plan["broken_export"]
+    base = to_us(np.array([np.datetime64(plan["window_start"])]))[0]
+    week_us = 7 * 86_400_000_000
+    lost = ((merged["function"] == FUNCTIONS.index(BROKEN_SOURCE))
+            & (merged["ts"] >= base + first * week_us)
+            & (merged["ts"] < base + (first + length) * week_us))
+    return {k: v[~lost] for k, v in merged.items()}
+
+
+def _holiday_factor(window_start: dt.date, weeks: int, season: float = 0.55) -> np.ndarray:
+    """Customer activity per week: `season` from 20 December to 3 January, 1 otherwise."""
     factor = np.ones(weeks)
     for i in range(weeks):
         day = window_start + dt.timedelta(weeks=i)
         if (day.month == 12 and day.day >= 20) or (day.month == 1 and day.day <= 3):
-            factor[i] = 0.55
+            factor[i] = season
     return factor
 
 
