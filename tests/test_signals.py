@@ -198,6 +198,37 @@ def test_a_people_fall_with_a_green_score_is_flagged_with_its_reason():
     assert "people engaging -83%" in a["reasons"][0]
 
 
+def _people_rows(account, before, after, switch_day=126, days=168):
+    """Daily logins and a weekly staff check-in: `before` log in until `switch_day`, then
+    `after`."""
+    rows = []
+    for day in range(days):
+        for p in (before if day < switch_day else after):
+            rows.append(_event(account, day, "login", person=p))
+        if day % 7 == 0:
+            rows.append(_event(account, day, "check_in", person="csm", actor="staff"))
+    return rows
+
+
+def test_people_not_seen_for_six_weeks_are_counted_and_named_in_the_flag():
+    rows = _people_rows("A", ["p1", "p2", "p3", "p4"], ["p1"])
+    result = compute_signals(ACCOUNTS, _activity(rows), as_of=dt.date(2026, 6, 17))
+    a = result.filter(pl.col("account_id") == "A").row(0, named=True)
+    assert (a["people_seen_before"], a["people_gone_quiet"]) == (4, 3)
+    assert a["looks_healthy_drifting"] is True
+    assert "3 of the 4 people active before not seen in the last 6 weeks" in a["reasons"][0]
+
+
+def test_people_replaced_by_newcomers_are_not_people_leaving():
+    """Four people stop and four others start: as many people engage as before."""
+    rows = _people_rows("A", ["p1", "p2", "p3", "p4"], ["p5", "p6", "p7", "p8"])
+    result = compute_signals(ACCOUNTS, _activity(rows), as_of=dt.date(2026, 6, 17))
+    a = result.filter(pl.col("account_id") == "A").row(0, named=True)
+    assert (a["people_seen_before"], a["people_gone_quiet"]) == (4, 4)
+    assert a["people_change"] >= 0
+    assert a["looks_healthy_drifting"] is False
+
+
 def test_continuity_gaps_are_listed_with_dates():
     rows = [_event("A", 100, "escalation"),
             _event("A", 102, "automated_check_in", person="bot", actor="bot", automated=True),
