@@ -17,7 +17,7 @@ THEMES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "How do I set up SSO with Okta?",
         "What are the steps for SAML single sign-on?",
         "Where do I configure SSO for our workspace?",
-        "SSO login fails after setup, what did we miss?")),
+        "SSO login fails after setup - which setting is wrong?")),
     ("bulk_permissions", "information", (
         "How do I change permissions for many users at once?",
         "Is there a bulk edit for user roles?",
@@ -25,10 +25,10 @@ THEMES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("webhook_retries", "information", (
         "How do webhook retries work?",
         "Our webhooks stopped firing, how do retries behave?",
-        "Webhook delivery failed - will it retry on its own?")),
+        "Webhook delivery failed - how often does it retry?")),
     ("invite_users", "information", (
         "How do I invite new users?",
-        "How can we add teammates to our account?",
+        "How do we add teammates to our account?",
         "Can I add users in bulk from a spreadsheet?")),
     ("api_limits", "information", (
         "What are the API rate limits?",
