@@ -22,6 +22,14 @@ AccountsFile = Annotated[Path | None,
                          typer.Option("--accounts", help="Accounts file (CSV or Parquet).")]
 ActivityFile = Annotated[Path | None,
                          typer.Option("--activity", help="Activity file (CSV or Parquet).")]
+EngineName = Annotated[str | None, typer.Option(
+    "--engine", help="Where the passes over the activity table run: polars (default; "
+                     "$PLAYBOOKS_ENGINE), duckdb, spark, local[N], spark://HOST:PORT or a "
+                     "warehouse URL (postgresql://user@host/db).")]
+ActivityTable = Annotated[str | None, typer.Option(
+    "--activity-table", help="The activity table the engine reads: its table name "
+                             "(schema.table) or a Parquet or CSV file (default: the "
+                             "workspace's activity files).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -52,24 +60,34 @@ def signals_command(
     score_model: Annotated[Path | None, typer.Option(
         "--score-model", help="Score with this saved model file (score_model.json) instead "
                               "of the workspace's own or a new fit.")] = None,
+    engine: EngineName = None,
+    activity_table: ActivityTable = None,
 ) -> None:
     """Compute each account's signals: disengagement score, drifting flag, silence, reasons.
 
     The score is fitted on the data's own history before the as-of date (in a workspace, once,
     then kept there), or the shipped starting model where the history is too short."""
     from playbooks.data.workspace import resolve_workspace
+    from playbooks.engines.run import chosen_engine
     from playbooks.signals import compute_signals, list_continuity_gaps
     from playbooks.signals.learn import resolve_model
     from playbooks.signals.score_model import read_model
 
     day = parse_as_of(as_of)
     check_table_path(out)
-    tables = read_tables(workspace, accounts, activity)
+    chosen = chosen_engine(engine, activity_table)
     model = None
-    if gaps:
+    if chosen.kind != "polars":
+        table = activity_table or (str(activity) if activity is not None else None)
+        result, model = signals_on_engine(chosen, table, workspace, accounts, day,
+                                          recent_weeks, baseline_weeks, gap_days, gaps,
+                                          score_model)
+    elif gaps:
+        tables = read_tables(workspace, accounts, activity)
         result = list_continuity_gaps(tables["activity"], as_of=day,
                                       weeks=recent_weeks + baseline_weeks, gap_days=gap_days)
     else:
+        tables = read_tables(workspace, accounts, activity)
         folder = resolve_workspace(workspace) if activity is None else None
         model = read_model(score_model) if score_model is not None else resolve_model(
             tables["accounts"], tables["activity"], as_of=day, health=tables.get("health"),
@@ -88,6 +106,35 @@ def signals_command(
         print_summary(result, top, note=model.describe() if model is not None else "")
     if out is not None:
         typer.echo(f"Wrote {result.height} rows to {out}")
+
+
+def signals_on_engine(engine: Any, activity_table: str | None, workspace: str | None,
+                      accounts: Path | None, day: dt.date | None, recent_weeks: int,
+                      baseline_weeks: int, gap_days: int, gaps: bool,
+                      score_model: Path | None) -> tuple[Any, Any]:
+    """The signals (or with `gaps`, refused) with the passes on an engine; the accounts and
+    health snapshots come from `--accounts` or the workspace. The score is `--score-model`'s,
+    else the shipped starting model (a fit to the data's own history runs on polars)."""
+    from playbooks.data.workspace import load_tables, read_file
+    from playbooks.engines.run import engine_activity
+    from playbooks.engines.signals import compute_signals_on
+    from playbooks.signals.score_model import prior_model, read_model
+
+    if gaps:
+        raise InputError("--gaps lists every gap's dates with the polars engine only; "
+                         "leave out --engine.")
+    table = engine_activity(engine, activity_table, workspace)
+    health = None
+    if accounts is not None:
+        frame = read_file(accounts, contract="accounts").lazy()
+    else:
+        loaded = load_tables(workspace)
+        frame, health = loaded.accounts, loaded.health
+    model = read_model(score_model) if score_model is not None else prior_model()
+    result = compute_signals_on(frame, table, as_of=day, recent_weeks=recent_weeks,
+                                baseline_weeks=baseline_weeks, gap_days=gap_days,
+                                health=health, model=model)
+    return result, model
 
 
 def themes_command(

@@ -116,17 +116,20 @@ def staff_table(rows: Table, plan: SignalWindow) -> Table:
 
 
 def people_table(rows: Table, plan: SignalWindow) -> Table:
-    """Per account: the people active in the baseline window, and how many of them were not
-    seen at all in the last `people_quiet_days` (`people_frame`)."""
+    """Per account: the people active in the baseline window, how many of them were not
+    seen at all in the last `people_quiet_days`, and the people new in those days
+    (`people_frame`)."""
     quiet_since = plan.end - dt.timedelta(days=plan.settings.people_quiet_days)
     t = rows.filter(rows._customer, rows.occurred_at >= plan.start, rows.person_id.notnull())
     per_person = t.group_by("account_id", "person_id").aggregate(
         before=(t.occurred_at < plan.recent_start).ifelse(1, 0).max(),
-        last=t.occurred_at.max())
-    seen = per_person.filter(per_person.before == 1)
-    return seen.group_by("account_id").aggregate(
-        people_seen_before=seen.count().cast("int64"),
-        people_gone_quiet=(seen.last < quiet_since).ifelse(1, 0).sum().cast("int64"))
+        first=t.occurred_at.min(), last=t.occurred_at.max())
+    p = per_person
+    return p.group_by("account_id").aggregate(
+        people_seen_before=p.before.sum().cast("int64"),
+        people_gone_quiet=((p.before == 1) & (p.last < quiet_since)).ifelse(1, 0).sum()
+        .cast("int64"),
+        _people_new=(p.first >= quiet_since).ifelse(1, 0).sum().cast("int64"))
 
 
 def gap_table(rows: Table, plan: SignalWindow) -> Table:

@@ -30,7 +30,8 @@ GAP_TYPES = {"continuity_gap_count": pl.Int64, "continuity_gaps_recent": pl.Floa
              "continuity_gaps_baseline": pl.Float64}
 STAFF_TYPES = {c: pl.Int64 for c in ("tickets_recent", "tickets_baseline",
                                      "escalations_recent", "check_ins_recent")}
-PEOPLE_TYPES = {"people_seen_before": pl.Int64, "people_gone_quiet": pl.Int64}
+PEOPLE_TYPES = {"people_seen_before": pl.Int64, "people_gone_quiet": pl.Int64,
+                "_people_new": pl.Int64}
 
 
 @dataclass(frozen=True)

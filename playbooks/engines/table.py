@@ -16,7 +16,7 @@ from playbooks.signals.inputs import ACTIVITY_COLUMNS
 
 # The optional columns the passes read, with what stands in when a table has none.
 OPTIONAL_COLUMNS = {"feature": "string", "automated": "boolean", "source_function": "string",
-                    "channel": "string"}
+                    "channel": "string", "question_text": "string"}
 TRUE_WORDS = ("true", "1", "yes", "y", "t")
 
 

@@ -1,0 +1,114 @@
+"""What the commands call: the engine chosen, its activity table opened, the views made.
+
+`chosen_engine` reads `--engine` (else PLAYBOOKS_ENGINE, else polars); `engine_activity`
+opens the activity table on it (`--activity-table`, else PLAYBOOKS_ACTIVITY_TABLE, else the
+workspace's activity files); `trap_view_on` and `drifting_series_on` make the efficiency
+view as `playbooks.trap` does, with the passes on the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from playbooks import settings
+from playbooks.data.sources import read_sources, resolve_workspace
+from playbooks.engines.connect import POLARS, Engine, connect, parse_engine
+from playbooks.engines.signals import compute_signals_on, latest_day
+from playbooks.engines.table import open_activity
+from playbooks.engines.weekly import SCHEMA, weekly_series_on
+from playbooks.errors import InputError
+from playbooks.trap import TrapSettings, TrapView, find_traps
+from playbooks.trap.measures import ALL
+from playbooks.vocabulary import QUESTION_KINDS
+
+
+def chosen_engine(name: str | None, activity_table: str | None = None) -> Engine:
+    """The engine a command runs on: `--engine`, else PLAYBOOKS_ENGINE, else polars.
+
+    Raises InputError for an unknown engine, and for an activity table given to polars
+    (polars reads the workspace's files, or `--activity FILE`).
+    """
+    engine = parse_engine(name or settings.engine())
+    if engine.kind == POLARS and activity_table:
+        raise InputError("--activity-table is read by an engine: add --engine duckdb, spark "
+                         "or a warehouse URL (polars reads --activity FILE or the workspace).")
+    return engine
+
+
+def workspace_activity_files(workspace: str | None) -> list[Path]:
+    """The Parquet files of the workspace's activity sources."""
+    folder = resolve_workspace(workspace)
+    files = [folder / s.path for s in (read_sources(folder) if folder.is_dir() else [])
+             if s.table == "activity"]
+    if not files:
+        raise InputError(f"the workspace {folder} has no activity table: import one, or give "
+                         "the engine's table with --activity-table.")
+    return files
+
+
+def engine_activity(engine: Engine, activity_table: str | None,
+                    workspace: str | None) -> Any:
+    """Open the activity table on the engine, typed and checked (see `table`)."""
+    where = activity_table or settings.activity_table()
+    con = connect(engine)
+    return open_activity(con, engine, where or workspace_activity_files(workspace))
+
+
+def trap_view_on(activity: Any, accounts: pl.LazyFrame | None = None, *,
+                 as_of: dt.date | None = None, drifting_every_weeks: int | None = None,
+                 drifting_weeks: int = 52, settings: TrapSettings | None = None) -> TrapView:
+    """`playbooks.trap.trap_view` with the passes on the engine of `activity`."""
+    s = settings or TrapSettings()
+    s.check()
+    day = as_of or latest_day(activity)
+    series = weekly_series_on(activity, as_of=day)
+    if drifting_every_weeks and accounts is not None:
+        drifting = drifting_series_on(accounts, activity, as_of=day,
+                                      every_weeks=drifting_every_weeks, weeks=drifting_weeks)
+        if not drifting.is_empty():
+            series = pl.concat([series, drifting.select(
+                [pl.col(c).cast(t) for c, t in SCHEMA.items()])])
+    return TrapView(series, find_traps(series, s), s)
+
+
+def drifting_series_on(accounts: pl.LazyFrame, activity: Any, *, as_of: dt.date,
+                       every_weeks: int = 4, weeks: int = 52,
+                       history_weeks: int = 24) -> pl.DataFrame:
+    """The share of accounts flagged "looks healthy, drifting" every few weeks, as
+    `playbooks.trap.drifting_series` gives it: one signals run on the engine per point."""
+    if every_weeks < 1 or weeks < 1:
+        raise InputError("every_weeks and weeks must be at least 1.")
+    before = activity.filter(activity.occurred_at < dt.datetime.combine(
+        as_of + dt.timedelta(days=1), dt.time()))
+    first = before.aggregate(first=before.occurred_at.min()).to_polars()["first"][0]
+    rows = []
+    if first is not None:
+        first_week = first.date() - dt.timedelta(days=first.weekday())
+        last_week = as_of - dt.timedelta(days=as_of.weekday())
+        earliest = max(first_week + dt.timedelta(weeks=history_weeks),
+                       last_week - dt.timedelta(weeks=weeks - 1))
+        week = last_week
+        while week >= earliest:
+            flags = compute_signals_on(accounts, activity,
+                                       as_of=min(week + dt.timedelta(days=6), as_of))
+            counted = flags.filter(pl.col("status") != "no_data")
+            if counted.height:
+                rows.append({"week": week, "function": ALL, "measure": "drifting_share",
+                             "kind": "relationship",
+                             "value": counted["looks_healthy_drifting"].sum() / counted.height})
+            week -= dt.timedelta(weeks=every_weeks)
+    return pl.DataFrame(rows, schema=SCHEMA).sort("week")
+
+
+def question_rows(activity: Any, *, as_of: dt.date) -> pl.LazyFrame:
+    """The customer questions before the end of the as-of date, brought back to polars for
+    `playbooks.trap.classified_questions` (question rows only)."""
+    t = activity.filter(activity.actor_type == "customer",
+                        activity.kind.isin(list(QUESTION_KINDS)),
+                        activity.occurred_at < dt.datetime.combine(
+                            as_of + dt.timedelta(days=1), dt.time()))
+    return t.to_polars().with_columns(pl.col("occurred_at").cast(pl.Datetime("us"))).lazy()
