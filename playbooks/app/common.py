@@ -12,9 +12,11 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from playbooks.app.results import stored
 from playbooks.errors import PlaybooksError, mask_credentials
 from playbooks.framework.model import Knowledge, load_knowledge
+from playbooks.results import heavy
+from playbooks.results.store import Stamp
+from playbooks.results.store import workspace_stamp as stamp_of
 
 
 @st.cache_resource(show_spinner=False)
@@ -102,44 +104,32 @@ def ensure_workspace() -> None:
         ensure_demo_workspace(folder, accounts=demo_size())
 
 
-def workspace_stamp() -> tuple[str, tuple[float, ...]]:
+def workspace_stamp() -> Stamp:
     """The workspace folder and its tables' and manifest's modification times: a cache key
     that changes whenever an import or a new demo replaces a table or a source."""
-    from playbooks.data.sources import MANIFEST
-    from playbooks.data.workspace import TABLES
+    return stamp_of(workspace_path())
 
-    folder = workspace_path()
-    names = [f"{t}.parquet" for t in TABLES] + [MANIFEST]
-    times = tuple((folder / name).stat().st_mtime if (folder / name).exists() else 0.0
-                  for name in names)
-    return str(folder), times
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def inputs(stamp: Stamp) -> heavy.Inputs:
+    """A workspace version's tables and as-of date, read once, when a result needs them."""
+    return heavy.Inputs(stamp)
 
 
 @st.cache_resource(show_spinner="Reading the workspace ...", max_entries=2)
-def tables(stamp: tuple[str, tuple[float, ...]]):
+def tables(stamp: Stamp) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The accounts and activity tables of a workspace (cached until a table changes)."""
-
-    from playbooks.data.workspace import load_tables
-
-    loaded = load_tables(stamp[0])
-    return loaded.accounts.collect(), loaded.activity.collect()
+    return inputs(stamp).frames()
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def workspace_as_of(stamp: tuple[str, tuple[float, ...]]):
+def workspace_as_of(stamp: Stamp):  # noqa: ANN201 - a date
     """The date every result of a workspace is computed as of: its latest event's date, read
-    once per workspace version (from the one column, without reading the table) and passed to
-    each computation."""
-    from playbooks.data.workspace import load_tables
-    from playbooks.signals import resolve_as_of
-
-    day = stored(stamp, "as_of", lambda: pl.DataFrame(
-        {"as_of": [resolve_as_of(load_tables(stamp[0]).activity, None)]}))
-    return day["as_of"][0]
+    once per workspace version and passed to each computation."""
+    return inputs(stamp).as_of()
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def accounts_table(stamp: tuple[str, tuple[float, ...]]) -> pl.DataFrame:
+def accounts_table(stamp: Stamp) -> pl.DataFrame:
     """The accounts table of a workspace alone (without reading the activity)."""
     from playbooks.data.workspace import load_tables
 
@@ -147,7 +137,7 @@ def accounts_table(stamp: tuple[str, tuple[float, ...]]) -> pl.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def account_activity(stamp: tuple[str, tuple[float, ...]], account_id: str) -> pl.DataFrame:
+def account_activity(stamp: Stamp, account_id: str) -> pl.DataFrame:
     """One account's activity rows, read from the workspace's files for that account only."""
     from playbooks.data.workspace import load_tables
 
@@ -155,25 +145,14 @@ def account_activity(stamp: tuple[str, tuple[float, ...]], account_id: str) -> p
 
 
 @st.cache_resource(show_spinner="Computing account signals ...", max_entries=4)
-def signals(stamp: tuple[str, tuple[float, ...]]):
-    """Per-account signals of a workspace (cached per workspace version), with the company's
+def signals(stamp: Stamp) -> pl.DataFrame:
+    """Per-account signals of a workspace (kept per workspace version), with the company's
     custom signals from PLAYBOOKS_PLUGINS."""
-    from playbooks.plugins import load_plugins
-    from playbooks.signals import compute_signals
-    from playbooks.signals.learn import saved_model
-
-    load_plugins()
-
-    def compute() -> pl.DataFrame:
-        (accounts, activity), day = tables(stamp), workspace_as_of(stamp)
-        return compute_signals(accounts.lazy(), activity.lazy(), as_of=day,
-                               model=saved_model(stamp[0], accounts, activity, as_of=day))
-
-    return stored(stamp, "signals", compute)
+    return heavy.account_signals(inputs(stamp))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def account_series(stamp: tuple[str, tuple[float, ...]], account_id: str):
+def account_series(stamp: Stamp, account_id: str):
     """One account's relationship signals per block, as the engine counts them."""
     from playbooks.plugins import load_plugins
     from playbooks.signals import account_block_series
@@ -186,21 +165,15 @@ def account_series(stamp: tuple[str, tuple[float, ...]], account_id: str):
 
 
 @st.cache_resource(show_spinner="Grouping repeated questions ...", max_entries=2)
-def themes(stamp: tuple[str, tuple[float, ...]]):
+def themes(stamp: Stamp) -> pl.DataFrame:
     """Repeated-question themes of a workspace."""
-    from playbooks.questions.themes import find_themes
-
-    return stored(stamp, "themes", lambda: find_themes(tables(stamp)[1].lazy(),
-                                                       as_of=workspace_as_of(stamp)))
+    return heavy.question_themes(inputs(stamp))
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def continuity_gaps(stamp: tuple[str, tuple[float, ...]]):
+def continuity_gaps(stamp: Stamp) -> pl.DataFrame:
     """Continuity gaps of a workspace, one row per gap."""
-    from playbooks.signals import list_continuity_gaps
-
-    return stored(stamp, "gaps", lambda: list_continuity_gaps(tables(stamp)[1].lazy(),
-                                                              as_of=workspace_as_of(stamp)))
+    return heavy.continuity_gaps(inputs(stamp))
 
 
 _MARKDOWN_SPECIAL = "\\`*_{}[]()<>#+-.!|~$:"

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from playbooks.app.warmup import start_importing_charts, wait_for_charts
+
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
 # (file stem, title, icon), in the order the navigation shows them; the first is the default.
@@ -22,6 +24,8 @@ PAGES = (
     ("data", "Your data", ":material/upload_file:"),
     ("review", "Quarterly review", ":material/summarize:"),
 )
+# Pages that draw no chart: they run without waiting for the chart libraries.
+WITHOUT_CHARTS = ("start", "data")
 
 
 def page_path(name: str) -> str:
@@ -31,11 +35,15 @@ def page_path(name: str) -> str:
 
 def run() -> None:
     """Set up the page and run the page the visitor chose."""
+    start_importing_charts()  # once per server, in the background, from the first visit on
     st.set_page_config(page_title="CX Playbooks", page_icon=":material/diversity_3:",
                        layout="wide")
     pages = [st.Page(page_path(name), title=title, icon=icon, default=index == 0)
              for index, (name, title, icon) in enumerate(PAGES)]
-    st.navigation(pages).run()
+    chosen = st.navigation(pages)
+    if chosen.title not in {title for name, title, _ in PAGES if name in WITHOUT_CHARTS}:
+        wait_for_charts()
+    chosen.run()
 
 
 if __name__ == "__main__":

@@ -1,65 +1,58 @@
-"""Warming the caches: the workspace's heavy results computed in the background once per
-workspace version, so the pages a leader opens next are ready when they get there."""
+"""Getting the app ready ahead of a leader: the workspace's heavy results prepared once per
+workspace version in a separate process, and the chart libraries imported once per server.
+
+The results are computed by their own process (`playbooks.results`), never by a thread of
+the app: a page never waits for the GIL, a cache lock or an import the preparation holds, and
+a page needing a result being prepared waits for its file instead of computing it again. The
+chart libraries (Altair and what it loads, about two seconds) are imported by one thread only,
+started with the server; pages that draw charts wait for it instead of importing them at the
+same time (two threads importing them at once can deadlock).
+"""
 
 from __future__ import annotations
 
-import logging
+import importlib
 import threading
 
-from playbooks.app.common import (
-    continuity_gaps,
-    signals,
-    themes,
-    workspace_path,
-    workspace_stamp,
-)
-from playbooks.app.efficiency import classified_questions, repair, trap_view
+from playbooks.app.common import workspace_path
+from playbooks.results.prepare import prepare_in_background, results_progress
 
-_WARMING: set[tuple[str, tuple[float, ...]]] = set()
-_WARMING_LOCK = threading.Lock()
-_WARM_JOBS = 6
-_WARMED: dict[tuple[str, tuple[float, ...]], int] = {}
+CHART_MODULES = ("altair", "playbooks.charts")
+_CHARTS_IMPORTED = threading.Event()
+_CHARTS_LOCK = threading.Lock()
+_charts_thread: threading.Thread | None = None
+
+
+def warm_up() -> bool:
+    """Start preparing the workspace's heavy results in the background, once per workspace
+    version (unless they are ready); return whether they are being prepared now."""
+    return prepare_in_background(workspace_path())
 
 
 def warm_up_progress() -> tuple[int, int]:
     """How many of the workspace's heavy results are ready, of how many (for the start page)."""
-    return _WARMED.get(workspace_stamp(), 0), _WARM_JOBS
+    return results_progress(workspace_path())
 
 
-def warm_up() -> None:
-    """Start computing the workspace's heavy results in the background, once per workspace
-    version, so that the pages a leader opens next are ready when they get there. Each cached
-    loader computes once: a page asking for a result still being computed waits for it."""
-    from playbooks.data.workspace import workspace_status
-    from playbooks.trap import DEFAULT_WINDOW_DAYS
-
-    if not workspace_status(workspace_path()).has_data:
-        return
-    stamp = workspace_stamp()
-    with _WARMING_LOCK:
-        if stamp in _WARMING:
-            return
-        _WARMING.add(stamp)
-    # Import the libraries here, in the page's thread, before the background work starts:
-    # two threads importing scikit-learn and Altair at once can deadlock on a shared module.
-    from playbooks.review.gather import import_heavy_libraries
-
-    import_heavy_libraries()
-
-    # Cached loaders called outside a page run log a harmless "missing ScriptRunContext" warning.
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
-        logging.ERROR)
-
-    def work() -> None:
-        for job in (lambda: signals(stamp), lambda: continuity_gaps(stamp),
-                    lambda: trap_view(stamp), lambda: classified_questions(stamp),
-                    lambda: repair(stamp, DEFAULT_WINDOW_DAYS), lambda: themes(stamp)):
-            try:
-                job()
-            except Exception:  # noqa: BLE001 - a page computing it later shows the error
-                return
-            _WARMED[stamp] = _WARMED.get(stamp, 0) + 1
-
-    threading.Thread(target=work, name="playbooks-warm-up", daemon=True).start()
+def _import_charts() -> None:
+    try:
+        for name in CHART_MODULES:
+            importlib.import_module(name)
+    finally:
+        _CHARTS_IMPORTED.set()
 
 
+def start_importing_charts() -> None:
+    """Import the chart libraries in one background thread, once per server."""
+    global _charts_thread
+    with _CHARTS_LOCK:
+        if _charts_thread is None:
+            _charts_thread = threading.Thread(target=_import_charts, daemon=True,
+                                              name="playbooks-chart-libraries")
+            _charts_thread.start()
+
+
+def wait_for_charts() -> None:
+    """Wait until the chart libraries are imported (starting that if nobody has)."""
+    start_importing_charts()
+    _CHARTS_IMPORTED.wait()

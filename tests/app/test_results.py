@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from playbooks.app.results import FOLDER, stored
+from playbooks.results.store import FOLDER, stored
 
 
 def test_a_result_is_computed_once_per_workspace_version(tmp_path: Path) -> None:

@@ -48,12 +48,23 @@ for name, label, line in GUIDE:
 st.subheader("Your workspace")
 with friendly_errors("read the workspace"):
     ensure_workspace()
-    warm_up()
-    ready, jobs = warm_up_progress()
-    if ready < jobs:
-        st.info(f"Preparing the results the other pages show ({ready} of {jobs} ready). You "
-                "can open any page now; one whose results are not ready yet waits for them.",
-                icon=":material/hourglass_top:")
+    preparing = warm_up()
+
+    @st.fragment(run_every=2 if preparing else None)
+    def preparation() -> None:
+        """Say how far the preparation of the other pages' results has got, until it is done."""
+        ready, jobs = warm_up_progress()
+        if ready >= jobs:
+            if preparing:
+                st.rerun()  # done: show the page without the progress line
+            return
+        if preparing:
+            st.info(f"Preparing the results the other pages show: {ready} of {jobs} ready. "
+                    "You can open any page now; one whose results are not ready yet waits "
+                    "for them.", icon=":material/hourglass_top:")
+            st.progress(ready / jobs)
+
+    preparation()
     status = workspace_status(workspace_path())
     accounts = status.tables.get("accounts")
     activity = status.tables.get("activity")
