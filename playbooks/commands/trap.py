@@ -16,6 +16,7 @@ from playbooks.commands.options import (
     parse_as_of,
     write_table,
 )
+from playbooks.commands.signals import ActivityTable, EngineName
 from playbooks.errors import InputError
 
 
@@ -44,10 +45,13 @@ def trap_command(
     out: Annotated[Path | None, typer.Option(
         "--out", help="Write the weekly series to .csv or .parquet.")] = None,
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
+    engine: EngineName = None,
+    activity_table: ActivityTable = None,
 ) -> None:
     """Name the periods where a function got more efficient while the relationship weakened,
     and where judgment, reassurance or peer-experience questions meet automation alone."""
     from playbooks.data.workspace import load_tables
+    from playbooks.engines.run import chosen_engine, trap_on_engine
     from playbooks.signals import resolve_as_of
     from playbooks.trap import TrapSettings, automation_alone, classified_questions, trap_view
 
@@ -55,13 +59,19 @@ def trap_command(
         raise InputError("--drifting-every must be 0 or more.")
     check_table_path(out)
     given = parse_as_of(as_of)
-    loaded = load_tables(workspace, need_accounts=bool(drifting_every))
-    activity = loaded.activity
-    accounts = loaded.accounts if drifting_every else None
     settings = TrapSettings(window_weeks=window_weeks, lag_weeks=lag_weeks)
-    day = resolve_as_of(activity, given)  # once, for the view and the questions
-    view = trap_view(activity, accounts, as_of=day, drifting_every_weeks=drifting_every or None,
-                     settings=settings)
+    chosen = chosen_engine(engine, activity_table)
+    if chosen.kind != "polars":  # the passes where the table lives; questions come back
+        view, activity, day = trap_on_engine(chosen, activity_table, workspace, as_of=given,
+                                             drifting_every_weeks=drifting_every or None,
+                                             settings=settings, needs=needs)
+    else:
+        loaded = load_tables(workspace, need_accounts=bool(drifting_every))
+        activity = loaded.activity
+        accounts = loaded.accounts if drifting_every else None
+        day = resolve_as_of(activity, given)  # once, for the view and the questions
+        view = trap_view(activity, accounts, as_of=day,
+                         drifting_every_weeks=drifting_every or None, settings=settings)
     findings = view.findings
     known = sorted(view.series["function"].unique().to_list())
     if function is not None:
@@ -70,7 +80,7 @@ def trap_command(
                              f"{', '.join(known) or 'no functions'}.")
         findings = findings.filter(findings["function"] == function)
     alone = None
-    if needs:
+    if needs and activity is not None:
         alone = automation_alone(classified_questions(activity, as_of=day))
         if function is not None:
             alone = alone.filter(alone["function"] == function)

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from playbooks import settings
-from playbooks.data.sources import read_sources, resolve_workspace
+from playbooks.data.sources import load_tables, read_sources, resolve_workspace
 from playbooks.engines.connect import POLARS, Engine, connect, parse_engine
 from playbooks.engines.signals import compute_signals_on, latest_day
 from playbooks.engines.table import open_activity
@@ -112,3 +112,19 @@ def question_rows(activity: Any, *, as_of: dt.date) -> pl.LazyFrame:
                         activity.occurred_at < dt.datetime.combine(
                             as_of + dt.timedelta(days=1), dt.time()))
     return t.to_polars().with_columns(pl.col("occurred_at").cast(pl.Datetime("us"))).lazy()
+
+
+def trap_on_engine(engine: Engine, activity_table: str | None, workspace: str | None, *,
+                   as_of: dt.date | None, drifting_every_weeks: int | None,
+                   settings: TrapSettings,
+                   needs: bool) -> tuple[TrapView, pl.LazyFrame | None, dt.date]:
+    """What `playbooks trap` shows, the passes on an engine: the view, the customer
+    questions for their needs (when `needs`) and the as-of date."""
+    table = engine_activity(engine, activity_table, workspace)
+    accounts = None
+    if drifting_every_weeks:
+        accounts = load_tables(workspace).accounts
+    day = as_of or latest_day(table)
+    view = trap_view_on(table, accounts, as_of=day, drifting_every_weeks=drifting_every_weeks,
+                        settings=settings)
+    return view, question_rows(table, as_of=day) if needs else None, day
