@@ -96,6 +96,14 @@ class CliResult(NamedTuple):
 
 
 @pytest.fixture(autouse=True)
+def results_on_demand(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Imports and demos in tests leave the app's heavy results to the page or test that needs
+    them (preparing them takes seconds even on tiny data); a test of the preparation turns
+    PLAYBOOKS_PREPARE_RESULTS back on."""
+    monkeypatch.setenv("PLAYBOOKS_PREPARE_RESULTS", "0")
+
+
+@pytest.fixture(autouse=True)
 def extension_registries() -> Iterator[None]:
     """Leave the registries that plugins and tests fill as they were before each test.
 
