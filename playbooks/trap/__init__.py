@@ -5,6 +5,8 @@
 - `classified_questions`, `need_mix`, `automation_alone`: the need behind each question and
   where personal needs meet automation alone;
 - `repair_after_incidents`: after an escalation or incident, did the account come back?
+- `what_happened_next`, `next_summary`: after each answer and automated check-in, did the
+  account ask again, escalate, open a ticket, go on as before or drift?
 
 Pure functions over polars frames; each collects once, at the edge.
 """
@@ -39,6 +41,7 @@ from playbooks.trap.needs import (
     classify_texts,
     need_mix,
 )
+from playbooks.trap.next import NextSettings, next_summary, what_happened_next
 from playbooks.trap.repair import (
     DEFAULT_WINDOW_DAYS,
     RepairResult,
@@ -49,10 +52,12 @@ from playbooks.vocabulary.activity import as_of_date
 
 __all__ = [
     "ALL", "DEFAULT_WINDOW_DAYS", "FINDING_COLUMNS", "MEASURES", "MEASURE_BY_NAME",
-    "PERSONAL_NEEDS", "REPAIR_RETURN_KINDS", "REPAIR_TRIGGER_KINDS", "SERIES_COLUMNS", "Measure",
+    "NextSettings", "PERSONAL_NEEDS", "REPAIR_RETURN_KINDS", "REPAIR_TRIGGER_KINDS",
+    "SERIES_COLUMNS", "Measure",
     "RepairResult", "TrapSettings", "TrapView", "automation_alone", "classified_questions",
     "classify_texts", "compare_windows", "drifting_series", "find_traps", "function_label",
-    "need_mix", "repair_after_incidents", "trap_view", "weekly_series",
+    "need_mix", "next_summary", "repair_after_incidents", "trap_view", "weekly_series",
+    "what_happened_next",
 ]
 
 

@@ -1,0 +1,266 @@
+"""What happened next, per touch: after each customer question and each company touch, did
+the same account come back with the same question, escalate, open a ticket, keep taking
+part, or go quiet, over the next 7, 30 and 90 days?
+
+A touch is one of (`TOUCHES`): an automated answer (a customer question answered by
+automation alone), a staff answer (a question to a staffed channel), a peer answer (a question
+in a peer channel), or an automated check-in (outreach no person wrote). Each question's need
+comes from the classifier (`trap.needs`).
+
+After a touch the account is followed over each window and given one outcome, in this order:
+`too_early` when the window runs past the end of the data; `recontact` when it asked the same
+question again (the same words, or the same theme when themes are given): a "resolution" that
+was not; `escalated`; `ticket` when it opened a ticket; otherwise the touch was followed by
+silence on that question, and silence is never counted as success by itself. It is `resolved`
+when the account went on as before against its own baseline (its customer actions in the
+window at least `drift_ratio` of what its 90 days before the touch predict, after allowing for
+how busy every account was at the time, so a quiet season is no drift), `drift` when it went
+quieter, and `unclear` when it had too little history to compare with. The evidence behind
+each outcome is kept as columns and a sentence.
+
+Every step is a join or an as-of join over the whole table: no loop over events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from playbooks.errors import InputError
+from playbooks.framework.model import Knowledge, load_knowledge
+from playbooks.trap.measures import prepare_weekly
+from playbooks.trap.needs import NO_TEXT, classify_texts
+from playbooks.vocabulary import (
+    AUTOMATED_OUTREACH_KINDS,
+    PARTICIPATION_KINDS,
+    QUESTION_KINDS,
+    kind,
+)
+from playbooks.vocabulary.activity import window_end
+
+WINDOWS = (7, 30, 90)
+BASELINE_DAYS = 90
+TOUCHES = {
+    "automated_answer": "automated answer",
+    "staff_answer": "staff answer",
+    "peer_answer": "peer answer",
+    "automated_check_in": "automated check-in",
+}
+OUTCOMES = ("recontact", "escalated", "ticket", "resolved", "drift", "unclear", "too_early")
+ESCALATION = kind("escalation")
+TICKET = kind("ticket_opened")
+CHECK_IN = kind("check_in")
+TOUCH_COLUMNS = ("account_id", "touch_at", "touch", "function", "channel", "need", "topic")
+
+
+@dataclass(frozen=True)
+class NextSettings:
+    """How silence is judged, as plain values."""
+
+    drift_ratio: float = 0.5  # actions below half of what the baseline predicts: drift
+    min_baseline_days: int = 14  # less history than this before the touch: unclear
+    min_expected: float = 2.0  # a baseline predicting fewer actions than this: unclear
+
+    def check(self) -> None:
+        """Refuse settings that cannot judge anything."""
+        if not 0 < self.drift_ratio <= 1:
+            raise InputError("drift_ratio must be above 0 and at most 1.")
+        if self.min_baseline_days < 1 or self.min_expected < 0:
+            raise InputError("min_baseline_days must be at least 1, min_expected 0 or more.")
+
+
+def _norm(column: str) -> pl.Expr:
+    return (pl.col(column).str.to_lowercase().str.replace_all(r"[^\w]+", " ")
+            .str.strip_chars())
+
+
+def touch_frame(prepared: pl.LazyFrame, kb: Knowledge,
+                themes: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Every touch: answered questions (with need and topic) and automated check-ins."""
+    peer = [c.id for c in kb.channels.values() if c.kind == "peer"]
+    questions = (prepared.filter((pl.col("actor_type") == "customer")
+                                 & pl.col("kind").is_in(list(QUESTION_KINDS)))
+                 .select("account_id", pl.col("occurred_at").alias("touch_at"),
+                         pl.col("source_function").alias("function"), "channel", "automated",
+                         "question_text")
+                 .collect())
+    needs = classify_texts(questions["question_text"]).select("question_text", "need")
+    questions = questions.join(needs, on="question_text", how="left").with_columns(
+        pl.when(pl.col("question_text").is_null()).then(pl.lit(NO_TEXT))
+        .otherwise(pl.col("need").fill_null("unknown")).alias("need"),
+        pl.when(pl.col("automated")).then(pl.lit("automated_answer"))
+        .when(pl.col("channel").is_in(peer)).then(pl.lit("peer_answer"))
+        .otherwise(pl.lit("staff_answer")).alias("touch"),
+        _norm("question_text").alias("topic"))
+    if themes is not None:
+        questions = questions.join(
+            themes.select("account_id", pl.col("occurred_at").alias("touch_at"),
+                          pl.col("theme_id").alias("_theme")).unique(["account_id", "touch_at"]),
+            on=["account_id", "touch_at"], how="left").with_columns(
+            pl.coalesce("_theme", "topic").alias("topic")).drop("_theme")
+    check_ins = (prepared.filter((pl.col("actor_type") != "customer")
+                                 & (pl.col("kind").is_in(list(AUTOMATED_OUTREACH_KINDS))
+                                    | ((pl.col("kind") == CHECK_IN) & pl.col("automated"))))
+                 .select("account_id", pl.col("occurred_at").alias("touch_at"),
+                         pl.col("source_function").alias("function"), "channel",
+                         pl.lit("automated_check_in").alias("touch"),
+                         pl.lit(None, pl.String).alias("need"),
+                         pl.lit(None, pl.String).alias("topic"))
+                 .collect())
+    return pl.concat([questions.select(TOUCH_COLUMNS), check_ins.select(TOUCH_COLUMNS)]) \
+        .sort("touch_at", "account_id")
+
+
+def _counts_at(touches: pl.DataFrame, daily: pl.DataFrame, at: pl.Expr, name: str,
+               by: str | None = "account_id") -> pl.DataFrame:
+    """Add `name`: the cumulative count of `daily` (day, n) up to and including `at`."""
+    left = touches.with_columns(at.alias("_at")).sort("_at")
+    joined = left.join_asof(daily.rename({"day": "_day", "cum": name}), left_on="_at",
+                            right_on="_day", by=by, strategy="backward",
+                            check_sortedness=False)
+    return joined.with_columns(pl.col(name).fill_null(0)).drop("_at", "_day")
+
+
+def _next_time(touches: pl.DataFrame, events: pl.DataFrame, name: str,
+               by: list[str]) -> pl.DataFrame:
+    """Add `name`: the time of the first of `events` strictly after each touch, per `by`."""
+    right = events.select(*by, pl.col("occurred_at").alias(name)).sort(name)
+    return touches.sort("touch_at").join_asof(
+        right, left_on="touch_at", right_on=name, by=by, strategy="forward",
+        allow_exact_matches=False, check_sortedness=False)
+
+
+def what_happened_next(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | None = None,
+                       themes: pl.DataFrame | None = None,
+                       settings: NextSettings | None = None,
+                       kb: Knowledge | None = None) -> pl.DataFrame:
+    """Follow every touch over the next 7, 30 and 90 days; one row per touch.
+
+    Columns: the touch (`TOUCH_COLUMNS`), days to the next same question, escalation, ticket
+    and participation (null: none before the end of the data), the customer actions in the
+    90 days before (`baseline_actions`, over `baseline_days`), and per window W:
+    `actions_W`, `expected_W` (the baseline's rate, scaled by how busy every account was),
+    `outcome_W` and `evidence_W`. `themes` (from `playbooks.questions.themes.assign_themes`)
+    makes the same theme count as the same question. `as_of` None: the latest event's date.
+    """
+    s = settings or NextSettings()
+    s.check()
+    kb = kb or load_knowledge()
+    prepared, day = prepare_weekly(activity, as_of)
+    end = window_end(day)
+    touches = touch_frame(prepared, kb, themes)
+    customer = (prepared.filter(pl.col("actor_type") == "customer")
+                .select("account_id", "occurred_at", "kind").collect())
+    topics = touches.filter(pl.col("topic").is_not_null()) \
+        .select("account_id", pl.col("touch_at").alias("occurred_at"), "topic").unique()
+    out = _next_time(touches, topics, "_recontact_at", ["account_id", "topic"])
+    for kinds, name in (([ESCALATION], "_escalated_at"), ([TICKET], "_ticket_at"),
+                        (list(PARTICIPATION_KINDS), "_participated_at")):
+        out = _next_time(out, customer.filter(pl.col("kind").is_in(kinds)), name,
+                         ["account_id"])
+    days = pl.col("occurred_at").dt.truncate("1d")
+    per_day = customer.group_by("account_id", days.alias("day")).agg(pl.len().alias("n"))
+    daily = (per_day.sort("account_id", "day")
+             .with_columns(pl.col("n").cum_sum().over("account_id").alias("cum"))
+             .select("account_id", "day", "cum").sort("day"))
+    company = (per_day.group_by("day").agg(pl.col("n").sum()).sort("day")
+               .with_columns(pl.col("n").cum_sum().alias("cum")).select("day", "cum"))
+    start = company["day"].min() if company.height else None
+    first_seen = per_day.group_by("account_id").agg(pl.col("day").min().alias("_first"))
+    out = out.join(first_seen, on="account_id", how="left")
+    at = pl.col("touch_at").dt.truncate("1d")
+    base = dt.timedelta(days=BASELINE_DAYS)
+    out = _counts_at(out, daily, at, "_n_now")
+    out = _counts_at(out, daily, at - base, "_n_before")
+    out = _counts_at(out, company, at, "_c_now", by=None)
+    out = _counts_at(out, company, at - base, "_c_before", by=None)
+    # the touch's own day counts in the baseline; the window starts the day after
+    baseline_days = ((at - pl.max_horizontal(pl.col("_first"), at - base))
+                     .dt.total_days() + 1).clip(0, BASELINE_DAYS)
+    out = out.with_columns(
+        (pl.col("_n_now") - pl.col("_n_before")).alias("baseline_actions"),
+        baseline_days.fill_null(0).cast(pl.Int64).alias("baseline_days"),
+        *[((pl.col(c) - pl.col("touch_at")).dt.total_seconds() / 86_400.0).round(1)
+          .alias(c[1:-3] + "_days")
+          for c in ("_recontact_at", "_escalated_at", "_ticket_at", "_participated_at")])
+    company_days = ((at - pl.max_horizontal(pl.lit(start), at - base)).dt.total_days() + 1) \
+        .clip(1, BASELINE_DAYS)
+    company_rate_before = (pl.col("_c_now") - pl.col("_c_before")) / company_days
+    for w in WINDOWS:
+        window = dt.timedelta(days=w)
+        out = _counts_at(out, daily, at + window, f"_n_{w}")
+        out = _counts_at(out, company, at + window, f"_c_{w}", by=None)
+        busy = pl.when(company_rate_before > 0).then(
+            (pl.col(f"_c_{w}") - pl.col("_c_now")) / w / company_rate_before).otherwise(1.0)
+        expected = (pl.when(pl.col("baseline_days") > 0)
+                    .then(pl.col("baseline_actions") / pl.col("baseline_days") * w * busy))
+        out = out.with_columns((pl.col(f"_n_{w}") - pl.col("_n_now")).alias(f"actions_{w}"),
+                               expected.round(2).alias(f"expected_{w}"))
+        out = out.with_columns(_outcome(w, s, end).alias(f"outcome_{w}"))
+        out = out.with_columns(_evidence(w).alias(f"evidence_{w}"))
+    keep = [*TOUCH_COLUMNS, "recontact_days", "escalated_days", "ticket_days",
+            "participated_days", "baseline_actions", "baseline_days",
+            *[f"{p}_{w}" for w in WINDOWS for p in ("actions", "expected", "outcome",
+                                                     "evidence")]]
+    return out.select(keep).sort("touch_at", "account_id", "touch")
+
+
+def _within(name: str, w: int) -> pl.Expr:
+    return pl.col(name).is_not_null() & (pl.col(name) <= w)
+
+
+def _outcome(w: int, s: NextSettings, end: dt.datetime) -> pl.Expr:
+    """The window's outcome, in the order the module describes."""
+    full = pl.col("touch_at").dt.truncate("1d") + dt.timedelta(days=w + 1) <= end
+    ratio = pl.col(f"actions_{w}") / pl.col(f"expected_{w}")
+    return (pl.when(_within("recontact_days", w)).then(pl.lit("recontact"))
+            .when(_within("escalated_days", w)).then(pl.lit("escalated"))
+            .when(_within("ticket_days", w)).then(pl.lit("ticket"))
+            .when(~full).then(pl.lit("too_early"))
+            .when((pl.col("baseline_days") < s.min_baseline_days)
+                  | (pl.col(f"expected_{w}").fill_null(0) < s.min_expected))
+            .then(pl.lit("unclear"))
+            .when(ratio >= s.drift_ratio).then(pl.lit("resolved"))
+            .otherwise(pl.lit("drift")))
+
+
+def _evidence(w: int) -> pl.Expr:
+    """Why the outcome is what it is, in words."""
+    outcome = pl.col(f"outcome_{w}")
+    then = pl.format("{} days later", pl.col("recontact_days"))
+    actions = pl.format("{} customer actions in the {} days after, against {} expected from "
+                        "the {} days before", pl.col(f"actions_{w}"), pl.lit(w),
+                        pl.col(f"expected_{w}").round(1).fill_null(0.0),
+                        pl.col("baseline_days"))
+    return (pl.when(outcome == "recontact").then(pl.format("asked the same question again {}",
+                                                             then))
+            .when(outcome == "escalated").then(pl.format("escalated {} days later",
+                                                         pl.col("escalated_days")))
+            .when(outcome == "ticket").then(pl.format("opened a ticket {} days later",
+                                                      pl.col("ticket_days")))
+            .when(outcome == "too_early").then(pl.format("fewer than {} days of data after it",
+                                                         pl.lit(w)))
+            .when(outcome == "unclear").then(pl.format(
+                "too little history before to compare: {}", actions))
+            .when(outcome == "resolved").then(pl.format(
+                "no repeat, escalation or ticket; went on as before: {}", actions))
+            .otherwise(pl.format("no repeat, escalation or ticket, but went quieter: {}",
+                                 actions)))
+
+
+def next_summary(touches: pl.DataFrame, window: int = 30,
+                 keys: tuple[str, ...] = ("function", "touch", "need")) -> pl.DataFrame:
+    """Count each outcome per group for one window, with shares of the judged touches
+    (`too_early` and `unclear` are counted but left out of the shares)."""
+    if window not in WINDOWS:
+        raise InputError(f"The window must be one of {', '.join(map(str, WINDOWS))} days.")
+    outcome = pl.col(f"outcome_{window}")
+    judged = ~outcome.is_in(["too_early", "unclear"])
+    counts = touches.group_by(list(keys)).agg(
+        pl.len().alias("touches"), judged.sum().alias("judged"),
+        *[(outcome == o).sum().alias(o) for o in OUTCOMES])
+    return counts.with_columns(
+        [pl.when(pl.col("judged") > 0).then(pl.col(o) / pl.col("judged")).alias(f"share_{o}")
+         for o in OUTCOMES[:5]]).sort(list(keys))
