@@ -4,12 +4,17 @@
 
 Prints: the end-to-end time of the command (read CSV, classify, write CSV) in a fresh process,
 the in-process batch time, and the time of a naive loop that classifies one question per call
-(measured on a sample and scaled up), all in the same run.
+(measured on a sample and scaled up), all in the same run. Beside the batch, in the same run:
+the model without pieces of words (words and word pairs only) and, with `--compare-commit SHA`,
+the classifier code of that commit (read with `git show`), each timed on the same questions
+(best of two, alternating). Last, the accuracy per need on the held-out questions
+(`tests/data/needs_heldout/`) and the confusion between needs, for each classifier timed.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import random
 import subprocess
 import sys
@@ -43,13 +48,48 @@ def make_questions(rows: int, seed: int = 7) -> list[str]:
             for _ in range(rows)]
 
 
+HELD_OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "needs_heldout"
+
+
+def classifier_at(commit: str):  # noqa: ANN201 - the classifier class of another version
+    """The NeedClassifier class of `playbooks/questions/classify.py` at a commit."""
+    code = subprocess.run(["git", "show", f"{commit}:playbooks/questions/classify.py"],
+                          capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[1]).stdout
+    folder = Path(tempfile.mkdtemp())
+    (folder / "classify_before.py").write_text(code, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("classify_before", folder / "classify_before.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["classify_before"] = module
+    spec.loader.exec_module(module)
+    return module.NeedClassifier
+
+
+def print_accuracy(name: str, classify) -> None:  # noqa: ANN001 - classify_many of a classifier
+    """Print per-need accuracy on the held-out questions and the confusion between needs."""
+    from playbooks.questions.evaluation import measure_needs, read_labelled_questions
+
+    measured = measure_needs(read_labelled_questions(HELD_OUT), classify)
+    print(f"held-out accuracy, {name}: {measured.overall:.3f} overall; " + ", ".join(
+        f"{need} {measured.accuracy(need):.3f} ({measured.correct[need]}/{measured.counts[need]})"
+        for need in measured.needs))
+    columns = [*measured.needs, "unknown"]
+    print("  true need \\ classified as: " + " | ".join(columns))
+    for need in measured.needs:
+        print(f"  {need}: " + " | ".join(str(measured.confusion[need][c]) for c in columns))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--baseline-sample", type=int, default=2_000)
+    parser.add_argument("--compare-commit", default=None,
+                        help="also time the classifier code of this commit")
     args = parser.parse_args()
 
     from playbooks.questions.classify import (
+        NeedClassifier,
         classify_question,
         classify_questions,
         default_classifier,
@@ -61,9 +101,17 @@ def main() -> None:
     default_classifier()
     train = time.perf_counter() - start
 
-    start = time.perf_counter()
-    classify_questions(questions)
-    batch = time.perf_counter() - start
+    others = {"the model without word pieces": NeedClassifier(word_pieces=False)}
+    if args.compare_commit:
+        others[f"the classifier of commit {args.compare_commit}"] = (
+            classifier_at(args.compare_commit)())
+    times: dict[str, list[float]] = {"shipped": [], **{name: [] for name in others}}
+    for _ in range(2):
+        for name, classifier in [("shipped", default_classifier()), *others.items()]:
+            start = time.perf_counter()
+            classifier.classify_many(questions)
+            times[name].append(time.perf_counter() - start)
+    batch = min(times["shipped"])
 
     sample = questions[: min(args.baseline_sample, args.rows)]
     default_classifier.cache_clear()
@@ -92,6 +140,12 @@ def main() -> None:
           f"({args.rows / batch:,.0f} questions/s)")
     print(f"baseline, one question per call (sample of {len(sample):,}, scaled): {naive:.2f} s")
     print(f"batch speed-up over the baseline: {naive / batch:.1f}x")
+    for name in others:
+        print(f"in-process batch, {name}: {min(times[name]):.2f} s "
+              f"(shipped batch / this: {batch / min(times[name]):.2f}x)")
+    print_accuracy("shipped", classify_questions)
+    for name, classifier in others.items():
+        print_accuracy(name, classifier.classify_many)
 
 
 if __name__ == "__main__":

@@ -11,18 +11,68 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from playbooks.framework.model import load_knowledge
 from playbooks.framework.parsing import KNOWLEDGE_DIR
-from playbooks.questions.classify import UNKNOWN, classify_question, classify_questions
+from playbooks.questions.classify import (
+    UNKNOWN,
+    Classification,
+    classify_question,
+    classify_questions,
+)
+from playbooks.questions.evaluation import measure_needs, read_labelled_questions
+from playbooks.questions.pieces import WordPieces
 
 TEST_QUESTIONS = yaml.safe_load(
     (Path(__file__).parent / "cases" / "classify_questions.yaml").read_text(encoding="utf-8"))
 LABELLED = [(need, q) for need, qs in TEST_QUESTIONS.items() if need != UNKNOWN for q in qs]
+DATA = Path(__file__).parent / "data"
+HELD_OUT = read_labelled_questions(DATA / "needs_heldout")
+DEVELOPMENT = read_labelled_questions(DATA / "needs_dev")
 
 
 def test_test_questions_are_kept_apart_from_training() -> None:
     training = yaml.safe_load((KNOWLEDGE_DIR / "need_examples.yaml").read_text())["examples"]
     seen = {q.strip().lower() for qs in training.values() for q in qs}
     assert not [q for _, q in LABELLED if q.strip().lower() in seen]
+
+
+def test_held_out_and_development_questions_stay_apart() -> None:
+    training = yaml.safe_load((KNOWLEDGE_DIR / "need_examples.yaml").read_text())["examples"]
+    seen = {q.strip().lower() for qs in training.values() for q in qs}
+    held_out = {q.lower() for _, q in HELD_OUT}
+    assert not held_out & seen
+    assert not {q.lower() for _, q in DEVELOPMENT} & (seen | held_out)
+
+
+def test_held_out_set_covers_every_need_in_forty_questions_or_more() -> None:
+    counts = {need: sum(n == need for n, _ in HELD_OUT) for need in load_knowledge().needs}
+    assert min(counts.values()) >= 40, counts
+
+
+def test_every_need_is_recognised_on_held_out_questions() -> None:
+    measured = measure_needs(HELD_OUT)
+    low = {need: round(measured.accuracy(need), 3) for need in measured.needs
+           if measured.accuracy(need) < 0.85}
+    assert not low, f"below 0.85: {low}; missed: {measured.misses}"
+
+
+def test_accuracy_and_confusion_count_each_question_once() -> None:
+    def fixed(texts: list[str | None]) -> list[Classification]:
+        answers = {"a1": "a", "a2": "b", "b1": "b", "b2": UNKNOWN}
+        return [Classification(answers[str(t)], 0.5, []) for t in texts]
+
+    measured = measure_needs([("a", "a1"), ("a", "a2"), ("b", "b1"), ("b", "b2")], fixed)
+    assert measured.needs == ["a", "b"] and measured.overall == 0.5
+    assert measured.accuracy("a") == 0.5 and measured.accuracy("b") == 0.5
+    assert measured.confusion == {"a": {"a": 1, "b": 1, UNKNOWN: 0},
+                                  "b": {"a": 0, "b": 1, UNKNOWN: 1}}
+    assert measured.misses == [("a", "b", "a2"), ("b", UNKNOWN, "b2")]
+
+
+def test_terse_questions_are_read_but_courtesy_alone_is_not() -> None:
+    assert classify_question("dashboard export broken").need == "information"
+    for text in ["ok thanks", "hi", "thx pls", "qwerty zxcvb"]:
+        assert classify_question(text).need == UNKNOWN, text
 
 
 def test_accuracy_on_held_apart_questions() -> None:
@@ -106,3 +156,15 @@ def test_cli_file_errors_name_the_problem(classify_cli, tmp_path: Path) -> None:
     result = classify_cli(str(empty), "--column", "q", "--out", str(tmp_path / "o.csv"))
     assert result.code == 2 and "empty" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_word_pieces_carry_a_typo_and_do_not_depend_on_the_batch() -> None:
+    pieces = WordPieces(min_df=1)
+    pieces.fit_transform(["How do I change permissions?", "Where is the export button?"])
+    typo, right, other = pieces.transform(["permisions", "permissions", "button"]).toarray()
+    assert float(typo @ right) > 0.5 > float(typo @ other)
+    texts = ["permisions", "", "How do I export?", "zzzz"]
+    together = pieces.transform(texts).toarray()
+    alone = [pieces.transform([t]).toarray()[0] for t in texts]
+    assert all((row == single).all() for row, single in zip(together, alone, strict=True))
+    assert not together[1].any() and not together[3].any()

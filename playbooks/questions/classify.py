@@ -3,8 +3,11 @@ experience, with a confidence and the cues that decided it.
 
 Two kinds of evidence, both from `playbooks/framework/knowledge/`: cue phrases
 (`need_cues.yaml`) and a small text model trained at load time on labelled examples
-(`need_examples.yaml`). Training is deterministic, offline and takes a fraction of a
-second. Empty, unreadable or non-English text is classified `unknown` rather than guessed.
+(`need_examples.yaml`): a logistic regression over words, word pairs and pieces of words (2 to
+4 letters), so a typo or an unfamiliar word form still counts. Training is deterministic,
+offline and takes about a second. Empty, unreadable or non-English text is classified
+`unknown` rather than guessed; a terse question without function words ("pdf export broken?")
+is read when most of its words are ones the examples use.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pydantic import Field
 from playbooks.errors import KnowledgeError
 from playbooks.framework.model import load_knowledge
 from playbooks.framework.parsing import KNOWLEDGE_DIR, Record, check_reference, parse_file
+from playbooks.questions.pieces import WordPieces
 
 UNKNOWN = "unknown"
 CUE_WEIGHT = 0.35  # how much one unit of cue weight adds to a need's model probability
@@ -31,6 +35,9 @@ _ENGLISH = frozenset(
     "so some than that the their them there they this to us was we what when where which who "
     "why will with would you your".split()
 )
+# Words of courtesy that do not make a terse question on their own ("ok thanks").
+_COURTESY = frozenset("hi hello hey ok okay thanks thank thx please pls yes no sorry cheers"
+                      .split())
 
 
 class Cue(Record):
@@ -61,9 +68,13 @@ class Classification:
 
 
 class NeedClassifier:
-    """Cue phrases plus a TF-IDF logistic regression trained on the shipped examples."""
+    """Cue phrases plus a TF-IDF logistic regression trained on the shipped examples.
 
-    def __init__(self, directory: Path | None = None) -> None:
+    `word_pieces=False` leaves out the pieces of words (words and word pairs only), the model
+    as it was before them, for comparison.
+    """
+
+    def __init__(self, directory: Path | None = None, *, word_pieces: bool = True) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
@@ -74,6 +85,7 @@ class NeedClassifier:
         for need in [*cues.cues, *examples.examples]:
             check_reference(root / "need_cues.yaml", f"cues.{need}", need, kb.needs, "need")
         self.needs = list(kb.needs)
+        self._need_index = {need: i for i, need in enumerate(self.needs)}
         missing = [n for n in self.needs if len(examples.examples.get(n, [])) < 3]
         if missing:
             raise KnowledgeError(f"{root / 'need_examples.yaml'}: examples.{missing[0]}: give at "
@@ -101,13 +113,26 @@ class NeedClassifier:
         labels = [n for n in self.needs for _ in examples.examples[n]]
         self._vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True,
                                            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z']+\b",
-                                           lowercase=True)
-        matrix = self._vectorizer.fit_transform(texts)
-        self._model = LogisticRegression(C=8.0, max_iter=2000)
-        self._model.fit(matrix, labels)
+                                           lowercase=True, dtype=np.float32)
+        # Pieces of words (2 to 4 letters, within words) carry a question past typos and
+        # word forms the examples do not hold ("permisions", "migraton", "recommending").
+        self._pieces = WordPieces(min_df=2) if word_pieces else None
+        words = self._vectorizer.fit_transform(texts)
+        self._word_columns = words.shape[1]
+        self._model = LogisticRegression(C=8.0, max_iter=3000)
+        self._model.fit(self._features_of(texts, words, fit=True), labels)
         self._classes = list(self._model.classes_)
         self._vocabulary = {w for term in self._vectorizer.vocabulary_ for w in term.split()}
         self._features = np.asarray(self._vectorizer.get_feature_names_out())
+
+    def _features_of(self, texts: list[str], words: Any, *, fit: bool = False) -> Any:
+        """The model's input: the word matrix, beside the word-piece matrix when there is one."""
+        if self._pieces is None:
+            return words
+        from scipy.sparse import hstack
+
+        pieces = self._pieces.fit_transform(texts) if fit else self._pieces.transform(texts)
+        return hstack([words, pieces]).tocsr()
 
     def _readable(self, text: str) -> list[str] | None:
         """The lower-case words of an English question, or None if it is not one."""
@@ -120,7 +145,13 @@ class NeedClassifier:
         if not words:
             return None
         known = sum(w in _ENGLISH or w in self._vocabulary for w in words)
-        return words if known / len(words) >= 0.4 and any(w in _ENGLISH for w in words) else None
+        if any(w in _ENGLISH for w in words):
+            return words if known / len(words) >= 0.4 else None
+        # A terse question ("pdf export broken?") has no function word: most of its words must
+        # then be ones the examples use.
+        content = [w for w in words if w not in _COURTESY]
+        known = sum(w in self._vocabulary for w in content)
+        return words if len(content) >= 2 and known / len(content) >= 0.6 else None
 
     def classify_many(self, texts: list[str | None]) -> list[Classification]:
         """Classify a batch of questions; repeated texts are classified once."""
@@ -131,16 +162,18 @@ class NeedClassifier:
             keys.append(key)
             if key is not None and key not in unique:
                 unique[key] = len(unique)
-        readable = [key for key in unique if self._readable(key) is not None]
+        words = {key: found for key in unique if (found := self._readable(key)) is not None}
+        readable = list(words)
         decided: dict[str, Classification] = {}
         if readable:
             matrix = self._vectorizer.transform(readable).tocsr()
+            both = self._features_of(readable, matrix)
             order = [self._classes.index(n) for n in self.needs]
-            probabilities = self._model.predict_proba(matrix)[:, order]
-            coef = self._model.coef_[order]
+            probabilities = self._model.predict_proba(both)[:, order].tolist()
+            coef = self._model.coef_[order][:, : self._word_columns]
             for row, text in enumerate(readable):
                 start, stop = matrix.indptr[row], matrix.indptr[row + 1]
-                decided[text] = self._decide(probabilities[row], text,
+                decided[text] = self._decide(probabilities[row], words[text],
                                              matrix.indices[start:stop], matrix.data[start:stop],
                                              coef)
         unknown = Classification(UNKNOWN, 0.0, [])
@@ -164,24 +197,24 @@ class NeedClassifier:
                     found.append((need, " ".join(span), weight))
         return found
 
-    def _decide(self, probabilities: np.ndarray, text: str, columns: np.ndarray,
+    def _decide(self, probabilities: list[float], words: list[str], columns: np.ndarray,
                 values: np.ndarray, coef: np.ndarray) -> Classification:
-        scores = probabilities.copy()
+        scores = list(probabilities)
         matched: dict[str, list[str]] = {}
-        for need, phrase, weight in self._match_cues(_WORD.findall(text)):
-            scores[self.needs.index(need)] += CUE_WEIGHT * weight
+        for need, phrase, weight in self._match_cues(words):
+            scores[self._need_index[need]] += CUE_WEIGHT * weight
             matched.setdefault(need, []).append(phrase)
-        best = int(np.argmax(scores))
+        best = max(range(len(scores)), key=scores.__getitem__)
         need = self.needs[best]
         if not matched and probabilities[best] < self.unknown_below:
-            return Classification(UNKNOWN, round(float(probabilities[best]), 3), [])
+            return Classification(UNKNOWN, round(probabilities[best], 3), [])
         cues = [f'"{c}"' for c in dict.fromkeys(matched.get(need, []))]
         if len(cues) < 3 and len(columns):
-            weights = coef[best][columns] * values
-            for j in np.argsort(-weights)[: 3 - len(cues)]:
+            weights = coef[best, columns] * values
+            for j in np.argsort(-weights, kind="stable")[: 3 - len(cues)]:
                 if weights[j] > 0:
                     cues.append(f"word: {self._features[columns[j]]}")
-        return Classification(need, round(float(scores[best] / scores.sum()), 3), cues)
+        return Classification(need, round(scores[best] / sum(scores), 3), cues)
 
     def classify(self, text: str | None) -> Classification:
         """Classify one question."""
