@@ -5,7 +5,7 @@ consistency."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +14,7 @@ from pydantic import Field
 
 from playbooks.errors import KnowledgeError
 from playbooks.framework.overlays import apply_overlays, default_overlays
+from playbooks.framework.pairs import Pair, PairsFile
 from playbooks.framework.parsing import (
     KNOWLEDGE_DIR,
     Record,
@@ -181,6 +182,7 @@ class Knowledge:
     anti_patterns: dict[str, AntiPattern]
     plays: dict[str, Play]
     source: Path
+    pairs: dict[str, Pair] = field(default_factory=dict)  # efficiency beside relationship
 
     def modifier_value(self, modifier: str, value: str) -> ModifierValue:
         """Return one value of a modifier, e.g. ("stakes", "routine")."""
@@ -207,6 +209,7 @@ FILES = {
     "metrics": ("metrics.yaml", MetricsFile),
     "anti_patterns": ("anti_patterns.yaml", AntiPatternsFile),
     "plays": ("plays.yaml", PlaysFile),
+    "pairs": ("pairs.yaml", PairsFile),
 }
 
 # Which knowledge files refer to ids defined in which others.
@@ -289,6 +292,7 @@ def _check_unique(parsed: dict[str, Any], shown: dict[str, str]) -> None:
         ("metrics", "metrics", parsed["metrics"].metrics),
         ("anti_patterns", "anti_patterns", parsed["anti_patterns"].anti_patterns),
         ("plays", "plays", parsed["plays"].plays),
+        ("pairs", "pairs", parsed["pairs"].pairs),
     ):
         check_unique_ids(shown[group], key, records)
 
@@ -336,6 +340,7 @@ def _knowledge(parsed: dict[str, Any], root: Path) -> Knowledge:
         anti_patterns={a.id: a for a in parsed["anti_patterns"].anti_patterns},
         plays={p.id: p for p in parsed["plays"].plays},
         source=root,
+        pairs={p.id: p for p in parsed["pairs"].pairs},
     )
 
 

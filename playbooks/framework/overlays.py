@@ -28,6 +28,7 @@ OVERLAY_KEYS = {
     "metrics": ("metrics", "metrics"),
     "anti_patterns": ("anti_patterns", "anti_patterns"),
     "plays": ("plays", "plays"),
+    "pairs": ("pairs", "pairs"),
 }
 
 
