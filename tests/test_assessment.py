@@ -5,14 +5,12 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import polars as pl
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playbooks.assessment.bank import BANK_FILE, load_question_bank
-from playbooks.assessment.evidence import RULES, gather_evidence
 from playbooks.assessment.quarters import parse_quarter
 from playbooks.assessment.reference import render_question_bank_markdown
 from playbooks.assessment.scoring import compare_assessments, score_assessment
@@ -263,84 +261,6 @@ def test_comparison_says_what_moved_up_and_down():
     assert comparison.same_bank
     moved = dict((s, (b, a)) for s, b, a in comparison.statements)
     assert moved[BANK.dimensions["peer_learning"].statements[0].id] == (2, None)
-
-
-# --- evidence beside answers ---------------------------------------------------------------------
-
-SIGNALS = pl.DataFrame({
-    "account_id": [f"a{i}" for i in range(10)],
-    "looks_healthy_drifting": [True, True, True] + [False] * 7,
-    "continuity_gap_count": [0] * 10,
-    "disengagement_score": [10.0] * 9 + [None],
-    "silence": ["withdrawing"] * 4 + ["working"] * 2 + [None] * 4,
-})
-THEMES = pl.DataFrame({
-    "theme_id": ["t1", "t2", "t3"],
-    "label": ["CSV export fails", "SSO setup", "Billing dates"],
-    "account_count": [14, 5, 2],
-    "first_seen": ["2026-06-01", "2026-09-01", "2026-10-20"],
-    "last_seen": ["2026-11-20", "2026-11-20", "2026-10-27"],
-    "weeks_active": [24, 11, 1],
-    "recurring": [True, True, False],
-})
-
-
-def _claimed(level: int):
-    return score_assessment(_all(level))
-
-
-def test_evidence_contradicts_a_high_claim_the_data_does_not_bear_out():
-    evidence = gather_evidence(_claimed(4), SIGNALS, THEMES)
-    loop = evidence["listening_loop"]
-    assert loop.verdict == "contradicted"
-    assert "2 of 3 repeated-question themes" in loop.facts[0].text
-    assert "'CSV export fails', has run 24 weeks across 14 accounts" in loop.facts[0].text
-    relationship = evidence["relationship_measurement"]
-    assert {f.rule: f.stance for f in relationship.facts} == {
-        "healthy_but_drifting": "contradicts", "quiet_disengagement": "supports"}
-    assert relationship.verdict == "mixed"
-    assert "3 of 10 accounts (30%) look healthy" in relationship.facts[0].text
-    assert "1 of 9 accounts" not in relationship.facts[1].text  # nulls are left out
-    assert "0 of 9 accounts" in relationship.facts[1].text
-    assert evidence["continuity"].verdict == "supported"
-    assert evidence["access_to_context"].facts[0].stance == "contradicts"
-
-
-def test_evidence_supports_a_low_claim_when_the_data_is_weak_too():
-    evidence = gather_evidence(_claimed(1), SIGNALS, THEMES)
-    assert evidence["listening_loop"].verdict == "supported"
-    assert evidence["continuity"].facts[0].stance == "contradicts"  # data better than answer
-
-
-def test_evidence_without_data_says_so_plainly():
-    evidence = gather_evidence(_claimed(3))
-    assert set(evidence) == set(BANK.dimensions)
-    for item in evidence.values():
-        assert item.facts == () and item.verdict == "no data"
-        assert all("no data for this" in m for m in item.missing)
-    assert "No repeated-question themes loaded" in evidence["listening_loop"].missing[0]
-
-
-def test_evidence_with_missing_or_broken_columns_degrades_per_rule():
-    signals = SIGNALS.drop("continuity_gap_count").with_columns(
-        pl.lit("many").alias("disengagement_score"))
-    evidence = gather_evidence(_claimed(3), signals, THEMES.head(0))
-    assert "no `continuity_gap_count` column" in evidence["continuity"].missing[0]
-    relationship = evidence["relationship_measurement"]
-    assert [f.rule for f in relationship.facts] == ["healthy_but_drifting"]
-    assert "wrong type" in relationship.missing[0]
-    assert "no rows" in evidence["listening_loop"].missing[0]
-
-
-def test_evidence_for_an_unanswered_dimension_is_context_only():
-    evidence = gather_evidence(score_assessment({}), SIGNALS, THEMES)
-    assert evidence["listening_loop"].facts[0].stance == "context"
-    assert evidence["listening_loop"].verdict == "unanswered"
-
-
-def test_every_evidence_rule_points_at_a_dimension_of_the_bank():
-    assert {r.dimension for r in RULES} <= set(BANK.dimensions)
-    assert len({r.id for r in RULES}) == len(RULES)
 
 
 # --- docs ---------------------------------------------------------------------------------------

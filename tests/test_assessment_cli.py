@@ -64,11 +64,14 @@ def test_show_puts_the_data_beside_the_answers(db, run, tmp_path):
     for statement in BANK.dimensions["listening_loop"].statements:
         run("assessment", "answer", "1", statement.id, "4")
     themes = tmp_path / "themes.csv"
-    pl.DataFrame({"theme_id": ["t1"], "label": ["CSV export fails"], "account_count": [9],
-                  "weeks_active": [12], "recurring": [True]}).write_csv(themes)
+    pl.DataFrame({"theme_id": ["t1", "t2", "t3"], "label": ["CSV export fails", "SSO", "Bills"],
+                  "account_count": [9, 4, 2], "weeks_active": [12, 8, 1],
+                  "recurring": [True, True, False]}).write_csv(themes)
     code, out, _ = run("assessment", "show", "1", "--themes", str(themes))
     assert code == 0
-    assert "data contradicts: 1 of 1 repeated-question themes" in out
+    assert ("data: The answer, level 4 (Embedded), implies at most 10% of repeated-question "
+            "themes are still recurring after 6 weeks or more; the data: 67% (2 of 3 "
+            "repeated-question themes): disagrees.") in " ".join(out.split())
     assert "No account signals loaded: no data for this" in out
 
 

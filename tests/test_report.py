@@ -179,7 +179,7 @@ def test_the_assessment_shows_the_change_and_the_evidence(review: Review, html_p
     assert part.comparison is not None and part.comparison.moved_up
     assert "In 2026Q3 it was 2.0 " in html_page and "up +0.5<" in html_page  # read, not 2.00
     assert part.evidence["continuity"].facts, "evidence from the data beside the level"
-    assert re.search(r"class=\"(supports|contradicts)\">(supports|contradicts): ", html_page)
+    assert re.search(r"class=\"(agrees|disagrees)\">The answer, level \d \(\w+\), ", html_page)
 
 
 def test_the_data_sections_carry_reasons(review: Review, html_page: str) -> None:

@@ -58,21 +58,41 @@ class Dimension(Record):
     anti_patterns: list[str] = Field(min_length=1)
 
 
-class EvidenceThresholds(Record):
+class EvidenceBounds(Record):
+    """One evidence rule's data: what it counts, and the share each answer level allows."""
+
+    id: str = Field(min_length=1)
+    of: str = Field(min_length=3)
+    counts: str = Field(min_length=10)
+    at_most: dict[int, float]
+    min_count: int | None = Field(default=None, ge=1)
+
+    def bound_at(self, level: int) -> float | None:
+        """The largest share an answer at `level` allows: the tightest bound at or below it
+        (None when no level up to it sets one)."""
+        given = [share for lv, share in self.at_most.items() if lv <= level]
+        return min(given) if given else None
+
+
+class EvidenceSettings(Record):
+    """The evidence rules' thresholds, and the smallest count and share worth offering."""
+
+    min_count: int = Field(ge=1)
+    min_share: float = Field(ge=0, le=1)
     stale_theme_weeks: int = Field(ge=1)
-    continuity_gap_share: float = Field(ge=0, le=1)
-    drifting_share: float = Field(ge=0, le=1)
     high_disengagement: float = Field(ge=0, le=100)
-    high_disengagement_share: float = Field(ge=0, le=1)
-    withdrawing_share: float = Field(ge=0, le=1)
-    claimed_level: int = Field(ge=1)
+    rules: list[EvidenceBounds] = Field(min_length=1)
+
+    def bounds(self, rule_id: str) -> EvidenceBounds | None:
+        """Return the bounds of one rule, or None when the bank gives none."""
+        return next((b for b in self.rules if b.id == rule_id), None)
 
 
 class BankFile(Record):
     version: int = Field(ge=1)
     scale: list[ScaleStep] = Field(min_length=2)
     level_names: dict[int, str]
-    evidence_thresholds: EvidenceThresholds
+    evidence: EvidenceSettings
     dimensions: list[Dimension] = Field(min_length=1)
 
 
@@ -84,7 +104,7 @@ class QuestionBank:
     fingerprint: str
     scale: tuple[ScaleStep, ...]
     level_names: dict[int, str]
-    thresholds: EvidenceThresholds
+    evidence: EvidenceSettings
     dimensions: dict[str, Dimension]
     statement_dimension: dict[str, str]
     play_titles: dict[str, str]
@@ -217,7 +237,7 @@ def _load_bank(path: Path, knowledge: Knowledge,
         fingerprint=_fingerprint(bank),
         scale=tuple(bank.scale),
         level_names=dict(bank.level_names),
-        thresholds=bank.evidence_thresholds,
+        evidence=bank.evidence,
         dimensions={d.id: d for d in bank.dimensions},
         statement_dimension=statement_dimension,
         play_titles={pid: p.title for pid, p in knowledge.plays.items()},
@@ -235,8 +255,19 @@ def _check_scale(bank: BankFile, shown: str) -> None:
             f"{shown}: scale: levels must run 1, 2, 3, ... in order (got {levels})")
     if sorted(bank.level_names) != levels:
         raise KnowledgeError(f"{shown}: level_names: give one name for each scale level {levels}")
-    if bank.evidence_thresholds.claimed_level not in levels:
-        raise KnowledgeError(f"{shown}: evidence_thresholds.claimed_level: not a scale level")
+    check_unique_ids(shown, "evidence.rules", bank.evidence.rules)
+    for i, rule in enumerate(bank.evidence.rules):
+        key = f"{shown}: evidence.rules[{i}].at_most"
+        if set(rule.at_most) - set(levels):
+            raise KnowledgeError(f"{key}: levels must be scale levels {levels} "
+                                 f"(got {sorted(rule.at_most)})")
+        if any(not 0 <= share <= 1 for share in rule.at_most.values()):
+            raise KnowledgeError(f"{key}: each share must lie between 0 and 1")
+        shares = [rule.at_most[level] for level in sorted(rule.at_most)]
+        if shares != sorted(shares, reverse=True):
+            raise KnowledgeError(f"{key}: a higher level must allow no larger share (got "
+                                 f"{rule.at_most}); otherwise a fact could disagree with one "
+                                 "answer and agree with a higher one")
 
 
 def _check_dimensions(bank: BankFile, shown: str, knowledge: Knowledge) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Evidence beside answers: what the account data says about each self-assessed dimension.
+"""Evidence beside answers: whether the account data agrees with each self-assessed level.
 
 Both inputs are optional polars frames; any missing frame, column or value is reported as a
 plain "no data for this" message instead of failing.
@@ -20,13 +20,17 @@ Columns read from `themes` (one row per repeated-question theme across accounts)
 | `theme_id` | str | the theme |
 | `label` | str | a readable name for it |
 | `account_count` | int | how many accounts asked about it |
-| `first_seen`, `last_seen` | date | first and latest week it was asked |
 | `weeks_active` | int | weeks between first and latest sighting |
 | `recurring` | bool | still being asked |
 
-Thresholds come from `evidence_thresholds` in `playbooks/framework/knowledge/assessment.yaml`.
-A fact *supports* the answer when the data agrees with it (weak data beside a low level,
-healthy data beside a level at or above `claimed_level`), and *contradicts* it otherwise.
+Each rule counts the accounts (or themes) that show a weakness. Its bounds, in `evidence` in
+`playbooks/framework/knowledge/assessment.yaml`, give for each answer level the largest share
+that can show it if the answer holds. A fact *agrees* with the answer when the share is within
+the bound of the level given, and *disagrees* otherwise; the bound is said in the sentence.
+The bounds fall as the level rises, so for one fact the verdict can only go from agrees to
+disagrees as the level rises, at the level whose bound the share exceeds. A count under the
+minimum count, or a share under the minimum share, is too small to mean anything: it is
+offered as no evidence either way, and said so.
 """
 
 from __future__ import annotations
@@ -37,10 +41,15 @@ from typing import Literal
 
 import polars as pl
 
-from playbooks.assessment.bank import EvidenceThresholds, QuestionBank, load_question_bank
+from playbooks.assessment.bank import (
+    EvidenceBounds,
+    EvidenceSettings,
+    QuestionBank,
+    load_question_bank,
+)
 from playbooks.assessment.scoring import AssessmentResult
 
-Stance = Literal["supports", "contradicts", "context"]
+Stance = Literal["agrees", "disagrees", "context"]
 
 SIGNAL_COLUMNS = ("account_id", "looks_healthy_drifting", "continuity_gap_count",
                   "disengagement_score", "silence")
@@ -52,12 +61,21 @@ NO_RULE = ("The account data has no measure for this dimension yet: no data for 
 
 @dataclass(frozen=True)
 class Fact:
-    """One fact from the data, and whether it supports or contradicts the answer."""
+    """One fact from the data, and whether it agrees with the answer given.
+
+    `value` is the share counted, `count` of `total`; `bound` is the largest share the answer's
+    level allows (None when the level claims nothing the data could disagree with), and
+    `borne_out` the highest level whose bound the share meets.
+    """
 
     stance: Stance
     text: str
     rule: str
     value: float
+    count: int = 0
+    total: int = 0
+    bound: float | None = None
+    borne_out: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,87 +90,68 @@ class DimensionEvidence:
 
     @property
     def verdict(self) -> str:
-        """`supported`, `contradicted`, `mixed`, `unanswered` (data but no answer) or `no data`."""
+        """`agrees`, `disagrees`, `mixed`, `unanswered` (data but no answer) or `no data`."""
         stances = {f.stance for f in self.facts}
         if not stances:
             return "no data"
         if stances == {"context"}:
             return "unanswered"
-        if "contradicts" in stances:
-            return "mixed" if "supports" in stances else "contradicted"
-        return "supported"
+        if "disagrees" in stances:
+            return "mixed" if "agrees" in stances else "disagrees"
+        return "agrees"
 
 
 @dataclass(frozen=True)
-class _Reading:
-    weak: bool
-    text: str
-    value: float
+class Count:
+    """What a rule counted: `count` of `total` show the weakness; `detail` adds a sentence."""
+
+    count: int
+    total: int
+    detail: str = ""
 
 
 @dataclass(frozen=True)
 class EvidenceRule:
-    """A measurement of one frame that speaks to one dimension."""
+    """A count over one frame that speaks to one dimension."""
 
     id: str
     dimension: str
     source: Literal["signals", "themes"]
     columns: tuple[str, ...]
-    measure: Callable[[pl.DataFrame, EvidenceThresholds], _Reading]
+    measure: Callable[[pl.DataFrame, EvidenceSettings], Count]
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{part} of {whole} accounts ({part / whole:.0%})"
-
-
-def _stale_themes(themes: pl.DataFrame, t: EvidenceThresholds) -> _Reading:
+def _stale_themes(themes: pl.DataFrame, s: EvidenceSettings) -> Count:
     stale = (themes.filter(pl.col("recurring").cast(pl.Boolean)
-                           & (pl.col("weeks_active").cast(pl.Int64) >= t.stale_theme_weeks))
+                           & (pl.col("weeks_active").cast(pl.Int64) >= s.stale_theme_weeks))
              .sort(["weeks_active", "account_count"], descending=True))
     if stale.height == 0:
-        return _Reading(False, f"None of the {themes.height} repeated-question themes has kept "
-                        f"recurring for {t.stale_theme_weeks} weeks or more.", 0)
+        return Count(0, themes.height)
     top = stale.row(0, named=True)
-    return _Reading(True, f"{stale.height} of {themes.height} repeated-question themes are still "
-                    f"recurring after {t.stale_theme_weeks} weeks or more; the longest, "
-                    f"'{top['label']}', has run {top['weeks_active']} weeks across "
-                    f"{top['account_count']} accounts.", stale.height)
+    return Count(stale.height, themes.height,
+                 f"The longest, '{top['label']}', has run {top['weeks_active']} weeks across "
+                 f"{top['account_count']} accounts.")
 
 
-def _continuity_gaps(signals: pl.DataFrame, t: EvidenceThresholds) -> _Reading:
+def _continuity_gaps(signals: pl.DataFrame, s: EvidenceSettings) -> Count:
     gaps = signals["continuity_gap_count"].cast(pl.Int64)
-    hit, total = int((gaps > 0).sum()), int(gaps.sum())
-    share = hit / signals.height
-    return _Reading(share > t.continuity_gap_share,
-                    f"{_share(hit, signals.height)} received automated or templated outreach "
-                    f"right after a support issue or escalation ({total} such gaps in all).",
-                    round(share, 4))
+    total = int(gaps.sum())
+    return Count(int((gaps > 0).sum()), signals.height,
+                 f"{total:,} such {'gap' if total == 1 else 'gaps'} in all.")
 
 
-def _healthy_but_drifting(signals: pl.DataFrame, t: EvidenceThresholds) -> _Reading:
-    hit = int(signals["looks_healthy_drifting"].cast(pl.Boolean).sum())
-    share = hit / signals.height
-    return _Reading(share > t.drifting_share,
-                    f"{_share(hit, signals.height)} look healthy on internal measures while "
-                    "their relationship signals decline.", round(share, 4))
+def _healthy_but_drifting(signals: pl.DataFrame, s: EvidenceSettings) -> Count:
+    return Count(int(signals["looks_healthy_drifting"].cast(pl.Boolean).sum()), signals.height)
 
 
-def _quiet_disengagement(signals: pl.DataFrame, t: EvidenceThresholds) -> _Reading:
+def _quiet_disengagement(signals: pl.DataFrame, s: EvidenceSettings) -> Count:
     scores = signals["disengagement_score"].cast(pl.Float64)
-    hit = int((scores >= t.high_disengagement).sum())
-    share = hit / signals.height
-    return _Reading(share > t.high_disengagement_share,
-                    f"{_share(hit, signals.height)} have a quiet-disengagement score of "
-                    f"{t.high_disengagement:g} or more.", round(share, 4))
+    return Count(int((scores >= s.high_disengagement).sum()), signals.height)
 
 
-def _withdrawing_silence(signals: pl.DataFrame, t: EvidenceThresholds) -> _Reading:
-    hit = int((signals["silence"].cast(pl.String) == "withdrawing").sum())
-    share = hit / signals.height
-    return _Reading(share > t.withdrawing_share,
-                    f"{_share(hit, signals.height)} have gone quiet in a withdrawing way "
-                    "(narrower use, fewer questions) rather than because things work.",
-                    round(share, 4))
+def _withdrawing_silence(signals: pl.DataFrame, s: EvidenceSettings) -> Count:
+    return Count(int((signals["silence"].cast(pl.String) == "withdrawing").sum()),
+                 signals.height)
 
 
 RULES: tuple[EvidenceRule, ...] = (
@@ -172,7 +171,7 @@ RULES: tuple[EvidenceRule, ...] = (
 def gather_evidence(result: AssessmentResult, signals: pl.DataFrame | None = None,
                     themes: pl.DataFrame | None = None,
                     bank: QuestionBank | None = None) -> dict[str, DimensionEvidence]:
-    """Return, per dimension of the bank, the facts that support or contradict its level."""
+    """Return, per dimension of the bank, the facts that agree or disagree with its level."""
     bank = bank or load_question_bank()
     frames = {"signals": signals, "themes": themes}
     out = {}
@@ -182,29 +181,88 @@ def gather_evidence(result: AssessmentResult, signals: pl.DataFrame | None = Non
         facts, missing = [], []
         rules = [r for r in RULES if r.dimension == dim.id]
         for rule in rules:
+            bounds = bank.evidence.bounds(rule.id)
             frame, problem = _usable(frames[rule.source], rule)
+            if bounds is None:
+                problem = (f"The question bank gives no bounds for {rule.id}: no data for "
+                           "this.")
             if problem:
                 missing.append(problem)
                 continue
             try:
-                reading = rule.measure(frame, bank.thresholds)  # type: ignore[arg-type]
+                counted = rule.measure(frame, bank.evidence)  # type: ignore[arg-type]
             except (pl.exceptions.PolarsError, TypeError, ValueError):
                 missing.append(f"The {_source_name(rule)} columns for {rule.id} "
                                f"({', '.join(rule.columns)}) hold values of the wrong type: "
                                "no data for this.")
                 continue
-            facts.append(Fact(_stance(reading.weak, level, bank.thresholds.claimed_level),
-                              reading.text, rule.id, reading.value))
+            fact, too_few = judge(counted, level, bounds, bank)  # type: ignore[arg-type]
+            if fact is None:
+                missing.append(too_few)
+            else:
+                facts.append(fact)
         if not rules:
             missing.append(NO_RULE)
         out[dim.id] = DimensionEvidence(dim.id, dim.title, level, tuple(facts), tuple(missing))
     return out
 
 
-def _stance(weak: bool, level: int | None, claimed: int) -> Stance:
+def judge(counted: Count, level: int | None, bounds: EvidenceBounds,
+          bank: QuestionBank) -> tuple[Fact | None, str]:
+    """Hold one count against the level given; return the fact, or why there is none.
+
+    Below the minimum count or share there is no fact, only a sentence saying the numbers are
+    too small to mean anything.
+    """
+    settings = bank.evidence
+    counts = bounds.counts.format(**settings.model_dump(exclude={"rules"}))
+    share = counted.count / counted.total if counted.total else 0.0
+    figure = f"{percent(share)} ({counted.count:,} of {counted.total:,} {bounds.of})"
+    least = bounds.min_count or settings.min_count
+    if counted.count < least or share < settings.min_share:
+        return None, (f"Only {figure} {counts}: too few to say whether the data agrees with "
+                      f"the answer (evidence needs at least {least:,} {bounds.of} and "
+                      f"{percent(settings.min_share)}).")
+    borne = max((lv for lv in bank.levels if _within(share, bounds.bound_at(lv))), default=0)
+    detail = f" {counted.detail}" if counted.detail else ""
     if level is None:
-        return "context"
-    return "contradicts" if weak == (level >= claimed) else "supports"
+        text = (f"Not answered yet; the data: {figure} {counts}, which bears out "
+                f"{_level_words(borne, bank)}.{detail}")
+        return Fact("context", text, bounds.id, round(share, 4), counted.count,
+                    counted.total, None, borne), ""
+    said = f"The answer, level {level} ({bank.level_names[level]}),"
+    bound = bounds.bound_at(level)
+    if bound is None:
+        stance: Stance = "agrees"
+        text = (f"{said} claims nothing this figure could disagree with; the data: {figure} "
+                f"{counts}: agrees.")
+    else:
+        stance = "agrees" if _within(share, bound) else "disagrees"
+        text = (f"{said} implies at most {percent(bound)} of {bounds.of} {counts}; the data: "
+                f"{figure}: {stance}.")
+        if stance == "disagrees":
+            text += f" This figure bears out {_level_words(borne, bank)}."
+    return Fact(stance, text + detail, bounds.id, round(share, 4), counted.count,
+                counted.total, bound, borne), ""
+
+
+def _within(share: float, bound: float | None) -> bool:
+    return bound is None or share <= bound
+
+
+def percent(share: float) -> str:
+    """A share for reading: whole percents, one decimal under 10% (never a bare 0%)."""
+    if share == 0:
+        return "0%"
+    if share < 0.1:
+        return f"{share:.1%}".replace(".0%", "%")
+    return f"{share:.0%}"
+
+
+def _level_words(level: int, bank: QuestionBank) -> str:
+    if level <= 0:
+        return "no level"
+    return f"up to level {level} ({bank.level_names[level]})"
 
 
 def _source_name(rule: EvidenceRule) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from playbooks.assessment.bank import QuestionBank, load_question_bank
+from playbooks.assessment.evidence import RULES, percent
 
 
 def render_question_bank_markdown(bank: QuestionBank | None = None) -> str:
@@ -33,6 +34,7 @@ def render_question_bank_markdown(bank: QuestionBank | None = None) -> str:
         *[f"| {level} | {name} |" for level, name in sorted(bank.level_names.items())],
         "",
     ]
+    out += _evidence_section(bank)
     for dim in bank.dimensions.values():
         out += [f"## {dim.title}", "", f"Id: `{dim.id}`. {dim.summary}", "", "Statements:", ""]
         out += [f"- `{s.id}`: {s.text}" for s in dim.statements]
@@ -44,3 +46,36 @@ def render_question_bank_markdown(bank: QuestionBank | None = None) -> str:
         out += ["Related anti-patterns: " + ", ".join(
             f"{bank.anti_pattern_names[a]} (`{a}`)" for a in dim.anti_patterns) + ".", ""]
     return "\n".join(out)
+
+
+def _evidence_section(bank: QuestionBank) -> list[str]:
+    """Say how the account data is held against the answers, with every rule's bounds."""
+    ev = bank.evidence
+    levels = list(bank.levels)
+    out = [
+        "## Evidence from the account data",
+        "",
+        "Each rule counts the accounts (or themes) that show a weakness. Each answer level "
+        "implies the largest share that may show it if the answer holds; the data *agrees* "
+        "when its share is within that bound and *disagrees* otherwise, and the sentence says "
+        "the bound. A higher level never allows a larger share, so for one fact the verdict "
+        "only goes from agrees to disagrees as the level rises. A level with no bound claims "
+        "nothing the data could disagree with.",
+        "",
+        f"Numbers too small to mean anything are offered as no evidence: a rule speaks only "
+        f"when it counts at least {ev.min_count} accounts (or the rule's own minimum, below) "
+        f"and at least {percent(ev.min_share)} of them.",
+        "",
+        "| rule | dimension | counts | " + " | ".join(
+            f"level {lv} allows at most" for lv in levels) + " | minimum count |",
+        "|---|---|---|" + "---|" * len(levels) + "---|",
+    ]
+    dimension = {r.id: r.dimension for r in RULES}
+    settings = ev.model_dump(exclude={"rules"})
+    for b in ev.rules:
+        title = bank.dimensions[dimension[b.id]].title if b.id in dimension else ""
+        cells = [percent(s) if (s := b.bound_at(lv)) is not None else "no bound"
+                 for lv in levels]
+        out.append(f"| `{b.id}` | {title} | {b.of} that {b.counts.format(**settings)} | "
+                   + " | ".join(cells) + f" | {b.min_count or ev.min_count} |")
+    return out + [""]

@@ -95,7 +95,7 @@ def format_result(record: AssessmentRecord, result: AssessmentResult,
                 lines.append(f"      unanswered: {', '.join(dim.unanswered)}")
         found = (evidence or {}).get(dim.dimension_id)
         if found is not None:
-            lines += [f"      data {fact.stance}: {fact.text}" for fact in found.facts]
+            lines += [f"      data: {fact.text}" for fact in found.facts]
             lines += [f"      {message}" for message in found.missing]
     if result.gaps:
         lines += ["", "Largest gaps:"]

@@ -65,7 +65,7 @@ th, td { border-bottom: 1px solid var(--line); padding: .35rem .45rem; text-alig
          vertical-align: top; }
 th { background: #eef2f6; }
 td.num { text-align: right; white-space: nowrap; }
-.supports { color: #1b7f5f; } .contradicts { color: var(--warn); } .context { color: var(--muted); }
+.agrees { color: #1b7f5f; } .disagrees { color: var(--warn); } .context { color: var(--muted); }
 .overdue { color: var(--warn); font-weight: 600; }
 figure { margin: .8rem 0; overflow-x: auto; } figure svg { max-width: 100%; height: auto; }
 ul.facts { margin: 0; padding-left: 1rem; }
@@ -208,7 +208,7 @@ def _assessment(review: Review, svg: str | None) -> str:
     before = esc(part.previous.quarter) if part.previous else "Before"
     rows = []
     for r in dimension_rows(review):
-        facts = "".join(f'<li class="{s}">{esc(s)}: {esc(t)}</li>' for s, t in r["facts"])
+        facts = "".join(f'<li class="{s}">{esc(t)}</li>' for s, t in r["facts"])
         facts += "".join(f'<li class="context">{esc(m)}</li>' for m in r["missing"])
         rows.append([esc(r["title"]), esc(r["level"]), esc(r["score"]), esc(r["before"]),
                      esc(r["move"]),

@@ -129,7 +129,7 @@ def _md_assessment(review: Review) -> list[str]:
     rows = dimension_rows(review)
     out += _table(["Dimension", "Level", "Score", before, "Move", "Evidence"],
                   [[r["title"], r["level"], r["score"], r["before"], r["move"],
-                    r["verdict"] + ": " + (" ".join(f"({s}) {t}" for s, t in r["facts"])
+                    r["verdict"] + ": " + (" ".join(t for _, t in r["facts"])
                                            or " ".join(r["missing"]))]
                    for r in rows])
     if part.result.gaps:

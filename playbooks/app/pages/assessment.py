@@ -205,7 +205,7 @@ with friendly_errors("gather evidence from the account data"):
     ensure_workspace()
     stamp = workspace_stamp()
     evidence = gather_evidence(result, signals(stamp), themes(stamp), bank)
-    verdict_icons = {"supported": ":material/check_circle:", "contradicted": ":material/cancel:",
+    verdict_icons = {"agrees": ":material/check_circle:", "disagrees": ":material/cancel:",
                      "mixed": ":material/contrast:", "unanswered": ":material/help:",
                      "no data": ":material/block:"}
     for dim in dimensions:
@@ -217,7 +217,7 @@ with friendly_errors("gather evidence from the account data"):
         with st.expander(f"{dim.title}: you said {level}; the data: {found.verdict}",
                          icon=verdict_icons.get(found.verdict)):
             for fact in found.facts:
-                st.text(f"{fact.stance}: {fact.text}")
+                st.text(fact.text)
             for missing in found.missing:
                 st.caption(missing)
 
