@@ -210,7 +210,7 @@ def effect_sentence(function: str, need_label: str, estimate: float, low: float,
     said = (f"after automation alone answered their {need_label} questions, accounts asked "
             f"{_size(estimate)} {where} questions over the next {weeks_after} weeks than "
             f"comparable accounts whose {need_label} questions reached a person or a peer")
-    if low < 0 < high:
+    if low <= 0 <= high:
         return (f"{name}: no evidence of a cost. {said[0].upper()}{said[1:]}, but the 95% "
                 f"interval ({_size(low)} to {_size(high)}) includes no difference.")
     if high <= 0:
