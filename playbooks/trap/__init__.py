@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from playbooks.trap.effects_gaps import mask_missing_weeks, missing_source_weeks
 from playbooks.trap.findings import (
     FINDING_COLUMNS,
     TrapSettings,
@@ -84,4 +85,7 @@ def trap_view(activity: pl.LazyFrame | pl.DataFrame,
         drifting = drifting_series(accounts, activity, as_of=as_of,
                                    every_weeks=drifting_every_weeks, weeks=drifting_weeks)
     series = weekly_series(activity, as_of=as_of, drifting=drifting)
+    # A source whose rows stop for a few weeks (an export that broke) is not a relationship
+    # that weakened: its weeks are blanked before the windows are compared.
+    series = mask_missing_weeks(series, missing_source_weeks(activity, as_of=as_of))
     return TrapView(series, find_traps(series, s), s)
