@@ -298,10 +298,20 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--replace-data", help="Replace imported data in the folder."),
         ] = False,
+        automation_cost: Annotated[
+            float | None,
+            typer.Option(
+                "--automation-cost",
+                help="The cost automation has in the demo: the relative extra decline an "
+                "account suffers at full exposure (after a judgment, reassurance or peer "
+                "question meets automation alone, it asks that much less in that function), "
+                "0 to 1; 0 = no cost (default: a moderate 0.3).",
+            ),
+        ] = None,
     ) -> None:
         """Generate a complete demo workspace of a believable B2B software company."""
         from playbooks.data.workspace import resolve_workspace
-        from playbooks.demo import generate_demo
+        from playbooks.demo import DEFAULT_AUTOMATION_COST, generate_demo
 
         day = None
         if as_of:
@@ -313,8 +323,11 @@ def register(app: typer.Typer) -> None:
                 ) from error
         folder = out or resolve_workspace(workspace)
         result = generate_demo(folder, accounts=accounts, weeks=weeks, seed=seed, as_of=day,
-                               protect_imported=not replace_data)
+                               protect_imported=not replace_data,
+                               automation_cost=DEFAULT_AUTOMATION_COST
+                               if automation_cost is None else automation_cost)
         typer.echo(
             f"Demo workspace written to {result.out_dir}: {result.accounts:,} accounts, "
-            f"{result.events:,} events over {result.weeks} weeks up to {result.as_of}."
+            f"{result.events:,} events over {result.weeks} weeks up to {result.as_of}; "
+            f"planted automation cost {result.automation_cost:g} (demo.json)."
         )
