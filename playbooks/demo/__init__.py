@@ -61,7 +61,8 @@ from playbooks.demo.world import (
 from playbooks.errors import InputError
 from playbooks.vocabulary import ACTORS, CHANNELS, FUNCTIONS, KINDS
 
-__all__ = ["ACTORS", "ARCHETYPES", "CHANNELS", "DEFAULT_ACCOUNTS", "DEFAULT_SEED",
+__all__ = ["ACTORS", "ARCHETYPES", "CHANNELS", "DEFAULT_ACCOUNTS", "DEFAULT_AUTOMATION_COST",
+           "DEFAULT_SEED",
            "DEFAULT_WEEKS", "FEATURES", "FUNCTIONS", "KINDS", "QUESTION_TEXTS", "SEGMENTS",
            "THEMES", "DemoResult", "default_as_of", "ensure_demo_workspace", "generate_demo"]
 
