@@ -28,7 +28,7 @@ SCHEMA = {"week": pl.Date, "function": pl.String, "measure": pl.String, "kind": 
           "value": pl.Float64}
 FLAGS = ("questions", "automated", "participation", "advocacy", "peer_answers")
 SEP = "\x1f"  # joins two ids into one key of a pair
-NO_PERSON = "\x00"  # stands for a missing person in a pair (a person of its own)
+NO_PERSON = "\x1e"  # stands for a missing person in a pair (a person of its own)
 # Which flag says a function has the source a measure is read from.
 SOURCE = {"automation_share": "questions", "staffed_contacts_per_account": "questions",
           "questions_per_account": "questions", "participation_per_account": "participation",
