@@ -4,15 +4,23 @@ The grouping is TF-IDF over the distinct question texts (words and word pairs, E
 words removed), reduced to a few latent directions (LSA), then agglomerative clustering by
 cosine distance on a fixed sample, the number of themes picked by the silhouette score
 between 2 and `max_themes`; every other text joins the nearest theme. Random states are fixed,
-so the same input always gives the same themes. Each theme is labelled with its top terms and
-followed per week: how many accounts it touches, from when to when, and whether it keeps
-coming back widely enough to point at a product or education gap (`recurring`).
+so the same input always gives the same themes.
+
+Each theme is named (`label`) by a representative question: of the theme's distinct questions,
+the one closest to the theme's centre (the most asked of those equally close), shortened to
+`LABEL_CHARS` characters at a word. Its most used words stay in `top_terms`, and its most
+asked question in `example`. Each theme is followed per week: how many accounts it touches,
+from when to when, and whether it keeps coming back (`recurring`), which means, plainly:
+asked in at least `min_weeks` different weeks of the last `window_weeks` weeks before the
+as-of date, by at least `min_accounts` different accounts in those weeks (defaults: 4 of the
+last 26 weeks, 5 accounts). A theme many accounts asked in one week only is not recurring;
+one asked every month is. `recurrence` says it for each theme in words ("asked in 6 of the
+last 26 weeks, by 9 accounts"), and `ThemeSettings.recurring_rule` says the rule.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -36,8 +44,10 @@ THEME_SCHEMA: dict[str, Any] = {
     "weeks_with_questions": pl.UInt32, "recent_questions": pl.UInt32,
     "weekly": pl.List(pl.Struct({"week": pl.Date, "questions": pl.UInt32})),
     "recent_share": pl.Float64, "earlier_share": pl.Float64, "rising": pl.Boolean,
+    "window_weeks_asked": pl.UInt32, "window_accounts": pl.UInt32, "recurrence": pl.String,
     "recurring": pl.Boolean,
 }
+LABEL_CHARS = 60  # a representative question longer than this is shortened at a word
 
 
 @dataclass(frozen=True)
@@ -45,14 +55,27 @@ class ThemeSettings:
     """How themes are found and when one counts as recurring."""
 
     max_themes: int = 20
-    min_accounts: int | None = None  # default: max(5, 2% of the accounts that asked anything)
-    min_weeks: int = 8  # distinct weeks with a question on the theme
-    recent_weeks: int = 8  # still asked within this many weeks of the as-of date
+    min_accounts: int | None = None  # None: 5 (different accounts asking within the window)
+    min_weeks: int = 4  # different weeks with a question on the theme, within the window
+    window_weeks: int = 26  # the window: this many weeks up to the as-of date
+    recent_weeks: int = 8  # the recent share (rising) counts questions in this many weeks
     top_terms: int = 4
     rising_ratio: float = 1.5  # recent share of questions against the earlier share
     sample_size: int = 2_000  # distinct texts clustered; the rest join the nearest theme
     dimensions: int = 100  # latent directions (LSA) the texts are compared in
     random_state: int = 0
+
+    @property
+    def accounts_needed(self) -> int:
+        """Different accounts a recurring theme is asked by within the window."""
+        return 5 if self.min_accounts is None else self.min_accounts
+
+    def recurring_rule(self) -> str:
+        """Say, in a sentence for the reader, when a theme keeps coming back."""
+        accounts = self.accounts_needed
+        return (f"A theme keeps coming back when it was asked in at least {self.min_weeks} "
+                f"different weeks of the last {self.window_weeks}, by at least {accounts} "
+                f"different account{'s' if accounts != 1 else ''}.")
 
 
 def question_frame(activity: pl.LazyFrame, as_of: dt.date | None = None) -> pl.LazyFrame:
@@ -121,17 +144,23 @@ def _cluster_sample(points: np.ndarray, settings: ThemeSettings) -> np.ndarray:
     return best_labels
 
 
-def cluster_texts(texts: list[str], settings: ThemeSettings | None = None
-                  ) -> tuple[np.ndarray, list[list[str]]]:
-    """Give each distinct text a theme number; return the numbers and each theme's top terms.
+def cluster_texts(texts: list[str], settings: ThemeSettings | None = None,
+                  counts: list[int] | None = None
+                  ) -> tuple[np.ndarray, list[list[str]], list[int]]:
+    """Give each distinct text a theme number; return the numbers, each theme's top terms and
+    each theme's representative text (an index into `texts`).
 
     A fixed sample of at most `sample_size` texts is clustered; every text then joins the
-    theme whose centre is nearest, so 100,000 distinct texts cost little more than 2,000.
+    theme whose centre is nearest, so 100,000 distinct texts cost little more than 2,000. The
+    representative is the member closest to its theme's centre; of members equally close,
+    the most asked (`counts`, how often each text was asked), then the first in order.
     """
     s = settings or ThemeSettings()
+    asked = np.asarray(counts if counts is not None else [1] * len(texts), dtype=np.float64)
     matrix, terms = _vectorise(texts)
     if matrix is None or matrix.nnz == 0:
-        return np.zeros(len(texts), dtype=np.int64), [[]]
+        return (np.zeros(len(texts), dtype=np.int64), [[]],
+                [int(np.argmax(asked))] if len(texts) else [])
     points = _reduce(matrix, s)
     n = points.shape[0]
     rng = np.random.default_rng(s.random_state)
@@ -140,13 +169,20 @@ def cluster_texts(texts: list[str], settings: ThemeSettings | None = None
     k = int(sample_labels.max()) + 1
     centres = np.vstack([points[rows][sample_labels == i].mean(axis=0) for i in range(k)])
     centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
-    labels = np.argmax(points @ centres.T, axis=1).astype(np.int64)
+    similarity = points @ centres.T
+    labels = np.argmax(similarity, axis=1).astype(np.int64)
+    closeness = np.round(similarity[np.arange(n), labels], 6)
     tops: list[list[str]] = []
+    representatives: list[int] = []
     for theme in range(k):
-        members = matrix[labels == theme]
+        inside = np.flatnonzero(labels == theme)
+        members = matrix[inside]
         if members.shape[0] == 0:
             tops.append([])
+            representatives.append(-1)
             continue
+        best = np.lexsort((inside, -asked[inside], -closeness[inside]))[0]
+        representatives.append(int(inside[best]))
         weight = np.asarray(members.mean(axis=0)).ravel()
         order = np.lexsort((terms, -weight))
         chosen: list[str] = []
@@ -158,7 +194,29 @@ def cluster_texts(texts: list[str], settings: ThemeSettings | None = None
                 continue  # "export" and "export report" say the same thing
             chosen.append(term)
         tops.append(chosen)
-    return labels, tops
+    return labels, tops, representatives
+
+
+def shorten_question(text: str, limit: int = LABEL_CHARS) -> str:
+    """A question on one line, cut at a word to at most `limit` characters (with "…")."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def _question_labels(questions: list[str]) -> list[str]:
+    """Shortened representative questions, made distinct ("... (2)") where two coincide."""
+    labels: list[str] = []
+    seen: dict[str, int] = {}
+    for question in questions:
+        label = shorten_question(question)
+        seen[label] = seen.get(label, 0) + 1
+        labels.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return labels
 
 
 def _slug(terms: list[str], used: set[str]) -> str:
@@ -186,12 +244,15 @@ def assign_themes(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | Non
     distinct = questions.group_by("_norm").agg(pl.len().alias("n"),
                                                pl.col("question_text").min().alias("example"))
     distinct = distinct.sort("_norm")
-    labels, tops = cluster_texts(distinct["_norm"].to_list(), s)
+    labels, tops, representatives = cluster_texts(distinct["_norm"].to_list(), s,
+                                                  distinct["n"].to_list())
     used: set[str] = set()
+    originals = distinct["example"].to_list()
     names = pl.DataFrame({
         "_theme": list(range(len(tops))),
         "theme_id": [_slug(t, used) if t else f"theme-{i + 1}" for i, t in enumerate(tops)],
-        "label": [" / ".join(t[:3]) if t else "(no words)" for t in tops],
+        "label": _question_labels([originals[r] if r >= 0 else "(no questions)"
+                                   for r in representatives]),
         "top_terms": tops,
     }, schema={"_theme": pl.Int64, "theme_id": pl.String, "label": pl.String,
                "top_terms": pl.List(pl.String)})
@@ -210,10 +271,10 @@ def find_themes(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | None 
     assigned = assign_themes(act, as_of=day, settings=s)
     if assigned.height == 0:
         return pl.DataFrame(schema=THEME_SCHEMA)
-    askers = assigned["account_id"].n_unique()
-    min_accounts = s.min_accounts if s.min_accounts is not None else max(
-        5, math.ceil(0.02 * askers))
     recent_from = day - dt.timedelta(weeks=s.recent_weeks)
+    # Weeks counted back from the as-of date: week 0 is its last seven days, and so on.
+    weeks_back = (pl.lit(day) - pl.col("occurred_at").dt.date()).dt.total_days() // 7
+    in_window = weeks_back < s.window_weeks
     week = pl.col("occurred_at").dt.truncate("1w").dt.date()
     weekly = (assigned.with_columns(week.alias("week"))
               .group_by("theme_id", "week").agg(pl.len().cast(pl.UInt32).alias("questions"))
@@ -232,7 +293,11 @@ def find_themes(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | None 
                    pl.col("occurred_at").max().dt.date().alias("last_seen"),
                    week.n_unique().cast(pl.UInt32).alias("weeks_with_questions"),
                    (pl.col("occurred_at").dt.date() > recent_from).sum().cast(pl.UInt32)
-                   .alias("recent_questions"))
+                   .alias("recent_questions"),
+                   weeks_back.filter(in_window).n_unique().cast(pl.UInt32)
+                   .alias("window_weeks_asked"),
+                   pl.col("account_id").filter(in_window).n_unique().cast(pl.UInt32)
+                   .alias("window_accounts"))
               .join(weekly, on="theme_id").join(examples, on="theme_id")
               .with_columns(((pl.col("last_seen") - pl.col("first_seen")).dt.total_days() // 7
                              + 1).cast(pl.Int64).alias("weeks_active")))
@@ -244,9 +309,13 @@ def find_themes(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | None 
         .alias("earlier_share"))
     themes = themes.with_columns(
         (pl.col("recent_share") >= s.rising_ratio * pl.col("earlier_share")).alias("rising"),
-        ((pl.col("account_count") >= min_accounts)
-         & (pl.col("weeks_with_questions") >= s.min_weeks)
-         & (pl.col("recent_questions") > 0)).alias("recurring"))
+        pl.Series("recurrence", [
+            f"asked in {weeks} of the last {s.window_weeks} weeks, by {accounts:,} "
+            f"account{'' if accounts == 1 else 's'}"
+            for weeks, accounts in zip(themes["window_weeks_asked"], themes["window_accounts"],
+                                       strict=True)], pl.String),
+        ((pl.col("window_weeks_asked") >= s.min_weeks)
+         & (pl.col("window_accounts") >= s.accounts_needed)).alias("recurring"))
     return (themes.select(list(THEME_SCHEMA))
             .sort(["question_count", "theme_id"], descending=[True, False]))
 
