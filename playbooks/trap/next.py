@@ -36,6 +36,7 @@ from playbooks.vocabulary import (
     AUTOMATED_OUTREACH_KINDS,
     PARTICIPATION_KINDS,
     QUESTION_KINDS,
+    REPAIR_RETURN_KINDS,
     kind,
 )
 from playbooks.vocabulary.activity import window_end
@@ -138,8 +139,9 @@ def what_happened_next(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date 
                        kb: Knowledge | None = None) -> pl.DataFrame:
     """Follow every touch over the next 7, 30 and 90 days; one row per touch.
 
-    Columns: the touch (`TOUCH_COLUMNS`), days to the next same question, escalation, ticket
-    and participation (null: none before the end of the data), the customer actions in the
+    Columns: the touch (`TOUCH_COLUMNS`), days to the next same question, escalation, ticket,
+    participation and reply (any customer question, post, event or reply to a check-in;
+    null: none before the end of the data), the customer actions in the
     90 days before (`baseline_actions`, over `baseline_days`), and per window W:
     `actions_W`, `expected_W` (the baseline's rate, scaled by how busy every account was),
     `outcome_W` and `evidence_W`. `themes` (from `playbooks.questions.themes.assign_themes`)
@@ -157,7 +159,8 @@ def what_happened_next(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date 
         .select("account_id", pl.col("touch_at").alias("occurred_at"), "topic").unique()
     out = _next_time(touches, topics, "_recontact_at", ["account_id", "topic"])
     for kinds, name in (([ESCALATION], "_escalated_at"), ([TICKET], "_ticket_at"),
-                        (list(PARTICIPATION_KINDS), "_participated_at")):
+                        (list(PARTICIPATION_KINDS), "_participated_at"),
+                        (list(REPAIR_RETURN_KINDS), "_replied_at")):
         out = _next_time(out, customer.filter(pl.col("kind").is_in(kinds)), name,
                          ["account_id"])
     days = pl.col("occurred_at").dt.truncate("1d")
@@ -184,7 +187,8 @@ def what_happened_next(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date 
         baseline_days.fill_null(0).cast(pl.Int64).alias("baseline_days"),
         *[((pl.col(c) - pl.col("touch_at")).dt.total_seconds() / 86_400.0).round(1)
           .alias(c[1:-3] + "_days")
-          for c in ("_recontact_at", "_escalated_at", "_ticket_at", "_participated_at")])
+          for c in ("_recontact_at", "_escalated_at", "_ticket_at", "_participated_at",
+                    "_replied_at")])
     company_days = ((at - pl.max_horizontal(pl.lit(start), at - base)).dt.total_days() + 1) \
         .clip(1, BASELINE_DAYS)
     company_rate_before = (pl.col("_c_now") - pl.col("_c_before")) / company_days
@@ -201,7 +205,7 @@ def what_happened_next(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date 
         out = out.with_columns(_outcome(w, s, end).alias(f"outcome_{w}"))
         out = out.with_columns(_evidence(w).alias(f"evidence_{w}"))
     keep = [*TOUCH_COLUMNS, "recontact_days", "escalated_days", "ticket_days",
-            "participated_days", "baseline_actions", "baseline_days",
+            "participated_days", "replied_days", "baseline_actions", "baseline_days",
             *[f"{p}_{w}" for w in WINDOWS for p in ("actions", "expected", "outcome",
                                                      "evidence")]]
     return out.select(keep).sort("touch_at", "account_id", "touch")
