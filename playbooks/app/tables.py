@@ -17,7 +17,8 @@ COMPUTED_NAMES = {
     "Disengagement score", "internal_view": "Internal view", "first_reason": "Main reason",
     "account_count": "Accounts asking", "question_count": "Questions", "first_seen":
     "First asked", "last_seen": "Last asked", "weeks_active": "Weeks with a question",
-    "recurring": "Keeps coming back", "example": "An example question", "label": "Theme",
+    "recurring": "Keeps coming back", "recurrence": "Asked lately", "example":
+    "An example question", "label": "Theme",
 }
 
 # The demo's segment codes, as people say them; other segments are shown as words.

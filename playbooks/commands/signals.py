@@ -143,8 +143,9 @@ def themes_command(
     as_of: AsOf = None,
     max_themes: int = typer.Option(20, "--max-themes", help="Most themes to look for."),
     min_accounts: int = typer.Option(None, "--min-accounts",
-                                     help="Accounts a theme must touch to count as "
-                                          "recurring (default: 5 or 2% of askers)."),
+                                     help="Different accounts that must ask about a theme "
+                                          "within the last 26 weeks for it to count as "
+                                          "recurring (default: 5)."),
     out: Annotated[Path | None,
         typer.Option("--out", help="Write the themes to .parquet or .csv.")] = None,
     as_json: bool = typer.Option(False, "--json", help="Print the themes as JSON."),

@@ -31,6 +31,7 @@ from playbooks.charts import (
     portfolio_frame,
     themes_chart,
 )
+from playbooks.questions.themes import ThemeSettings
 from playbooks.signals import SIGNALS as ENGINE_SIGNALS
 from playbooks.signals.brief import account_brief
 
@@ -160,7 +161,7 @@ with friendly_errors("read the account data", stop=True):
 
     st.subheader("Repeated questions")
     st.caption("Themes that keep coming back across many accounts point to a product or "
-               "education fix.")
+               f"education fix. {ThemeSettings().recurring_rule()}")
     found = themes(stamp)
     if found.is_empty():
         st.info("No question texts in the data to group.")
@@ -168,7 +169,7 @@ with friendly_errors("read the account data", stop=True):
         st.altair_chart(themes_chart(found), width="stretch")
         show(readable(found, ["label", "account_count", "question_count",
                                       "first_seen", "last_seen", "weeks_active", "recurring",
-                                      "example"]), hide_index=True, width="stretch")
+                                      "recurrence", "example"]), hide_index=True, width="stretch")
 
     st.subheader("All continuity gaps")
     st.caption("Automated or templated outreach that reached an account within days of a "
