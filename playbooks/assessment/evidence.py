@@ -18,10 +18,10 @@ Columns read from `themes` (one row per repeated-question theme across accounts)
 | column | type | meaning |
 |---|---|---|
 | `theme_id` | str | the theme |
-| `label` | str | a readable name for it |
+| `label` | str | a readable name for it: a representative question |
 | `account_count` | int | how many accounts asked about it |
 | `weeks_active` | int | weeks between first and latest sighting |
-| `recurring` | bool | still being asked |
+| `recurring` | bool | asked in 4 or more of the last 26 weeks, by 5 or more accounts |
 
 Each rule counts the accounts (or themes) that show a weakness. Its bounds, in `evidence` in
 `playbooks/framework/knowledge/assessment.yaml`, give for each answer level the largest share
