@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from playbooks.advice.journey_words import ChannelGuess, MeasureGuess, guess_channel, guess_measure
 from playbooks.errors import InputError
 from playbooks.framework.model import Knowledge, load_knowledge
 from playbooks.framework.parsing import parse_yaml_text
@@ -22,6 +23,7 @@ from playbooks.userfiles.limits import (
 from playbooks.userfiles.tables import iter_csv_rows
 from playbooks.userfiles.writing import write_csv
 
+OWN_WORDS = ("channels", "metrics")  # columns that accept the company's own names
 TRUE_WORDS = {"yes", "y", "true", "t", "1"}
 FALSE_WORDS = {"no", "n", "false", "f", "0"}
 PERSONALISATION = ("none", "persona", "context")
@@ -81,11 +83,18 @@ class Touchpoint:
     measured_by: tuple[str, ...]
     personalisation: str
     fallback: str | None
+    # the company's own word for the channel (or fallback) when it is not a known channel;
+    # `channel` (`fallback`) then holds the nearest known one, to confirm
+    given_channel: str = ""
+    given_fallback: str = ""
 
     def to_record(self) -> dict[str, Any]:
-        """The row as plain values, lists joined with `;` (the CSV form)."""
+        """The row as plain values, lists joined with `;` (the CSV form), in the company's
+        own words (an unconfirmed channel stays as it was written)."""
         record = asdict(self)
         record.pop("row")
+        record["channel"] = record.pop("given_channel") or record["channel"]
+        record["fallback"] = record.pop("given_fallback") or record["fallback"]
         for key in ("shares_context_with", "measured_by"):
             record[key] = ";".join(record[key])
         for key in ("org_risk", "automated", "person_reachable", "community_connected"):
@@ -96,14 +105,24 @@ class Touchpoint:
 
 @dataclass(frozen=True)
 class JourneyMap:
-    """A named, validated list of touchpoints."""
+    """A named, validated list of touchpoints, with the guesses made for the company's own
+    measures and channels (each with its reason, for the user to correct or confirm)."""
 
     name: str
     touchpoints: tuple[Touchpoint, ...]
+    measure_guesses: tuple[MeasureGuess, ...] = ()
+    channel_guesses: tuple[ChannelGuess, ...] = ()
 
     def to_records(self) -> list[dict[str, Any]]:
         """Every touchpoint as a plain record, in file order."""
         return [t.to_record() for t in self.touchpoints]
+
+    def knowledge_with_guesses(self, kb: Knowledge) -> Knowledge:
+        """The knowledge with this map's own measures added as their guessed kind."""
+        if not self.measure_guesses:
+            return kb
+        return replace(kb, metrics={**kb.metrics,
+                                    **{g.id: g.to_metric() for g in self.measure_guesses}})
 
 
 def _choices(column: Column, kb: Knowledge) -> list[str]:
@@ -112,6 +131,12 @@ def _choices(column: Column, kb: Knowledge) -> list[str]:
     if column.choices_from in ("stakes", "familiarity"):
         return [v.id for v in kb.modifiers[column.choices_from].values]
     return list(getattr(kb, column.choices_from or ""))
+
+
+def _is_name(text: str) -> bool:
+    """A company's own name for a channel or measure: short, with a letter, no markup."""
+    return (len(text) <= 60 and any(c.isalpha() for c in text)
+            and all(c.isalnum() or c in " _-./&+" for c in text))
 
 
 def _parse_bool(text: str) -> bool | None:
@@ -135,12 +160,23 @@ def journey_map_from_records(records: Iterable[Mapping[str, Any]], *, name: str 
     _check_columns(rows, source)
     problems: list[str] = []
     touchpoints = []
+    own: dict[str, list[int]] = {}  # a measure the knowledge does not know -> its rows
+    channels: list[ChannelGuess] = []
     for index, raw in enumerate(rows, start=1):
         where = f"row {index}" + (f" (line {first_line + index - 1})" if first_line else "")
         values: dict[str, Any] = {"row": index}
         for column in COLUMNS:
             values[column.name] = _read_cell(column, raw.get(column.name), where, kb, problems)
         values["personalisation"] = values.get("personalisation") or "none"
+        for measure in values["measured_by"] or ():
+            if measure not in kb.metrics:
+                own.setdefault(measure, []).append(index)
+        for column in ("channel", "fallback"):
+            given = values.get(column)
+            if given and given not in kb.channels:
+                guess = _guess_channel(values, column, given, kb)
+                channels.append(guess)
+                values[column], values[f"given_{column}"] = guess.channel, given
         touchpoints.append(values)
     if problems:
         shown = problems[:50]
@@ -148,7 +184,19 @@ def journey_map_from_records(records: Iterable[Mapping[str, Any]], *, name: str 
             shown.append(f"... and {len(problems) - 50} more")
         raise InputError(f"{source}: {len(problems)} problem(s) in the journey map",
                          problems=shown)
-    return JourneyMap(name=name, touchpoints=tuple(Touchpoint(**t) for t in touchpoints))
+    return JourneyMap(name=name, touchpoints=tuple(Touchpoint(**t) for t in touchpoints),
+                      measure_guesses=tuple(guess_measure(m, tuple(r)) for m, r in own.items()),
+                      channel_guesses=tuple(channels))
+
+
+def _guess_channel(values: dict[str, Any], column: str, given: str,
+                   kb: Knowledge) -> ChannelGuess:
+    """Read an unknown channel as the nearest known one (a fallback as answered by a person)."""
+    automated = bool(values.get("automated")) if column == "channel" else False
+    channel, reason = guess_channel(given, automated=automated,
+                                    function=str(values.get("function") or ""), kb=kb)
+    return ChannelGuess(values["row"], str(values.get("touchpoint") or ""), column, given,
+                        channel, kb.channels[channel].label, reason)
 
 
 def _check_columns(rows: list[Mapping[str, Any]], source: str) -> None:
@@ -191,15 +239,16 @@ def _read_cell(column: Column, cell: Any, where: str, kb: Knowledge, problems: l
         if parsed is None:
             problems.append(f"{at}: expected yes or no, got {excerpt(text)}")
         return parsed
+    own_words = column.choices_from in OWN_WORDS  # kept and read by a guess, not refused
     if column.kind == "choice":
         valid = _choices(column, kb)
-        if text not in valid:
+        if text not in valid and not (own_words and _is_name(text)):
             problems.append(f"{at}: expected one of {', '.join(valid)}; got {excerpt(text)}")
         return text
     if column.kind == "list":
         items = tuple(x.strip() for x in text.replace(",", ";").split(";") if x.strip())
         valid = _choices(column, kb)
-        bad = [x for x in items if x not in valid]
+        bad = [x for x in items if x not in valid and not (own_words and _is_name(x))]
         if bad:
             problems.append(f"{at}: unknown {', '.join(map(excerpt, bad[:10]))}; expected a "
                             f"';'-separated list from {', '.join(valid)}")

@@ -205,7 +205,11 @@ def _poor_channel_fit(jm: JourneyMap, kb: Knowledge) -> Iterator[Hit]:
 
 
 def run_rules(jm: JourneyMap, kb: Knowledge) -> list[Finding]:
-    """Run every rule that has an anti-pattern in the knowledge; most severe first."""
+    """Run every rule that has an anti-pattern in the knowledge; most severe first.
+
+    The map's own measures count as the kind guessed (or corrected) for them.
+    """
+    kb = jm.knowledge_with_guesses(kb)
     missing = [a for a in kb.anti_patterns if a not in RULES]
     if missing:
         raise KnowledgeError(

@@ -20,7 +20,7 @@ from pydantic import Field
 
 from playbooks.errors import InputError, KnowledgeError
 from playbooks.framework.model import Knowledge, Play, load_knowledge
-from playbooks.framework.overlays import default_overlays, overlay_files
+from playbooks.framework.overlays import default_overlays, overlay_files, overlay_stamp
 from playbooks.framework.parsing import (
     KNOWLEDGE_DIR,
     Record,
@@ -161,13 +161,13 @@ def load_question_bank(path: Path | str | None = None,
         overlays = default_overlays()
     key = tuple(str(Path(o).resolve()) for o in overlays)
     if path is None and knowledge is None:
-        return _load_default_bank(key)
+        return _load_default_bank(key, overlay_stamp(overlays))
     return _load_bank(Path(path) if path is not None else BANK_FILE,
                       knowledge or load_knowledge(overlays=list(key)), list(key))
 
 
 @lru_cache(maxsize=4)
-def _load_default_bank(overlays: tuple[str, ...]) -> QuestionBank:
+def _load_default_bank(overlays: tuple[str, ...], stamp: tuple[Any, ...] = ()) -> QuestionBank:
     return _load_bank(BANK_FILE, load_knowledge(overlays=list(overlays)), list(overlays))
 
 

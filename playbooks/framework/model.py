@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from playbooks.errors import KnowledgeError
-from playbooks.framework.overlays import apply_overlays, default_overlays
+from playbooks.framework.overlays import apply_overlays, default_overlays, overlay_stamp
 from playbooks.framework.pairs import Pair, PairsFile
 from playbooks.framework.parsing import (
     KNOWLEDGE_DIR,
@@ -244,12 +244,15 @@ def load_knowledge(directory: Path | str | None = None,
     if overlays is None:
         overlays = default_overlays()
     if directory is None:
-        return _load_default(tuple(str(Path(p).resolve()) for p in overlays))
+        return _load_default(tuple(str(Path(p).resolve()) for p in overlays),
+                             overlay_stamp(overlays))
     return _load(Path(directory), [Path(p) for p in overlays])
 
 
 @lru_cache(maxsize=4)
-def _load_default(overlays: tuple[str, ...]) -> Knowledge:
+def _load_default(overlays: tuple[str, ...], stamp: tuple[Any, ...] = ()) -> Knowledge:
+    """The shipped knowledge with these overlays; `stamp` (the files' change times) makes a
+    saved overlay reload."""
     return _load(KNOWLEDGE_DIR, [Path(p) for p in overlays])
 
 

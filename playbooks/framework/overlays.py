@@ -12,9 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from playbooks import settings
-from playbooks.errors import KnowledgeError
+from playbooks.errors import InputError, KnowledgeError
 from playbooks.framework.parsing import read_yaml
+from playbooks.userfiles.writing import write_text_atomic
 
 OVERLAY_ENV = settings.KNOWLEDGE_OVERLAY.name
 # Top-level keys an overlay may hold: key -> (knowledge file group, key inside that group).
@@ -32,9 +35,69 @@ OVERLAY_KEYS = {
 }
 
 
+MEASURE_KINDS = ("efficiency", "relationship", "commercial")  # as `MetricKind` in the model
+MEASURES_FILE = "measures.yaml"  # in the workspace overlay: the company's own measures
+
+
+def workspace_overlay() -> Path:
+    """The workspace's own knowledge folder (`knowledge/` in the workspace), where corrections
+    made in the app or with `playbooks knowledge measure` are saved."""
+    return settings.workspace() / "knowledge"
+
+
 def default_overlays() -> list[str]:
-    """The overlay paths named in PLAYBOOKS_KNOWLEDGE_OVERLAY."""
-    return settings.knowledge_overlays()
+    """The overlay paths named in PLAYBOOKS_KNOWLEDGE_OVERLAY, then the workspace's own
+    knowledge folder when it holds any file."""
+    named = settings.knowledge_overlays()
+    own = workspace_overlay()
+    if own.is_dir() and any(own.glob("*.y*ml")):
+        named.append(str(own))
+    return named
+
+
+def overlay_stamp(overlays: Sequence[Path | str]) -> tuple[tuple[str, int, int], ...]:
+    """Each overlay file with its change time and size, so a cache of the knowledge loaded
+    from them is not reused after one is saved."""
+    stamp = []
+    for file in overlay_files(overlays):
+        info = file.stat()
+        stamp.append((str(file), info.st_mtime_ns, info.st_size))
+    return tuple(stamp)
+
+
+def save_measure(measure_id: str, kind: str, *, label: str | None = None,
+                 description: str | None = None, folder: Path | None = None) -> Path:
+    """Save a company's own measure, with the kind the user chose, to the measures file of an
+    overlay folder (the workspace's by default); return the file.
+
+    A measure already in the file takes the new kind (and label or description when given).
+    The file is an ordinary overlay (`metrics:`), so every later load of the knowledge from
+    that folder knows the measure.
+    """
+    if kind not in MEASURE_KINDS:
+        raise InputError(f"{kind!r} is not a kind of measure; choose one of "
+                         f"{', '.join(MEASURE_KINDS)}")
+    folder = folder or workspace_overlay()
+    path = folder / MEASURES_FILE
+    data = read_yaml(path) if path.exists() else None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict) or not isinstance(data.get("metrics", []), list):
+        raise KnowledgeError(f"{path}: expected a mapping with a `metrics` list")
+    metrics: list[dict[str, Any]] = data.setdefault("metrics", [])
+    record = next((m for m in metrics if isinstance(m, dict) and m.get("id") == measure_id),
+                  None)
+    if record is None:
+        record = {"id": measure_id}
+        metrics.append(record)
+    record["kind"] = kind
+    record["label"] = label or record.get("label") or measure_id.replace("_", " ").capitalize()
+    record["description"] = (description or record.get("description")
+                             or f"Your own measure, classified as {kind}.")
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, "# The company's own measures, saved from the journey map.\n"
+                      + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return path
 
 
 def overlay_files(overlays: Sequence[Path | str]) -> list[Path]:
