@@ -143,3 +143,119 @@ def test_yaml_that_is_not_a_list(tmp_path: Path) -> None:
     path = tmp_path / "map.yaml"
     path.write_text("touchpoints: just a string\n")
     assert "expected a list of touchpoints" in _message(path)
+
+
+# --- the company's own measures and channels ----------------------------------------------------
+
+OWN_MAP = """touchpoint,stage,function,decision,need,stakes,familiarity,org_risk,channel,automated,\
+person_reachable,shares_context_with,community_connected,measured_by,personalisation,fallback
+Renewal reminder,renewal,customer_success,Do we renew?,reassurance,consequential,familiar,no,\
+email,yes,no,,no,open_rate,persona,
+Support desk,troubleshooting,support,How do I fix this?,information,routine,familiar,no,\
+support_agent,no,yes,product,no,handle_time,none,
+"""
+
+
+def _own_map(tmp_path: Path) -> Path:
+    path = tmp_path / "own.csv"
+    path.write_text(OWN_MAP, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("name", "kind", "cue"), [
+    ("handle_time", "efficiency", "'handle'"), ("open_rate", "efficiency", "'open'"),
+    ("cost_per_ticket", "efficiency", "'cost'"), ("deflectionRate", "efficiency", "'deflection'"),
+    ("reply_rate", "relationship", "'reply'"), ("Renewal rate", "relationship", "'renewal'"),
+    ("event_participation", "relationship", "'participation'"),
+    ("satisfaction", "relationship", "'satisfaction'"), ("arr_growth", "commercial", "'arr'"),
+    ("zeta_index", "efficiency", "no word in its name"),
+])
+def test_an_unknown_measure_is_classified_by_its_words_with_the_reason(name, kind, cue):
+    from playbooks.advice.journey_words import guess_measure_kind
+
+    guessed, reason = guess_measure_kind(name)
+    assert guessed == kind and cue in reason
+
+
+def test_own_measures_and_channel_are_kept_and_read_by_a_guess(tmp_path: Path) -> None:
+    journey = load_journey_map(_own_map(tmp_path))
+    guesses = {g.id: g for g in journey.measure_guesses}
+    assert set(guesses) == {"open_rate", "handle_time"}
+    assert (guesses["open_rate"].label, guesses["open_rate"].kind) == ("Open rate", "efficiency")
+    assert guesses["handle_time"].rows == (2,)
+    (channel,) = journey.channel_guesses
+    assert (channel.row, channel.given, channel.channel) == (1, "email", "vendor_content")
+    assert "automated" in channel.reason
+    renewal = journey.touchpoints[0]
+    assert renewal.measured_by == ("open_rate",) and renewal.channel == "vendor_content"
+    assert journey.to_records()[0]["channel"] == "email"  # kept as written until confirmed
+    reasons = [f.reason for f in diagnose(journey)]
+    assert "The renewal stage is measured only by open rate: no relationship signal would show "\
+        "a customer drifting away." in reasons
+
+
+def test_a_person_answering_by_email_is_read_by_the_function_that_owns_it() -> None:
+    from playbooks.advice.journey_words import guess_channel
+    from playbooks.framework.model import load_knowledge
+
+    kb = load_knowledge()
+    assert guess_channel("email", automated=False, function="support", kb=kb)[0] == (
+        "support_agent")
+    assert guess_channel("Email", automated=False, function="customer_success", kb=kb)[0] == (
+        "customer_success_manager")
+    assert guess_channel("Slack", automated=False, function="community", kb=kb)[0] == (
+        "peer_community")
+    assert guess_channel("live chat", automated=True, function="support", kb=kb)[0] == (
+        "ai_assistant")
+
+
+def test_markup_in_a_channel_or_measure_is_still_refused(tmp_path: Path) -> None:
+    rows = _rows()
+    rows[0]["channel"] = "<script>x</script>"
+    rows[1]["measured_by"] = "=cmd|' /C calc'!A0"
+    message = _message(_write(tmp_path / "bad.csv", rows))
+    assert "row 1" in message and "column 'channel'" in message
+    assert "row 2" in message and "column 'measured_by'" in message
+
+
+def test_the_command_line_reads_own_words_and_says_how_to_change_them(
+        cli, tmp_path: Path) -> None:
+    import json
+
+    path = _own_map(tmp_path)
+    result = cli("diagnose", path)
+    assert result.code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "Open rate (open_rate): efficiency; read as an efficiency measure because its name "\
+        "says 'open'" in out
+    assert "playbooks knowledge measure NAME --kind" in out
+    assert "row 1, Renewal reminder: channel 'email' read as Vendor content" in out
+    assert "write one of these in the map instead: Help centre (help_center)" in out
+    data = json.loads(cli("diagnose", path, "--json").stdout)
+    assert [g["id"] for g in data["own_measures"]] == ["open_rate", "handle_time"]
+    assert data["channels_assumed"][0]["channel"] == "vendor_content"
+
+
+def test_a_corrected_measure_is_saved_as_an_overlay_and_used(cli, tmp_path: Path) -> None:
+    import json
+
+    from playbooks.framework.model import load_knowledge
+
+    workspace = tmp_path / "workspace"
+    env = {"PLAYBOOKS_WORKSPACE": str(workspace), "PLAYBOOKS_KNOWLEDGE_OVERLAY": None}
+    path = _own_map(tmp_path)
+    before = cli("diagnose", path, "--json", env=env)
+    assert "measured only by open rate" in before.stdout
+    saved = cli("knowledge", "measure", "open_rate", "--kind", "relationship", env=env)
+    assert saved.code == 0 and "Open rate (open_rate) is a relationship measure" in saved.stdout
+    overlay = yaml.safe_load((workspace / "knowledge" / "measures.yaml").read_text())
+    assert overlay["metrics"] == [{"id": "open_rate", "kind": "relationship",
+                                   "label": "Open rate",
+                                   "description": "Your own measure, classified as "
+                                                  "relationship."}]
+    assert load_knowledge().metrics["open_rate"].kind == "relationship"  # reloaded, not cached
+    after = json.loads(cli("diagnose", path, "--json", env=env).stdout)
+    assert [g["id"] for g in after["own_measures"]] == ["handle_time"]
+    assert not [f for f in after["findings"] if "open rate" in f["reason"]]
+    refused = cli("knowledge", "measure", "open_rate", "--kind", "vanity", env=env)
+    assert refused.code == 2 and "not a kind of measure" in refused.output

@@ -139,15 +139,12 @@ def guess_channel(name: str, *, automated: bool, function: str, kb: Knowledge
             how = (f"a person answers and {kb.functions[function].label.lower()} owns it"
                    if function in kb.functions else "a person answers")
         if channel in kb.channels:
-            return channel, (f"'{hit}' reads as {meaning}, and {how}, so it is read as "
-                             f"{kb.channels[channel].label}")
+            return channel, f"'{hit}' reads as {meaning}, and {how}"
     if automated:
-        return "vendor_content", (f"no word in '{name}' names a known channel; the touchpoint "
-                                  "is automated, so it is read as "
-                                  f"{kb.channels['vendor_content'].label}")
+        return "vendor_content", (f"no word in '{name}' names a known channel, and the "
+                                  "touchpoint is automated")
     channel = PERSON_BY_FUNCTION.get(function, "support_agent")
-    return channel, (f"no word in '{name}' names a known channel; a person answers, so it is "
-                     f"read as {kb.channels[channel].label}")
+    return channel, f"no word in '{name}' names a known channel, and a person answers"
 
 
 def _an(kind: str) -> str:

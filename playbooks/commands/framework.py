@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
     knowledge = typer.Typer(help="Check and document the knowledge files.", no_args_is_help=True)
     knowledge.command("check")(knowledge_check)
     knowledge.command("docs")(knowledge_docs)
+    knowledge.command("measure")(knowledge_measure)
     app.add_typer(knowledge, name="knowledge")
 
 
@@ -72,17 +73,44 @@ def diagnose_command(
     journey_map = load_journey_map(file, knowledge=kb)
     findings = diagnose(journey_map, kb)
     if as_json:
+        from dataclasses import asdict
+
         summary = {s: sum(f.severity == s for f in findings) for s in ("high", "medium", "low")}
         typer.echo(json.dumps({
             "journey_map": journey_map.name,
             "touchpoints": len(journey_map.touchpoints),
             "summary": summary,
             "findings": [f.to_dict() for f in findings],
+            "own_measures": [asdict(g) for g in journey_map.measure_guesses],
+            "channels_assumed": [asdict(g) for g in journey_map.channel_guesses],
         }, indent=2))
         return
     from playbooks.commands.output import print_findings
 
     print_findings(journey_map, findings)
+    for line in assumption_lines(journey_map, kb):
+        typer.echo(line)
+
+
+def assumption_lines(journey_map, kb) -> list[str]:  # type: ignore[no-untyped-def]
+    """Say, for the terminal, how the map's own measures and channels were read, and how to
+    change each reading."""
+    lines = []
+    if journey_map.measure_guesses:
+        lines += ["", "Your own measures, read by a guess:"]
+        for g in journey_map.measure_guesses:
+            lines.append(f"  - {g.label} ({g.id}): {g.kind}; {g.reason}.")
+        lines.append("  To correct one: playbooks knowledge measure NAME --kind "
+                     "efficiency|relationship|commercial (saved in your knowledge overlay).")
+    if journey_map.channel_guesses:
+        lines += ["", "Channels read as the nearest known one:"]
+        for g in journey_map.channel_guesses:
+            column = "channel" if g.column == "channel" else "'unanswered questions go to'"
+            lines.append(f"  - row {g.row}, {g.touchpoint}: {column} '{g.given}' read as "
+                         f"{g.label} ({g.reason}).")
+        known = ", ".join(f"{c.label} ({c.id})" for c in kb.channels.values())
+        lines.append(f"  To change it, write one of these in the map instead: {known}.")
+    return lines
 
 
 def knowledge_check(
@@ -99,6 +127,22 @@ def knowledge_check(
     typer.echo(f"{kb.source}: {len(kb.needs)} needs, {len(kb.channels)} channels, "
                f"{len(kb.modifiers)} modifiers, {len(kb.stages)} stages, "
                f"{len(kb.anti_patterns)} anti-patterns, {len(kb.plays)} plays: all valid.")
+
+
+def knowledge_measure(
+    name: str = typer.Argument(..., help="The measure as written in your journey maps, "
+                               "e.g. open_rate."),
+    kind: str = typer.Option(..., help="efficiency, relationship or commercial."),
+    label: str | None = typer.Option(None, help="A readable name (default: from NAME)."),
+    overlay: Path | None = typer.Option(None, help="The overlay folder to save it in "
+                                        "(default: the workspace's knowledge folder)."),
+) -> None:
+    """Say what kind one of your own measures is; saved as a knowledge overlay."""
+    from playbooks.advice.journey_words import measure_label
+    from playbooks.framework.overlays import save_measure
+
+    path = save_measure(name, kind, label=label or measure_label(name), folder=overlay)
+    typer.echo(f"Saved: {label or measure_label(name)} ({name}) is a {kind} measure, in {path}.")
 
 
 def knowledge_docs(
