@@ -171,12 +171,12 @@ def journey_map_from_records(records: Iterable[Mapping[str, Any]], *, name: str 
         for measure in values["measured_by"] or ():
             if measure not in kb.metrics:
                 own.setdefault(measure, []).append(index)
-        for column in ("channel", "fallback"):
-            given = values.get(column)
+        for name in ("channel", "fallback"):
+            given = values.get(name)
             if given and given not in kb.channels:
-                guess = _guess_channel(values, column, given, kb)
+                guess = _guess_channel(values, name, given, kb)
                 channels.append(guess)
-                values[column], values[f"given_{column}"] = guess.channel, given
+                values[name], values[f"given_{name}"] = guess.channel, given
         touchpoints.append(values)
     if problems:
         shown = problems[:50]
