@@ -29,7 +29,9 @@ from playbooks.charts.trap import (
     TRAP_KIND_COLOURS,
     need_mix_chart,
     repair_chart,
+    trap_composite_frame,
     trap_index_frame,
+    trap_picture_chart,
     trap_signature_chart,
 )
 
@@ -37,6 +39,6 @@ __all__ = [
     "FIT_COLOURS", "MAX_MARKS", "NEED_COLOURS", "STATUS_COLOURS", "TRAP_KIND_COLOURS",
     "account_timeline_chart", "account_trend_chart", "assessment_profile_chart", "fit_frame",
     "fit_heatmap", "need_mix_chart", "portfolio_chart", "portfolio_frame",
-    "recommendation_chart", "repair_chart", "themes_chart", "trap_index_frame",
-    "trap_signature_chart",
+    "recommendation_chart", "repair_chart", "themes_chart", "trap_composite_frame",
+    "trap_index_frame", "trap_picture_chart", "trap_signature_chart",
 ]

@@ -10,6 +10,7 @@ import polars as pl
 
 from playbooks.charts.style import (
     ALERT,
+    EARLIER,
     GOOD,
     NO_DATA,
     SERIES,
@@ -51,14 +52,114 @@ def trap_index_frame(series: pl.DataFrame, function: str, *, smooth_weeks: int =
         .alias("raw_index"))
 
 
+INDEX_NAMES = {"efficiency": "Efficiency index", "relationship": "Relationship index"}
+INDEX_TITLE = "Index, start = 100 (higher is better)"
+WEEK = "Week"
+
+
+def trap_composite_frame(series: pl.DataFrame, function: str, *,
+                         smooth_weeks: int = 8) -> pl.DataFrame:
+    """One efficiency index and one relationship index per week for one function: the mean
+    of its measures' indexes (start = 100), each turned so that up is better (a measure where
+    lower is better counts as start / now). Efficiency takes the measures that may drive a
+    trap finding; the drifting share, sampled every few weeks, is left out. Columns: week,
+    kind, index (the name shown), value, measures (how many measures that week)."""
+    from playbooks.trap import MEASURE_BY_NAME
+
+    frame = trap_index_frame(series, function, smooth_weeks=smooth_weeks)
+    better = {m: v.better for m, v in MEASURE_BY_NAME.items()}
+    counted = [m for m, v in MEASURE_BY_NAME.items()
+               if m != "drifting_share" and (v.kind == "relationship" or v.drives_trap)]
+    turned = (frame.filter(pl.col("measure").is_in(counted) & (pl.col("index") > 0))
+              .with_columns(pl.when(pl.col("measure").replace_strict(better, default="up")
+                                    == "down")
+                            .then(10_000.0 / pl.col("index")).otherwise(pl.col("index"))
+                            .alias("turned")))
+    return (turned.group_by("week", "kind")
+            .agg(pl.col("turned").mean().alias("value"), pl.len().alias("measures"))
+            .with_columns(pl.col("kind").replace_strict(INDEX_NAMES, default="").alias("index"))
+            .sort("kind", "week").select("week", "kind", "index", "value", "measures"))
+
+
+def _change(value: float) -> str:
+    return f"{value - 100:+.0f}%"
+
+
+def trap_picture_chart(series: pl.DataFrame, findings: pl.DataFrame | None = None, *,
+                       function: str = "all", smooth_weeks: int = 8, width: int = 640,
+                       titled: bool = True) -> alt.LayerChart:
+    """The picture a leader reads in five seconds: one efficiency index and one relationship
+    index on one time axis, the trap periods shaded, with the period and the sizes written on
+    the chart (from `trap_composite_frame`; the periods from `playbooks.trap.find_traps`).
+    `titled` False leaves the title to the chart it is placed in (`picture_title`)."""
+
+    data = trap_composite_frame(series, function, smooth_weeks=smooth_weeks)
+    periods = (findings.filter(pl.col("function") == function) if findings is not None
+               else pl.DataFrame(schema={"start_week": pl.Date, "end_week": pl.Date,
+                                         "weeks": pl.Int64, "sentence": pl.String}))
+    top = float(data["value"].max() or 100.0) if data.height else 100.0  # type: ignore[arg-type]
+    shade = periods.select(
+        pl.col("start_week").alias("start"), pl.col("end_week").alias("end"),
+        pl.col("sentence").alias("finding"),
+        pl.format("Trap: {} weeks, {} to {}", pl.col("weeks"),
+                  pl.col("start_week").dt.strftime("%d %b %Y"),
+                  pl.col("end_week").dt.strftime("%d %b %Y")).alias("period"),
+        pl.lit(max(top, 100.0) * 1.08).alias("top"))
+    last = data.group_by("kind").agg(pl.all().sort_by("week").last()).with_columns(
+        pl.format("{} {} ({} since the start)", pl.col("index"),
+                  pl.col("value").round(0).cast(pl.Int64),
+                  pl.col("value").map_elements(_change, return_dtype=pl.String))
+        .alias("size")).sort("kind")
+    x = alt.X("week:T", axis=week_axis(WEEK))
+    y = alt.Y("value:Q", title=INDEX_TITLE, scale=alt.Scale(zero=False),
+              axis=alt.Axis(format=",.0f"))
+    scale = alt.Scale(domain=list(INDEX_NAMES.values()),
+                      range=[TRAP_KIND_COLOURS[k] for k in INDEX_NAMES])
+    colour = alt.Color("index:N", scale=scale, legend=whole_legend(None))
+    band = alt.Chart(shade).mark_rect(color=ALERT, opacity=0.12).encode(
+        x=alt.X("start:T", title=WEEK), x2="end:T",
+        tooltip=[alt.Tooltip("finding:N", title="Trap")])
+    band_text = alt.Chart(shade).mark_text(align="left", baseline="top", dx=4, dy=2,
+                                           color=EARLIER, fontSize=11).encode(
+        x=alt.X("start:T", title=WEEK), y=alt.Y("top:Q", title=INDEX_TITLE), text="period:N")
+    rule = alt.Chart(pl.DataFrame({"y": [100]})).mark_rule(
+        color=NO_DATA, strokeDash=[4, 4]).encode(y=alt.Y("y:Q", title=INDEX_TITLE))
+    line = alt.Chart(data).mark_line(strokeWidth=3).encode(
+        x=x, y=y, color=colour,
+        tooltip=[alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
+                 alt.Tooltip("index:N", title="Index"),
+                 alt.Tooltip("value:Q", title="Value", format=".0f"),
+                 alt.Tooltip("measures:Q", title="Measures in it")])
+    sizes = alt.Chart(last).mark_text(align="right", dy=-10, fontSize=12, fontWeight="bold") \
+        .encode(x=x, y=y, color=alt.Color("index:N", scale=scale, legend=None),
+                text="size:N")
+    chart = alt.layer(band, rule, line, sizes, band_text).properties(width=width, height=240)
+    if titled:
+        chart = chart.properties(title=picture_title(data, function))
+    return cast(alt.LayerChart, chart)
+
+
+def picture_title(data: pl.DataFrame, function: str) -> alt.TitleParams:
+    """The picture's title: the function, and how far each index moved since the start."""
+    from playbooks.trap import function_label
+
+    last = data.sort("week").group_by("kind", maintain_order=True).last().sort("kind")
+    moves = ", ".join(f"{r['index'].split()[0].lower()} {_change(r['value'])}"
+                      for r in last.iter_rows(named=True))
+    return alt.TitleParams(
+        f"{function_label(function)}: efficiency beside relationship",
+        subtitle=[f"Since the start: {moves}." if moves else "No measures to show.",
+                  "Shaded: weeks where efficiency improved while the relationship weakened."])
+
+
 def trap_signature_chart(series: pl.DataFrame, findings: pl.DataFrame | None = None, *,
                          function: str = "all", smooth_weeks: int = 8,
                          width: int = 640) -> alt.VConcatChart:
-    """Efficiency and relationship on one time axis for one function, each measure smoothed
-    over `smooth_weeks` and indexed to 100 at the start, with the trap periods shaded and
-    explained on hover; choosing a measure in the legend brings it forward with its raw
-    weekly values (`width` is each panel's plot width in pixels)."""
-    from playbooks.trap import function_label
+    """The picture (`trap_picture_chart`) with the per-measure detail below it: efficiency
+    and relationship measures on the same time axis, each smoothed over `smooth_weeks` and
+    indexed to 100 at the start, the trap periods shaded and explained on hover; choosing a
+    measure in the legend brings it forward with its raw weekly values (`width` is each
+    panel's plot width in pixels)."""
 
     frame = trap_index_frame(series, function, smooth_weeks=smooth_weeks)
     lines = frame.filter(pl.col("measure") != "drifting_share")
@@ -98,7 +199,10 @@ def trap_signature_chart(series: pl.DataFrame, findings: pl.DataFrame | None = N
         return cast(alt.LayerChart, alt.layer(band, rule, raw, line).properties(
             height=200, width=width, title=title))
 
-    panels = [panel("efficiency", "Efficiency"), panel("relationship", "Relationship")]
+    panels = [trap_picture_chart(series, findings, function=function,
+                                 smooth_weeks=smooth_weeks, width=width, titled=False),
+              panel("efficiency", "Efficiency, measure by measure"),
+              panel("relationship", "Relationship, measure by measure")]
     drifting = frame.filter(pl.col("measure") == "drifting_share")
     if drifting.height:
         panels.append(alt.Chart(drifting.select("week", "value")).mark_line(
@@ -109,7 +213,8 @@ def trap_signature_chart(series: pl.DataFrame, findings: pl.DataFrame | None = N
         ).properties(height=110, width=width,
                      title="Accounts that look healthy while drifting"))
     return alt.vconcat(*panels).resolve_scale(color="independent").properties(
-        title=f"Efficiency beside relationship: {function_label(function)}")
+        title=picture_title(trap_composite_frame(series, function, smooth_weeks=smooth_weeks),
+                            function))
 
 
 def need_mix_chart(mix: pl.DataFrame, *, functions: list[str] | None = None,
