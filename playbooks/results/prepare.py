@@ -77,18 +77,25 @@ def prepare_in_background(folder: str | os.PathLike[str]) -> bool:
     """Start preparing the workspace's heavy results in a separate process, once per workspace
     version, unless they are kept already, being prepared, or PLAYBOOKS_PREPARE_RESULTS is off.
     Return whether results are being prepared now."""
-    for started in [s for s, process in _STARTED.items() if process.poll() is not None]:
-        del _STARTED[started]  # finished: reaped
     stamp = workspace_stamp(folder)
-    if stamp in _STARTED or being_prepared(stamp):
-        return True
-    if not settings.prepare_results() or not _has_data(folder):
+    if not _has_data(folder) or all(p.exists() for paths in _paths(stamp) for p in paths):
         return False
-    done, total = results_progress(folder)
-    if done == total:
+    if stamp in _STARTED:  # once per workspace version: what it left undone, pages compute
+        return _STARTED[stamp].poll() is None
+    if being_prepared(stamp):
+        return True
+    if not settings.prepare_results():
         return False
     _STARTED[stamp] = subprocess.Popen(
         [sys.executable, "-m", "playbooks.results", str(folder)],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     return True
+
+
+def prepare_after_change(folder: str | os.PathLike[str],
+                         report: Callable[[str], None]) -> None:
+    """Prepare the workspace's heavy results right after an import or a new demo (unless
+    PLAYBOOKS_PREPARE_RESULTS is off), telling `report` how far it has got."""
+    if settings.prepare_results() and prepare_results(folder, report=report):
+        report("The app's results are ready: every page opens without computing them.")

@@ -15,7 +15,6 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -29,6 +28,8 @@ WAIT_SECONDS = 900.0  # the longest a page waits for a result another process is
 Stamp = tuple[str, tuple[float, ...]]
 """A workspace version: its folder and its tables' and manifest's modification times."""
 
+FINGERPRINT_SECONDS = 2.0
+_fingerprinted: tuple[float, str] = (-FINGERPRINT_SECONDS - 1, "")
 _PACKAGE = Path(__file__).resolve().parents[1]
 _ROOMS = ("signals", "trap", "questions", "vocabulary", "data", "framework", "results")
 
@@ -43,9 +44,17 @@ def workspace_stamp(folder: str | os.PathLike[str]) -> Stamp:
     return str(folder), times
 
 
-@cache
 def code_fingerprint() -> str:
-    """A fingerprint of the code that computes the results (sizes and times of its files)."""
+    """A fingerprint of the code that computes the results (sizes and times of its files),
+    read again every few seconds, so that every process agrees on it after a change."""
+    global _fingerprinted
+    now = time.monotonic()
+    if now - _fingerprinted[0] > FINGERPRINT_SECONDS:
+        _fingerprinted = (now, _fingerprint())
+    return _fingerprinted[1]
+
+
+def _fingerprint() -> str:
     parts = []
     for room in _ROOMS:
         for file in sorted((_PACKAGE / room).rglob("*")):
