@@ -270,6 +270,9 @@ def register(app: typer.Typer) -> None:
         if result.untouched:
             kept = ", ".join(f"{name} ({table})" for table, name in result.untouched)
             typer.echo(f"Left untouched: {kept}.")
+        from playbooks.results.prepare import prepare_after_change
+
+        prepare_after_change(resolve_workspace(workspace), typer.echo)
 
     @app.command("demo")
     def demo_command(
@@ -331,3 +334,6 @@ def register(app: typer.Typer) -> None:
             f"{result.events:,} events over {result.weeks} weeks up to {result.as_of}; "
             f"planted automation cost {result.automation_cost:g} (demo.json)."
         )
+        from playbooks.results.prepare import prepare_after_change
+
+        prepare_after_change(result.out_dir, typer.echo)
