@@ -21,10 +21,10 @@ from playbooks.data.sources import load_tables
 from playbooks.demo import generate_demo
 from playbooks.engines.connect import Engine, connect, parse_engine
 from playbooks.engines.run import workspace_activity_files
-from playbooks.engines.signals import compute_signals_on, run_passes
+from playbooks.engines.signals import compute_signals_on, list_continuity_gaps_on, run_passes
 from playbooks.engines.table import open_activity
 from playbooks.engines.weekly import weekly_series_on
-from playbooks.signals import compute_signals
+from playbooks.signals import compute_signals, list_continuity_gaps
 from playbooks.signals.engine import prepare_inputs
 from playbooks.signals.inputs import prepare_activity
 from playbooks.signals.score_model import prior_model
@@ -113,6 +113,15 @@ def test_the_weekly_series_on_an_engine_equals_polars(engine_table: Any, as_of: 
     got = weekly_series_on(engine_table, as_of=as_of)
     assert set(got["measure"]) >= {"hours_to_close", "breadth_of_use", "people_engaged"}
     assert_frame_equal(got, expected["weekly"], **TOLERANCE)
+
+
+@pytest.mark.parametrize("engine_table", ENGINES, indirect=True)
+def test_the_continuity_gaps_listed_on_an_engine_equal_polars(engine_table: Any, demo: Path,
+                                                              as_of: dt.date) -> None:
+    expected = list_continuity_gaps(load_tables(demo).activity, as_of=as_of)
+    got = list_continuity_gaps_on(engine_table, as_of=as_of)
+    assert expected.height > 0
+    assert_frame_equal(got, expected, **TOLERANCE)
 
 
 @pytest.mark.parametrize("engine_table", ["duckdb"], indirect=True)

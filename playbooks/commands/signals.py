@@ -112,18 +112,18 @@ def signals_on_engine(engine: Any, activity_table: str | None, workspace: str | 
                       accounts: Path | None, day: dt.date | None, recent_weeks: int,
                       baseline_weeks: int, gap_days: int, gaps: bool,
                       score_model: Path | None) -> tuple[Any, Any]:
-    """The signals (or with `gaps`, refused) with the passes on an engine; the accounts and
+    """The signals (or with `gaps`, the gaps' list) with the passes on an engine; the accounts and
     health snapshots come from `--accounts` or the workspace. The score is `--score-model`'s,
     else the shipped starting model (a fit to the data's own history runs on polars)."""
     from playbooks.data.workspace import load_tables, read_file
     from playbooks.engines.run import engine_activity
-    from playbooks.engines.signals import compute_signals_on
+    from playbooks.engines.signals import compute_signals_on, list_continuity_gaps_on
     from playbooks.signals.score_model import prior_model, read_model
 
-    if gaps:
-        raise InputError("--gaps lists every gap's dates with the polars engine only; "
-                         "leave out --engine.")
     table = engine_activity(engine, activity_table, workspace)
+    if gaps:
+        return list_continuity_gaps_on(table, as_of=day, weeks=recent_weeks + baseline_weeks,
+                                       gap_days=gap_days), None
     health = None
     if accounts is not None:
         frame = read_file(accounts, contract="accounts").lazy()

@@ -134,35 +134,58 @@ def people_table(rows: Table, plan: SignalWindow) -> Table:
 
 def gap_table(rows: Table, plan: SignalWindow) -> Table:
     """Per account: continuity gaps (automated outreach within `gap_days` after a support
-    issue) in the whole window, the recent and the baseline part (`gap_counts`).
-
-    Each outreach is matched to the latest issue at or before it, as polars' backward as-of
-    join does: issues and outreach are put in one time line per account (an issue before an
-    outreach at the same moment) and a running maximum carries the latest issue's time.
-    """
-    gap = dt.timedelta(days=plan.settings.gap_days)
-    kind = rows.kind
-    triggers = rows.filter(kind.isin(list(GAP_TRIGGER_KINDS))).select(
-        "account_id", at=rows.occurred_at, outreach=ibis.literal(0),
-        trigger_at=rows.occurred_at)
-    outreach_rows = rows.filter(
-        rows.occurred_at >= plan.start,
-        kind.isin(list(AUTOMATED_OUTREACH_KINDS))
-        | ((kind == "check_in") & rows.automated.fill_null(False)))
-    outreach = outreach_rows.select("account_id", at=outreach_rows.occurred_at,
-                                    outreach=ibis.literal(1),
-                                    trigger_at=ibis.null(rows.occurred_at.type()))
-    line = triggers.union(outreach, distinct=False)
-    running = ibis.cumulative_window(group_by=line.account_id,
-                                     order_by=[line.at, line.outreach])
-    matched = line.mutate(latest=line.trigger_at.max().over(running))
-    gaps = matched.filter(matched.outreach == 1, matched.latest.notnull(),
-                          matched.latest >= matched.at - gap)
+    issue) in the whole window, the recent and the baseline part (`gap_counts`)."""
+    gaps = gap_rows(rows, start=plan.start, gap_days=plan.settings.gap_days)
     recent = (gaps.at >= plan.recent_start).ifelse(1, 0)
     return gaps.group_by("account_id").aggregate(
         continuity_gap_count=gaps.count().cast("int64"),
         continuity_gaps_recent=recent.sum().cast("float64"),
         continuity_gaps_baseline=(1 - recent).sum().cast("float64"))
+
+
+def gap_rows(rows: Table, *, start: dt.datetime, gap_days: int) -> Table:
+    """Each outreach (`at`, `kind`) from `start` on that came within `gap_days` after a
+    support issue (`latest`: its time), over rows from `gap_days` before `start`.
+
+    Each outreach is matched to the latest issue at or before it, as polars' backward as-of
+    join does: issues and outreach are put in one time line per account (an issue before an
+    outreach at the same moment) and a running maximum carries the latest issue's time.
+    """
+    gap = dt.timedelta(days=gap_days)
+    kind = rows.kind
+    triggers = rows.filter(kind.isin(list(GAP_TRIGGER_KINDS))).select(
+        "account_id", at=rows.occurred_at, outreach=ibis.literal(0),
+        trigger_at=rows.occurred_at)
+    outreach_rows = rows.filter(
+        rows.occurred_at >= start,
+        kind.isin(list(AUTOMATED_OUTREACH_KINDS))
+        | ((kind == "check_in") & rows.automated.fill_null(False)))
+    outreach = outreach_rows.select("account_id", at=outreach_rows.occurred_at,
+                                    outreach=ibis.literal(1),
+                                    trigger_at=ibis.null(rows.occurred_at.type()),
+                                    kind=outreach_rows.kind)
+    line = triggers.mutate(kind=ibis.null("string")).union(outreach, distinct=False)
+    running = ibis.cumulative_window(group_by=line.account_id,
+                                     order_by=[line.at, line.outreach])
+    matched = line.mutate(latest=line.trigger_at.max().over(running))
+    return matched.filter(matched.outreach == 1, matched.latest.notnull(),
+                          matched.latest >= matched.at - gap)
+
+
+def gap_list(activity: Table, *, end: dt.datetime, start: dt.datetime, gap_days: int) -> Table:
+    """Each continuity gap with its dates (`list_continuity_gaps`): the issue's time and
+    kind (the last kind in order among issues at that moment, as the as-of join takes),
+    the outreach's time and kind."""
+    rows = activity.filter(activity.occurred_at >= start - dt.timedelta(days=gap_days),
+                           activity.occurred_at < end)
+    gaps = gap_rows(rows, start=start, gap_days=gap_days)
+    issues = rows.filter(rows.kind.isin(list(GAP_TRIGGER_KINDS)))
+    kinds = issues.group_by("account_id", trigger_at=issues.occurred_at).aggregate(
+        trigger_kind=issues.kind.max())
+    joined = gaps.join(kinds, [gaps.account_id == kinds.account_id,
+                               gaps.latest == kinds.trigger_at])
+    return joined.select(gaps.account_id, trigger_at=gaps.latest, trigger_kind=kinds.trigger_kind,
+                         outreach_at=gaps.at, outreach_kind=gaps.kind)
 
 
 def latest_date(t: Table) -> Any:

@@ -22,6 +22,7 @@ from playbooks.signals.engine import assemble_counted, finish, prepare_inputs
 from playbooks.signals.model import SignalSettings, SignalWindow
 from playbooks.signals.score_model import ScoreModel, prior_model
 from playbooks.signals.stages import presence_in_blocks
+from playbooks.vocabulary.activity import window_end
 
 TIME = pl.Datetime("us")
 HISTORY_TYPES = {"first_activity": TIME, "last_activity": TIME, "last_contact": TIME,
@@ -115,3 +116,21 @@ def after_passes(accounts: pl.LazyFrame, parts: PassTables, window: SignalWindow
                               ).collect(engine="streaming")
     # The in-memory engine for the reasons, as compute_signals does (string work).
     return finish(scored.lazy(), window, model).collect(engine="in-memory")
+
+
+def list_continuity_gaps_on(activity: Any, *, as_of: dt.date | None = None, weeks: int = 24,
+                            gap_days: int = 7) -> pl.DataFrame:
+    """`playbooks.signals.list_continuity_gaps` with the matching on `activity`'s engine:
+    each gap with its dates, which issue, which outreach, how soon after."""
+    if gap_days < 1 or weeks < 1:
+        raise InputError("gap_days and weeks must be at least 1.")
+    end = window_end(as_of or latest_day(activity))
+    frame = fetch(passes.gap_list(activity, end=end, start=end - dt.timedelta(weeks=weeks),
+                                  gap_days=gap_days),
+                  {"account_id": pl.String, "trigger_at": TIME, "trigger_kind": pl.String,
+                   "outreach_at": TIME, "outreach_kind": pl.String})
+    return (frame.with_columns(((pl.col("outreach_at") - pl.col("trigger_at")).dt.total_hours()
+                                / 24).round(1).alias("days_after"))
+            .select("account_id", "trigger_at", "trigger_kind", "outreach_at", "outreach_kind",
+                    "days_after")
+            .sort("account_id", "outreach_at", "trigger_at", "outreach_kind"))
