@@ -306,9 +306,13 @@ def _plain_matches(resolution: pl.DataFrame | None) -> pl.DataFrame | None:
 
 
 def clear_workspace_caches() -> None:
-    """Forget every cached workspace result, so each page reads the workspace as it is now."""
+    """Forget every cached workspace result, so each page reads the workspace as it is now,
+    and start preparing the new workspace version's heavy results in the background."""
+    from playbooks.results.prepare import prepare_in_background
+
     st.cache_resource.clear()
     st.cache_data.clear()
+    prepare_in_background(workspace_path())
 
 
 def failed_checks_only(error: PlaybooksError) -> PlaybooksError:
