@@ -14,6 +14,7 @@ from playbooks.advice.journey import (
 from playbooks.advice.rules import diagnose
 from playbooks.app.common import friendly_errors, knowledge, plain, store
 from playbooks.charts import fit_heatmap
+from playbooks.framework.overlays import MEASURE_KINDS, save_measure
 
 KEY = "journey_"
 MAP = KEY + "records"
@@ -69,6 +70,9 @@ with st.expander("Load a journey map from a file"):
         st.rerun()
 
 frame = pd.DataFrame(st.session_state[MAP])
+# the company's own channel names stay selectable until they are confirmed as a known one
+own_channels = sorted({str(r.get(c)) for r in st.session_state[MAP] for c in ("channel", "fallback")
+                       if r.get(c) and r.get(c) not in kb.channels})
 for column in BOOLS:
     frame[column] = frame[column] == "yes"
 
@@ -86,7 +90,7 @@ config = {
     "stakes": _select("stakes", ["routine", "consequential"], "Stakes"),
     "familiarity": _select("familiarity", ["familiar", "unfamiliar"], "Familiarity"),
     "org_risk": st.column_config.CheckboxColumn("Internal politics"),
-    "channel": _select("channel", list(kb.channels), "Channel"),
+    "channel": _select("channel", [*kb.channels, *own_channels], "Channel"),
     "automated": st.column_config.CheckboxColumn("Automated"),
     "person_reachable": st.column_config.CheckboxColumn("Person or peer reachable"),
     "shares_context_with": st.column_config.TextColumn(
@@ -96,8 +100,8 @@ config = {
         "Measured by", help="Metric ids separated by ; (see the metrics list below)"),
     "personalisation": _select("personalisation", list(PERSONALISATION), "Personalisation",
                                required=False),
-    "fallback": _select("fallback", list(kb.channels), "Unanswered questions go to",
-                        required=False),
+    "fallback": _select("fallback", [*kb.channels, *own_channels],
+                        "Unanswered questions go to", required=False),
 }
 edited = st.data_editor(frame, column_config=config, num_rows="dynamic", hide_index=True,
                         width="stretch", key=KEY + "editor")
@@ -130,6 +134,49 @@ st.download_button("Download this journey map (CSV)",
                    edited.assign(**{c: edited[c].map({True: "yes", False: "no"}) for c in BOOLS})
                    .to_csv(index=False).encode("utf-8"),
                    file_name="journey_map.csv", mime="text/csv", key=KEY + "download")
+
+NOTE = KEY + "note"  # what the last correction or confirmation did, shown after the rerun
+with friendly_errors("read your own measures and channels"):
+    journey = journey_map_from_records(records, name="Your journey", source="the table",
+                                       knowledge=kb)
+    if journey.measure_guesses or journey.channel_guesses:
+        st.subheader("Your own measures and channels")
+        st.caption("These words are not in the framework's lists, so they are read by a guess. "
+                   "Correct a measure's kind (it is saved for your workspace) or confirm a "
+                   "channel, and the findings follow.")
+    if NOTE in st.session_state:
+        st.success(st.session_state.pop(NOTE))
+    for g in journey.measure_guesses:
+        text_col, kind_col, save_col = st.columns([4, 2, 1], vertical_alignment="bottom")
+        used = f"{len(g.rows)} touchpoint{'s' if len(g.rows) != 1 else ''}"
+        text_col.markdown(f"**{plain(g.label)}** (in {used}): {plain(g.reason)}.")
+        kind = kind_col.selectbox(f"Kind of measure for {g.label}", MEASURE_KINDS,
+                                  index=MEASURE_KINDS.index(g.kind), key=f"{KEY}kind_{g.id}")
+        if save_col.button("Save", key=f"{KEY}save_kind_{g.id}"):
+            path = save_measure(g.id, kind, label=g.label)
+            st.session_state[NOTE] = (f"Saved: {g.label} is a {kind} measure (in your "
+                                      f"workspace's knowledge, {path.name}).")
+            knowledge.clear()
+            st.rerun()
+    for g in journey.channel_guesses:
+        text_col, pick_col, confirm_col = st.columns([4, 2, 1], vertical_alignment="bottom")
+        where = "channel" if g.column == "channel" else "'unanswered questions go to'"
+        text_col.markdown(f"Row {g.row}, **{plain(g.touchpoint)}**: the {where} "
+                          f"{plain(repr(g.given))} is read as **{g.label}** "
+                          f"({plain(g.reason)}).")
+        options = list(kb.channels)
+        chosen = pick_col.selectbox(f"Read {g.given!r} in row {g.row} as", options,
+                                    index=options.index(g.channel),
+                                    format_func=lambda c: kb.channels[c].label,
+                                    key=f"{KEY}map_{g.row}_{g.column}")
+        if confirm_col.button("Confirm", key=f"{KEY}confirm_{g.row}_{g.column}"):
+            confirmed = [dict(r) for r in records]
+            confirmed[g.row - 1][g.column] = chosen
+            st.session_state[MAP] = confirmed
+            st.session_state[NOTE] = (f"Row {g.row} now uses {kb.channels[chosen].label} "
+                                      f"instead of {g.given!r}.")
+            st.session_state.pop(KEY + "editor", None)
+            st.rerun()
 
 st.subheader("Findings")
 with friendly_errors("check the journey map"):
