@@ -72,7 +72,7 @@ def test_show_puts_the_data_beside_the_answers(db, run, tmp_path):
     assert ("data: The answer, level 4 (Embedded), implies at most 10% of repeated-question "
             "themes are still recurring after 6 weeks or more; the data: 67% (2 of 3 "
             "repeated-question themes): disagrees.") in " ".join(out.split())
-    assert "No account signals loaded: no data for this" in out
+    assert "No account signals loaded: no data for outreach right after a support issue." in out
 
 
 def test_a_stale_answer_exits_1_and_names_who_changed_it(db, run):

@@ -139,7 +139,8 @@ def test_evidence_without_data_says_so_plainly():
     assert set(evidence) == set(BANK.dimensions)
     for item in evidence.values():
         assert item.facts == () and item.verdict == "no data"
-        assert all("no data for this" in m for m in item.missing)
+        assert all("no data for" in m for m in item.missing)
+        assert not [m for m in item.missing for r in RULES if r.id in m]  # names, not ids
     assert "No repeated-question themes loaded" in evidence["listening_loop"].missing[0]
 
 

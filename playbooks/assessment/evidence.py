@@ -119,6 +119,7 @@ class EvidenceRule:
     source: Literal["signals", "themes"]
     columns: tuple[str, ...]
     measure: Callable[[pl.DataFrame, EvidenceSettings], Count]
+    name: str = ""  # what it looks at, in words, for the messages users read
 
 
 def _stale_themes(themes: pl.DataFrame, s: EvidenceSettings) -> Count:
@@ -156,15 +157,17 @@ def _withdrawing_silence(signals: pl.DataFrame, s: EvidenceSettings) -> Count:
 
 RULES: tuple[EvidenceRule, ...] = (
     EvidenceRule("withdrawing_silence", "access_to_context", "signals", ("silence",),
-                 _withdrawing_silence),
+                 _withdrawing_silence, "accounts gone quiet while withdrawing"),
     EvidenceRule("stale_themes", "listening_loop", "themes",
-                 ("label", "account_count", "weeks_active", "recurring"), _stale_themes),
+                 ("label", "account_count", "weeks_active", "recurring"), _stale_themes,
+                 "themes that keep recurring"),
     EvidenceRule("continuity_gaps", "continuity", "signals", ("continuity_gap_count",),
-                 _continuity_gaps),
+                 _continuity_gaps, "outreach right after a support issue"),
     EvidenceRule("healthy_but_drifting", "relationship_measurement", "signals",
-                 ("looks_healthy_drifting",), _healthy_but_drifting),
+                 ("looks_healthy_drifting",), _healthy_but_drifting,
+                 "accounts that look healthy but drift"),
     EvidenceRule("quiet_disengagement", "relationship_measurement", "signals",
-                 ("disengagement_score",), _quiet_disengagement),
+                 ("disengagement_score",), _quiet_disengagement, "quiet disengagement"),
 )
 
 
@@ -184,7 +187,7 @@ def gather_evidence(result: AssessmentResult, signals: pl.DataFrame | None = Non
             bounds = bank.evidence.bounds(rule.id)
             frame, problem = _usable(frames[rule.source], rule)
             if bounds is None:
-                problem = (f"The question bank gives no bounds for {rule.id}: no data for "
+                problem = (f"The question bank gives no bounds for {rule.name}: no data for "
                            "this.")
             if problem:
                 missing.append(problem)
@@ -192,7 +195,7 @@ def gather_evidence(result: AssessmentResult, signals: pl.DataFrame | None = Non
             try:
                 counted = rule.measure(frame, bank.evidence)  # type: ignore[arg-type]
             except (pl.exceptions.PolarsError, TypeError, ValueError):
-                missing.append(f"The {_source_name(rule)} columns for {rule.id} "
+                missing.append(f"The {_source_name(rule)} columns for {rule.name} "
                                f"({', '.join(rule.columns)}) hold values of the wrong type: "
                                "no data for this.")
                 continue
@@ -273,12 +276,12 @@ def _usable(frame: pl.DataFrame | None, rule: EvidenceRule) -> tuple[pl.DataFram
     """Return the rows the rule can use, or a plain message saying why there is no data."""
     name = _source_name(rule)
     if frame is None:
-        return None, f"No {name} loaded: no data for this ({rule.id})."
+        return None, f"No {name} loaded: no data for {rule.name}."
     absent = [c for c in rule.columns if c not in frame.columns]
     if absent:
         return None, (f"The {name} have no {', '.join(f'`{c}`' for c in absent)} column: "
-                      f"no data for this ({rule.id}).")
+                      f"no data for {rule.name}.")
     usable = frame.drop_nulls([c for c in rule.columns if c != "silence"])
     if usable.height == 0:
-        return None, f"The {name} have no rows with values for {rule.id}: no data for this."
+        return None, f"The {name} have no rows with values for {rule.name}: no data for this."
     return usable, ""
