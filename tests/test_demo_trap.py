@@ -195,3 +195,22 @@ def test_the_interval_covers_the_planted_size_in_nine_runs_of_ten(cost, tmp_path
     rows, main = _coverage(cost, range(501, 511), tmp_path)
     assert sum(main) >= 9, main
     assert sum(rows) >= 0.9 * len(rows), rows
+
+
+@pytest.mark.slow
+def test_bench_effects_runs_at_tiny_scale(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_effects.py"
+    done = subprocess.run([sys.executable, str(script), "coverage", "--accounts", "300",
+                           "--seeds", "1", "--draws", "20"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "planted -0.30: every row" in done.stdout and "planted +0.00" in done.stdout
+    done = subprocess.run([sys.executable, str(script), "speed", "--data", str(tmp_path / "d"),
+                           "--accounts", "300", "--draws", "20"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "baseline: questions per account" in done.stdout
+    assert "estimate_effects (whole, 20 draws)" in done.stdout
