@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from playbooks.results.store import Stamp, stored
-from playbooks.trap.repair import DEFAULT_WINDOW_DAYS
 
 if TYPE_CHECKING:
     from playbooks.trap import RepairResult, TrapView
@@ -125,10 +124,13 @@ def question_needs(inputs: Inputs) -> pl.DataFrame:
         inputs.frames()[1].lazy(), as_of=inputs.as_of()))
 
 
-def repair(inputs: Inputs, window_days: int = DEFAULT_WINDOW_DAYS) -> RepairResult:
-    """Repair after incidents within a window in days (read lazily: only the rows it needs)."""
+def repair(inputs: Inputs, window_days: int | None = None) -> RepairResult:
+    """Repair after incidents within a window in days (None: the usual window), read lazily:
+    only the rows it needs."""
     from playbooks.data.sources import load_tables
-    from playbooks.trap import RepairResult, repair_after_incidents
+    from playbooks.trap import DEFAULT_WINDOW_DAYS, RepairResult, repair_after_incidents
+
+    window_days = DEFAULT_WINDOW_DAYS if window_days is None else window_days
 
     computed: list[RepairResult] = []
 
@@ -168,14 +170,18 @@ def _trap_files(every: int | None) -> tuple[tuple[str, tuple[object, ...]], ...]
     return (("trap_series", (every,)), ("trap_findings", (every,)))
 
 
-STEPS = (
-    Step("account signals", (("signals", ()),), account_signals),
-    Step("continuity gaps", (("gaps", ()),), continuity_gaps),
-    Step("efficiency beside relationship", _trap_files(DRIFTING_EVERY_WEEKS), efficiency_view),
-    Step("the need behind each question", (("questions", ()),), question_needs),
-    Step("repair after incidents", _repair_files(DEFAULT_WINDOW_DAYS), repair),
-    Step("repeated-question themes", (("themes", ()),), question_themes),
-    Step("the review's efficiency view", _trap_files(None),
-         lambda inputs: efficiency_view(inputs, None)),
-)
-"""The results prepared ahead, in the order the pages a leader opens first need them."""
+def prepared_steps() -> tuple[Step, ...]:
+    """The results prepared ahead, in the order the pages a leader opens first need them."""
+    from playbooks.trap import DEFAULT_WINDOW_DAYS
+
+    return (
+        Step("account signals", (("signals", ()),), account_signals),
+        Step("continuity gaps", (("gaps", ()),), continuity_gaps),
+        Step("efficiency beside relationship", _trap_files(DRIFTING_EVERY_WEEKS),
+             efficiency_view),
+        Step("the need behind each question", (("questions", ()),), question_needs),
+        Step("repair after incidents", _repair_files(DEFAULT_WINDOW_DAYS), repair),
+        Step("repeated-question themes", (("themes", ()),), question_themes),
+        Step("the review's efficiency view", _trap_files(None),
+             lambda inputs: efficiency_view(inputs, None)),
+    )

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from playbooks import settings
-from playbooks.results.heavy import STEPS, Inputs
+from playbooks.results.heavy import Inputs, prepared_steps
 from playbooks.results.store import (
     Stamp,
     being_prepared,
@@ -29,7 +29,8 @@ _STARTED: dict[Stamp, subprocess.Popen[bytes]] = {}
 
 
 def _paths(stamp: Stamp) -> list[list[Path]]:
-    return [[result_path(stamp, name, *extra) for name, extra in step.files] for step in STEPS]
+    return [[result_path(stamp, name, *extra) for name, extra in step.files]
+            for step in prepared_steps()]
 
 
 def _has_data(folder: str | os.PathLike[str]) -> bool:
@@ -42,7 +43,7 @@ def results_progress(folder: str | os.PathLike[str]) -> tuple[int, int]:
     """How many of the workspace version's heavy results are kept already, of how many."""
     stamp = workspace_stamp(folder)
     done = sum(all(path.exists() for path in paths) for paths in _paths(stamp))
-    return done, len(STEPS)
+    return done, len(prepared_steps())
 
 
 def prepare_results(folder: str | os.PathLike[str], *,
@@ -52,7 +53,7 @@ def prepare_results(folder: str | os.PathLike[str], *,
     if not _has_data(folder):
         return 0
     stamp = workspace_stamp(folder)
-    waiting = [(step, paths) for step, paths in zip(STEPS, _paths(stamp), strict=True)
+    waiting = [(step, paths) for step, paths in zip(prepared_steps(), _paths(stamp), strict=True)
                if not all(path.exists() for path in paths)]
     if not waiting:
         return 0
