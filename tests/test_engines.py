@@ -237,3 +237,19 @@ def test_the_commands_on_duckdb_print_what_polars_prints(cli: Any, demo: Path,
     duckdb_trap = cli("trap", "--workspace", demo, "--json", "--engine", "duckdb")
     assert duckdb_trap.code == polars_trap.code == 0
     assert duckdb_trap.stdout == polars_trap.stdout and '"automation_alone"' in duckdb_trap.stdout
+
+
+def test_the_review_pack_on_duckdb_reads_as_polars_writes_it(cli: Any, demo: Path,
+                                                              tmp_path: Path) -> None:
+    """Signals, gaps, efficiency series, needs, themes, repair and the drifting accounts'
+    briefs: the Markdown pack is the same but for the minute it was made."""
+    packs = {}
+    for engine in ("polars", "duckdb"):
+        done = cli("report", "--team", "Support", "--quarter", "2026Q4", "--workspace", demo,
+                   "--out", tmp_path / f"{engine}.html", "--no-charts", "--without-assessment",
+                   "--engine", engine)
+        assert done.code == 0, done.stderr
+        text = (tmp_path / f"{engine}.md").read_text()
+        packs[engine] = [line for line in text.splitlines() if not line.startswith("Generated")]
+    assert packs["duckdb"] == packs["polars"]
+    assert any("went quiet" in line for line in packs["duckdb"])

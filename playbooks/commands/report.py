@@ -8,11 +8,12 @@ an output file that cannot be written, a store of assessments that cannot be rea
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from playbooks import settings
+from playbooks.commands.signals import ActivityTable, EngineName
 from playbooks.errors import InputError
 
 if TYPE_CHECKING:
@@ -43,16 +44,22 @@ def register(app: typer.Typer) -> None:
             "--without-assessment",
             help="Write the pack even when the store of assessments cannot be reached, "
                  "leaving the self-assessment, journey maps and plan out.")] = False,
+        engine: EngineName = None,
+        activity_table: ActivityTable = None,
     ) -> None:
         """Write the quarterly review pack for one team: self-assessment and its change since
         the last quarter, journey-map findings, drifting accounts, continuity gaps, repeated
         questions and the action plan."""
+        from playbooks.engines.run import chosen_engine
         from playbooks.review.files import write_review
         from playbooks.review.gather import build_review
 
+        chosen = chosen_engine(engine, activity_table)
         store, missing = _open_store(database_url, workspace, without_assessment)
         try:
-            review = build_review(team, quarter, workspace=workspace,
+            data = (None if chosen.kind == "polars"
+                    else review_data_on_engine(chosen, activity_table, workspace))
+            review = build_review(team, quarter, workspace=workspace, data=data,
                                   store=store if store is not None else database_url)
         finally:
             if store is not None:
@@ -73,6 +80,45 @@ def register(app: typer.Typer) -> None:
                              review.data.note) if n]
         for note in notes:
             typer.echo(f"Note: {note}")
+
+
+def review_data_on_engine(engine: Any, activity_table: str | None,
+                          workspace: str | None) -> Any:
+    """The pack's account data with the passes on an engine: the signals (shipped starting
+    score), the continuity gaps and the efficiency series there; the questions (themes,
+    needs), the incidents with the contact after them (repair) and the drifting accounts' own
+    events brought back for the rest."""
+    import polars as pl
+
+    from playbooks.data.workspace import load_tables
+    from playbooks.engines.run import engine_activity, question_rows, repair_rows, trap_view_on
+    from playbooks.engines.signals import compute_signals_on, latest_day, list_continuity_gaps_on
+    from playbooks.questions.themes import find_themes
+    from playbooks.review.model import ReviewData
+    from playbooks.review.trap import trap_part
+    from playbooks.trap import classified_questions, repair_after_incidents
+
+    table = engine_activity(engine, activity_table, workspace)
+    loaded = load_tables(workspace)
+    accounts = loaded.accounts.collect()
+    day = latest_day(table)
+    signals = compute_signals_on(accounts.lazy(), table, as_of=day, health=loaded.health)
+    questions = question_rows(table, as_of=day).collect()
+    try:
+        themes = find_themes(questions, as_of=day)
+    except InputError:
+        themes = None
+    try:
+        repair = repair_after_incidents(repair_rows(table, as_of=day), accounts, as_of=day)
+    except InputError:
+        repair = None
+    trap = trap_part(trap_view_on(table, as_of=day), classified_questions(questions, as_of=day),
+                     repair, note="")
+    drifting = signals.filter(signals["looks_healthy_drifting"])["account_id"].to_list()
+    own = (table.filter(table.account_id.isin(drifting)).to_polars()
+           .with_columns(pl.col("occurred_at").cast(pl.Datetime("us"))) if drifting else None)
+    return ReviewData(accounts, signals, list_continuity_gaps_on(table, as_of=day), themes,
+                      engine.label, trap, activity=own, as_of=day)
 
 
 def _open_store(url: str | None, workspace: str | None,

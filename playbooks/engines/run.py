@@ -9,6 +9,7 @@ view as `playbooks.trap` does, with the passes on the engine.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from playbooks.engines.weekly import SCHEMA, weekly_series_on
 from playbooks.errors import InputError
 from playbooks.trap import TrapSettings, TrapView, find_traps
 from playbooks.trap.measures import ALL
-from playbooks.vocabulary import QUESTION_KINDS
+from playbooks.vocabulary import QUESTION_KINDS, REPAIR_RETURN_KINDS, REPAIR_TRIGGER_KINDS
 
 
 def chosen_engine(name: str | None, activity_table: str | None = None) -> Engine:
@@ -104,14 +105,27 @@ def drifting_series_on(accounts: pl.LazyFrame, activity: Any, *, as_of: dt.date,
     return pl.DataFrame(rows, schema=SCHEMA).sort("week")
 
 
-def question_rows(activity: Any, *, as_of: dt.date) -> pl.LazyFrame:
-    """The customer questions before the end of the as-of date, brought back to polars for
-    `playbooks.trap.classified_questions` (question rows only)."""
-    t = activity.filter(activity.actor_type == "customer",
-                        activity.kind.isin(list(QUESTION_KINDS)),
+def event_rows(activity: Any, kinds: Sequence[str], *, as_of: dt.date,
+               customer_only: bool = False) -> pl.LazyFrame:
+    """The events of these kinds before the end of the as-of date, brought back to polars
+    for a view that reads few rows (questions and their needs, repair after incidents)."""
+    t = activity.filter(activity.kind.isin(list(kinds)),
                         activity.occurred_at < dt.datetime.combine(
                             as_of + dt.timedelta(days=1), dt.time()))
+    if customer_only:
+        t = t.filter(t.actor_type == "customer")
     return t.to_polars().with_columns(pl.col("occurred_at").cast(pl.Datetime("us"))).lazy()
+
+
+def question_rows(activity: Any, *, as_of: dt.date) -> pl.LazyFrame:
+    """The customer questions, for `playbooks.trap.classified_questions` and the themes."""
+    return event_rows(activity, QUESTION_KINDS, as_of=as_of, customer_only=True)
+
+
+def repair_rows(activity: Any, *, as_of: dt.date) -> pl.LazyFrame:
+    """The escalations, incidents and the contact after them, for
+    `playbooks.trap.repair_after_incidents`."""
+    return event_rows(activity, (*REPAIR_TRIGGER_KINDS, *REPAIR_RETURN_KINDS), as_of=as_of)
 
 
 def trap_on_engine(engine: Engine, activity_table: str | None, workspace: str | None, *,
