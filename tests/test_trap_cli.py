@@ -37,6 +37,29 @@ def test_trap_json_per_function(demo, cli):
     assert education["findings"] == [] and education["automation_alone"] is None
 
 
+EFFECT_KEYS = {"function", "need", "measure", "estimate", "low", "high", "n_exposed",
+               "n_comparison", "sentence"}
+PAIR_KEYS = {"function", "efficiency_measure", "relationship_measure", "efficiency_change",
+             "relationship_change", "sentence"}
+
+
+def test_trap_json_carries_the_effects_and_the_pairs(demo, cli):
+    data = json.loads(cli("trap", "-w", str(demo), "--json").stdout)
+    assert isinstance(data["effects"], list)
+    for effect in data["effects"]:
+        assert set(effect) == EFFECT_KEYS
+        assert effect["low"] <= effect["estimate"] <= effect["high"]
+    assert data["pairs"] and all(set(p) == PAIR_KEYS for p in data["pairs"])
+    assert {"automation_share", "hours_to_close", "automated_check_in_share",
+            "on_demand_share"} <= {p["efficiency_measure"] for p in data["pairs"]}
+    support = json.loads(cli("trap", "-w", str(demo), "--json", "--function", "support",
+                             "--no-effects").stdout)
+    assert support["effects"] is None
+    assert {p["function"] for p in support["pairs"]} == {"support"}
+    text = cli("trap", "-w", str(demo), "--no-needs", "--no-effects").output
+    assert "beside the relationship measure it can cost" in text
+
+
 def test_repair_prints_shares_and_writes_episodes(demo, tmp_path, cli):
     result = cli("repair", "-w", str(demo), "--window-days", "14",
                  "--out", str(tmp_path / "episodes.parquet"))

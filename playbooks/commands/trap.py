@@ -45,6 +45,14 @@ def trap_command(
     out: Annotated[Path | None, typer.Option(
         "--out", help="Write the weekly series to .csv or .parquet.")] = None,
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
+    effects: bool = typer.Option(True, "--effects/--no-effects",
+                                 help="Estimate what automation alone cost: accounts whose "
+                                      "personal needs met automation alone against "
+                                      "comparable accounts that reached a person."),
+    pairs: bool = typer.Option(True, "--pairs/--no-pairs",
+                               help="Show each efficiency measure beside the relationship "
+                                    "measure it can cost (follows every answer and "
+                                    "check-in over the next 90 days)."),
     engine: EngineName = None,
     activity_table: ActivityTable = None,
 ) -> None:
@@ -61,14 +69,15 @@ def trap_command(
     given = parse_as_of(as_of)
     settings = TrapSettings(window_weeks=window_weeks, lag_weeks=lag_weeks)
     chosen = chosen_engine(engine, activity_table)
+    accounts = None
     if chosen.kind != "polars":  # the passes where the table lives; questions come back
         view, activity, day = trap_on_engine(chosen, activity_table, workspace, as_of=given,
                                              drifting_every_weeks=drifting_every or None,
                                              settings=settings, needs=needs)
     else:
-        loaded = load_tables(workspace, need_accounts=bool(drifting_every))
+        loaded = load_tables(workspace, need_accounts=bool(drifting_every) or effects)
         activity = loaded.activity
-        accounts = loaded.accounts if drifting_every else None
+        accounts = loaded.accounts if drifting_every or effects else None
         day = resolve_as_of(activity, given)  # once, for the view and the questions
         view = trap_view(activity, accounts, as_of=day,
                          drifting_every_weeks=drifting_every or None, settings=settings)
@@ -84,18 +93,58 @@ def trap_command(
         alone = automation_alone(classified_questions(activity, as_of=day))
         if function is not None:
             alone = alone.filter(alone["function"] == function)
+    found = relationship_cost(view, activity, accounts, day, settings,
+                              function, effects=effects, pairs=pairs)
     if out is not None:
         write_table(view.series, out)
     if as_json:
         typer.echo(json.dumps({
             "findings": _rows(findings),
             "automation_alone": _rows(alone) if alone is not None else None,
+            "effects": found["effects"],
+            "pairs": found["pairs"],
             "functions": known,
         }, indent=2, default=str))
         return
     print_trap(view, findings, alone)
+    print_cost(found)
     if out is not None:
         typer.echo(f"Wrote {view.series.height} rows to {out}")
+
+
+def relationship_cost(view: Any, activity: Any, accounts: Any, day: Any, settings: Any,
+                      function: str | None, *, effects: bool, pairs: bool) -> dict[str, Any]:
+    """The estimated effects of automation alone and the paired measures, as plain records
+    (None when not asked for, or when the activity stayed on another engine)."""
+    from playbooks.trap.effects import estimate_effects
+    from playbooks.trap.pairs import measure_pairs, pair_records
+
+    found: dict[str, Any] = {"effects": None, "pairs": None}
+    if activity is None:
+        return found
+    if effects and accounts is not None:
+        found["effects"] = [e.to_dict() for e in estimate_effects(activity, accounts, as_of=day)
+                            if function is None or e.function == function]
+    if pairs:
+        rows = measure_pairs(activity, view.series, as_of=day, settings=settings)
+        if function is not None:
+            rows = rows.filter(rows["function"] == function)
+        found["pairs"] = pair_records(rows)
+    return found
+
+
+def print_cost(found: dict[str, Any]) -> None:
+    """Print the estimated effects and the paired measures, one sentence each."""
+    if found["effects"] is not None:
+        typer.echo("What automation alone cost:" if found["effects"] else
+                   "Too few comparable accounts to estimate what automation alone cost.")
+        for effect in found["effects"]:
+            typer.echo(f"- {effect['sentence']}")
+    if found["pairs"] is not None:
+        typer.echo("Each efficiency measure beside the relationship measure it can cost:"
+                   if found["pairs"] else "Too little history to compare the paired measures.")
+        for pair in found["pairs"]:
+            typer.echo(f"- {pair['sentence']}")
 
 
 def print_trap(view: Any, findings: Any, alone: Any | None) -> None:

@@ -21,6 +21,7 @@ from playbooks.framework.model import Knowledge, load_knowledge
 from playbooks.framework.parsing import KNOWLEDGE_DIR
 from playbooks.trap.findings import TrapSettings, function_label
 from playbooks.trap.measures import ALL, MEASURE_BY_NAME, Measure, prepare_weekly
+from playbooks.trap.next import what_happened_next
 from playbooks.vocabulary import AUTOMATED_OUTREACH_KINDS, kind
 
 FOLLOW_UP_MEASURES: tuple[Measure, ...] = (
@@ -276,3 +277,22 @@ def _sentence(function: str, values: dict, start: dt.date, last: dt.date, compar
             f"{start:%d %b %Y} to {last:%d %b %Y}, against {compared}, "
             f"{_moved(values['efficiency'])}, while {_moved(values['relationship'])}. "
             + verdict)
+
+
+def measure_pairs(activity: pl.LazyFrame | pl.DataFrame, series: pl.DataFrame, *,
+                  as_of: dt.date | None = None, kb: Knowledge | None = None,
+                  settings: TrapSettings | None = None) -> pl.DataFrame:
+    """Follow every touch, compute the follow-up measures and compare every pair, from the
+    activity and its weekly series (`paired_measures` on `what_happened_next`)."""
+    touches = what_happened_next(activity, as_of=as_of, kb=kb)
+    return paired_measures(series, follow_up_series(touches, activity, as_of=as_of), kb,
+                           settings)
+
+
+PAIR_JSON_KEYS = ("function", "efficiency_measure", "relationship_measure",
+                  "efficiency_change", "relationship_change", "sentence")
+
+
+def pair_records(pairs: pl.DataFrame) -> list[dict[str, object]]:
+    """The pairs as plain records with the keys the command line prints (`PAIR_JSON_KEYS`)."""
+    return pairs.select(PAIR_JSON_KEYS).to_dicts()
