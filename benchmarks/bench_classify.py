@@ -7,7 +7,7 @@ the in-process batch time, and the time of a naive loop that classifies one ques
 (measured on a sample and scaled up), all in the same run. Beside the batch, in the same run:
 the model without pieces of words (words and word pairs only) and, with `--compare-commit SHA`,
 the classifier code of that commit (read with `git show`), each timed on the same questions
-(best of two, alternating). Last, the accuracy per need on the held-out questions
+(best of `--rounds`, alternating). Last, the accuracy per need on the held-out questions
 (`tests/data/needs_heldout/`) and the confusion between needs, for each classifier timed.
 """
 
@@ -84,6 +84,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--baseline-sample", type=int, default=2_000)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="batches timed per classifier, alternating; the best is shown")
     parser.add_argument("--compare-commit", default=None,
                         help="also time the classifier code of this commit")
     args = parser.parse_args()
@@ -116,7 +118,7 @@ def main() -> None:
             if name != "shipped":
                 others[name] = classifier
     times: dict[str, list[float]] = {"shipped": [], **{name: [] for name in others}}
-    for _ in range(2):
+    for _ in range(args.rounds):
         for name, classifier in [("shipped", default_classifier()), *others.items()]:
             start = time.perf_counter()
             classifier.classify_many(questions)

@@ -20,3 +20,8 @@ def test_bench_classify_runs_at_tiny_scale() -> None:
                            "40"], capture_output=True, text=True, timeout=300, env=NO_BOOTSTRAP)
     assert done.returncode == 0, done.stderr
     assert "questions: 300" in done.stdout and "speed-up" in done.stdout
+    assert "without word pieces" in done.stdout
+    shipped = next(line for line in done.stdout.splitlines()
+                   if line.startswith("held-out accuracy, shipped"))
+    for need in ("information", "judgment", "reassurance", "proof", "peer_experience"):
+        assert f" {need} " in shipped

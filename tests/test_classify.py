@@ -160,10 +160,11 @@ def test_cli_file_errors_name_the_problem(classify_cli, tmp_path: Path) -> None:
 
 def test_word_pieces_carry_a_typo_and_do_not_depend_on_the_batch() -> None:
     pieces = WordPieces(min_df=1)
-    pieces.fit_transform(["How do I change permissions?", "Where is the export button?"])
-    typo, right, other = pieces.transform(["permisions", "permissions", "button"]).toarray()
+    pieces.fit_transform([["how", "do", "i", "change", "permissions"],
+                          ["where", "is", "the", "export", "button"]])
+    typo, right, other = pieces.transform([["permisions"], ["permissions"], ["button"]]).toarray()
     assert float(typo @ right) > 0.5 > float(typo @ other)
-    texts = ["permisions", "", "How do I export?", "zzzz"]
+    texts = [["permisions"], [], ["how", "do", "i", "export"], ["zzzz"]]
     together = pieces.transform(texts).toarray()
     alone = [pieces.transform([t]).toarray()[0] for t in texts]
     assert all((row == single).all() for row, single in zip(together, alone, strict=True))

@@ -28,6 +28,7 @@ from playbooks.questions.pieces import WordPieces
 
 UNKNOWN = "unknown"
 CUE_WEIGHT = 0.35  # how much one unit of cue weight adds to a need's model probability
+STARTING_CACHE = 100_000  # distinct words whose cue candidates are kept (bounds the memory)
 _WORD = re.compile(r"[a-z][a-z'\-]*")
 _ENGLISH = frozenset(
     "a about after all an and any anyone are as at be been before but by can could did do does "
@@ -108,6 +109,7 @@ class NeedClassifier:
                 else:
                     self._cues_by_word.setdefault(words[0], []).append(entry)
         self._stem_lengths = sorted({len(s) for s in self._cues_by_stem})
+        self._starting: dict[str, list[tuple[tuple[str, ...], bool, str, float]]] = {}
 
         texts = [t for n in self.needs for t in examples.examples[n]]
         labels = [n for n in self.needs for _ in examples.examples[n]]
@@ -120,27 +122,30 @@ class NeedClassifier:
         words = self._vectorizer.fit_transform(texts)
         self._word_columns = words.shape[1]
         self._model = LogisticRegression(C=8.0, max_iter=3000)
-        self._model.fit(self._features_of(texts, words, fit=True), labels)
+        self._model.fit(self._features_of([_WORD.findall(t.lower()) for t in texts], words,
+                                          fit=True), labels)
         self._classes = list(self._model.classes_)
         self._vocabulary = {w for term in self._vectorizer.vocabulary_ for w in term.split()}
         self._features = np.asarray(self._vectorizer.get_feature_names_out())
 
-    def _features_of(self, texts: list[str], words: Any, *, fit: bool = False) -> Any:
+    def _features_of(self, questions: list[list[str]], words: Any, *, fit: bool = False) -> Any:
         """The model's input: the word matrix, beside the word-piece matrix when there is one."""
         if self._pieces is None:
             return words
         from scipy.sparse import hstack
 
-        pieces = self._pieces.fit_transform(texts) if fit else self._pieces.transform(texts)
-        return hstack([words, pieces]).tocsr()
+        pieces = (self._pieces.fit_transform(questions) if fit
+                  else self._pieces.transform(questions))
+        return hstack([words, pieces], format="csr")
 
     def _readable(self, text: str) -> list[str] | None:
         """The lower-case words of an English question, or None if it is not one."""
         if not text or not text.strip():
             return None
-        letters = [c for c in text if c.isalpha()]
-        if not letters or sum(not c.isascii() for c in letters) / len(letters) > 0.15:
-            return None
+        if not text.isascii():  # most questions are: then no letter is foreign
+            letters = [c for c in text if c.isalpha()]
+            if not letters or sum(not c.isascii() for c in letters) / len(letters) > 0.15:
+                return None
         words = _WORD.findall(text.lower())
         if not words:
             return None
@@ -167,7 +172,7 @@ class NeedClassifier:
         decided: dict[str, Classification] = {}
         if readable:
             matrix = self._vectorizer.transform(readable).tocsr()
-            both = self._features_of(readable, matrix)
+            both = self._features_of([words[text] for text in readable], matrix)
             order = [self._classes.index(n) for n in self.needs]
             probabilities = self._model.predict_proba(both)[:, order].tolist()
             coef = self._model.coef_[order][:, : self._word_columns]
@@ -183,9 +188,13 @@ class NeedClassifier:
         """Every cue found in a list of words, as (need, matched text, weight)."""
         found = []
         for i, word in enumerate(words):
-            candidates = list(self._cues_by_word.get(word, ()))
-            for length in self._stem_lengths:
-                candidates += self._cues_by_stem.get(word[:length], ())
+            candidates = self._starting.get(word)
+            if candidates is None:  # each distinct word is looked up in the cue indexes once
+                candidates = list(self._cues_by_word.get(word, ()))
+                for length in self._stem_lengths:
+                    candidates += self._cues_by_stem.get(word[:length], ())
+                if len(self._starting) < STARTING_CACHE:
+                    self._starting[word] = candidates
             for cue_words, wildcard, need, weight in candidates:
                 n = len(cue_words)
                 span = words[i:i + n]
