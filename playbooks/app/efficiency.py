@@ -7,7 +7,7 @@ import streamlit as st
 
 from playbooks.app.common import inputs
 from playbooks.results import heavy
-from playbooks.results.store import Stamp
+from playbooks.results.store import Stamp, stored
 
 DRIFTING_EVERY_WEEKS = heavy.DRIFTING_EVERY_WEEKS  # one signals run per point: once a quarter
 
@@ -29,3 +29,24 @@ def classified_questions(stamp: Stamp):
 def repair(stamp: Stamp, window_days: int):
     """Repair after incidents for a workspace and a window in days."""
     return heavy.repair(inputs(stamp), window_days)
+
+
+@st.cache_resource(show_spinner="Estimating what automation alone cost ...", max_entries=2)
+def relationship_cost(stamp: Stamp):
+    """The estimated effects of automation alone and the paired measures of a workspace,
+    kept beside it (following every answer and check-in takes a while at size)."""
+    from playbooks.trap.cost import RelationshipCost
+    from playbooks.trap.cost import relationship_cost as compute
+
+    given = inputs(stamp)
+    computed: list[RelationshipCost] = []
+
+    def part(name: str):
+        if not computed:
+            accounts, activity = given.frames()
+            series = trap_view(stamp).series
+            computed.append(compute(activity, accounts, series, as_of=given.as_of()))
+        return getattr(computed[0], name)
+
+    return RelationshipCost(stored(stamp, "trap_effects", lambda: part("effects")),
+                            stored(stamp, "trap_pairs", lambda: part("pairs")))

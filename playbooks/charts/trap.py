@@ -147,7 +147,7 @@ def picture_title(data: pl.DataFrame, function: str) -> alt.TitleParams:
     moves = ", ".join(f"{r['index'].split()[0].lower()} {_change(r['value'])}"
                       for r in last.iter_rows(named=True))
     return alt.TitleParams(
-        f"{function_label(function)}: efficiency beside relationship",
+        f"Efficiency beside relationship: {function_label(function)}",
         subtitle=[f"Since the start: {moves}." if moves else "No measures to show.",
                   "Shaded: weeks where efficiency improved while the relationship weakened."])
 

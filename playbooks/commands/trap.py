@@ -116,20 +116,19 @@ def relationship_cost(view: Any, activity: Any, accounts: Any, day: Any, setting
                       function: str | None, *, effects: bool, pairs: bool) -> dict[str, Any]:
     """The estimated effects of automation alone and the paired measures, as plain records
     (None when not asked for, or when the activity stayed on another engine)."""
-    from playbooks.trap.effects import estimate_effects
-    from playbooks.trap.pairs import measure_pairs, pair_records
+    from playbooks.trap.cost import EFFECT_SCHEMA, relationship_cost
+    from playbooks.trap.pairs import pair_records
 
     found: dict[str, Any] = {"effects": None, "pairs": None}
     if activity is None:
         return found
+    cost = relationship_cost(activity, accounts, view.series, as_of=day, settings=settings,
+                             effects=effects, pairs=pairs)
+    chosen = (lambda f: f) if function is None else (lambda f: f.filter(f["function"] == function))
     if effects and accounts is not None:
-        found["effects"] = [e.to_dict() for e in estimate_effects(activity, accounts, as_of=day)
-                            if function is None or e.function == function]
+        found["effects"] = chosen(cost.effects).select(list(EFFECT_SCHEMA)).to_dicts()
     if pairs:
-        rows = measure_pairs(activity, view.series, as_of=day, settings=settings)
-        if function is not None:
-            rows = rows.filter(rows["function"] == function)
-        found["pairs"] = pair_records(rows)
+        found["pairs"] = pair_records(chosen(cost.pairs))
     return found
 
 

@@ -26,6 +26,11 @@ def test_page_shows_the_signature_need_mix_and_repair_charts(pages) -> None:
     headers = [s.value for s in at.subheader]
     assert "Where efficiency rose while the relationship fell" in headers
     assert "After something went wrong" in headers
+    assert "What automation alone cost" in headers
+    assert "Each efficiency measure beside the relationship measure it can cost" in headers
+    told = [m.value for m in (*at.warning, *at.info, *at.markdown)]
+    assert any("against the same weeks" in t or "the first 12 weeks" in t for t in told)
+    assert any("interval" in t or "Too few comparable accounts" in t for t in told)
 
 
 def test_choosing_a_function_and_a_window_redraws_without_error(pages) -> None:

@@ -13,7 +13,7 @@ from playbooks.app.common import (
     plain,
     workspace_stamp,
 )
-from playbooks.app.efficiency import classified_questions, repair, trap_view
+from playbooks.app.efficiency import classified_questions, relationship_cost, repair, trap_view
 from playbooks.app.tables import readable, segment_name, show
 from playbooks.charts import need_mix_chart, repair_chart, trap_signature_chart
 from playbooks.review.sentences import repair_sentence
@@ -60,6 +60,33 @@ with friendly_errors("measure efficiency beside relationship", stop=True):
                "its own week-to-week noise. Fewer contacts for staff is shown but never "
                "makes a finding alone: it can mean a quieter customer as easily as a faster "
                "team.")
+
+    st.subheader("What automation alone cost")
+    cost = relationship_cost(stamp)
+    effects = cost.effects if function == ALL else cost.effects.filter(
+        pl.col("function") == function)
+    if effects.is_empty():
+        st.info("Too few comparable accounts here to estimate what automation alone cost.")
+    for row in effects.iter_rows(named=True):
+        if row["cost"]:
+            st.warning(plain(row["sentence"]), icon=":material/trending_down:")
+        else:
+            st.info(plain(row["sentence"]), icon=":material/balance:")
+    st.caption("Accounts whose judgment, reassurance or peer-experience questions met "
+               "automation alone, against comparable accounts (same segment, stage and earlier "
+               "activity) whose questions reached a person or a peer, over the next 12 weeks. "
+               "The 95% interval comes from resampling the accounts; when it includes no "
+               "difference, there is no evidence of a cost.")
+
+    st.subheader("Each efficiency measure beside the relationship measure it can cost")
+    pairs = cost.pairs.filter(pl.col("function") == function)
+    if pairs.is_empty():
+        st.info("Too little history here to compare the paired measures.")
+    for row in pairs.iter_rows(named=True):
+        if row["cost"]:
+            st.warning(plain(row["sentence"]), icon=":material/balance:")
+        else:
+            st.markdown("- " + plain(row["sentence"]))
 
     st.subheader("The need behind each question")
     questions = classified_questions(stamp)
