@@ -77,8 +77,19 @@ for column in BOOLS:
     frame[column] = frame[column] == "yes"
 
 
+# each choice shown by its name in the knowledge (the table keeps the id); a company's own
+# word is shown as written
+NAMES: dict[str, str] = {
+    **{k: v.label for part in (kb.stages, kb.functions, kb.needs, kb.channels)
+       for k, v in part.items()},
+    **{v.id: v.label for m in ("stakes", "familiarity") for v in kb.modifiers[m].values},
+    "none": "None", "persona": "By persona", "context": "By the customer's own context",
+}
+
+
 def _select(name: str, options: list[str], label: str, required: bool = True):
-    return st.column_config.SelectboxColumn(label, options=options, required=required)
+    return st.column_config.SelectboxColumn(label, options=options, required=required,
+                                            format_func=lambda v: NAMES.get(v, v))
 
 
 config = {
@@ -87,8 +98,9 @@ config = {
     "function": _select("function", list(kb.functions), "Owner"),
     "decision": st.column_config.TextColumn("What the customer is deciding", required=True),
     "need": _select("need", list(kb.needs), "Need"),
-    "stakes": _select("stakes", ["routine", "consequential"], "Stakes"),
-    "familiarity": _select("familiarity", ["familiar", "unfamiliar"], "Familiarity"),
+    "stakes": _select("stakes", [v.id for v in kb.modifiers["stakes"].values], "Stakes"),
+    "familiarity": _select("familiarity", [v.id for v in kb.modifiers["familiarity"].values],
+                           "Familiarity"),
     "org_risk": st.column_config.CheckboxColumn("Internal politics"),
     "channel": _select("channel", [*kb.channels, *own_channels], "Channel"),
     "automated": st.column_config.CheckboxColumn("Automated"),
@@ -97,7 +109,8 @@ config = {
         "Shares context with", help="Functions that see what happens here, separated by ;"),
     "community_connected": st.column_config.CheckboxColumn("Community connected"),
     "measured_by": st.column_config.TextColumn(
-        "Measured by", help="Metric ids separated by ; (see the metrics list below)"),
+        "Measured by", help="Measures separated by ; : the names in the list below, or your "
+        "own (read by a guess you can correct)"),
     "personalisation": _select("personalisation", list(PERSONALISATION), "Personalisation",
                                required=False),
     "fallback": _select("fallback", [*kb.channels, *own_channels],
