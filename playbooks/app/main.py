@@ -35,7 +35,6 @@ def page_path(name: str) -> str:
 
 def run() -> None:
     """Set up the page and run the page the visitor chose."""
-    start_importing_charts()  # once per server, in the background, from the first visit on
     st.set_page_config(page_title="CX Playbooks", page_icon=":material/diversity_3:",
                        layout="wide")
     pages = [st.Page(page_path(name), title=title, icon=icon, default=index == 0)
@@ -43,7 +42,10 @@ def run() -> None:
     chosen = st.navigation(pages)
     if chosen.title not in {title for name, title, _ in PAGES if name in WITHOUT_CHARTS}:
         wait_for_charts()
-    chosen.run()
+    try:
+        chosen.run()
+    finally:  # once per server: the chart libraries load while the leader reads this page
+        start_importing_charts()
 
 
 if __name__ == "__main__":

@@ -4,14 +4,16 @@ workspace version in a separate process, and the chart libraries imported once p
 The results are computed by their own process (`playbooks.results`), never by a thread of
 the app: a page never waits for the GIL, a cache lock or an import the preparation holds, and
 a page needing a result being prepared waits for its file instead of computing it again. The
-chart libraries (Altair and what it loads, about two seconds) are imported by one thread only,
-started with the server; pages that draw charts wait for it instead of importing them at the
-same time (two threads importing them at once can deadlock).
+chart libraries (Altair and what it loads, about a second) are imported by one thread only,
+started after the first page without charts has run (or by the first page with charts);
+pages that draw charts wait for it instead of importing them at the same time (two threads
+importing them at once can deadlock).
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 
 from playbooks.app.common import workspace_path
@@ -35,6 +37,10 @@ def warm_up_progress() -> tuple[int, int]:
 
 
 def _import_charts() -> None:
+    # jsonschema (through Altair) compiles a grammar for IRI checks at import when
+    # rfc3987-syntax is installed (Jupyter's tools bring it): 1.8 s, for a check no chart
+    # needs. Unless something has imported it already, it is left out of this process.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     try:
         for name in CHART_MODULES:
             importlib.import_module(name)
