@@ -231,6 +231,7 @@ def test_the_command_line_reads_own_words_and_says_how_to_change_them(
     assert "playbooks knowledge measure NAME --kind" in out
     assert "row 1, Renewal reminder: channel 'email' read as Vendor content" in out
     assert "write one of these in the map instead: Help centre (help_center)" in out
+    assert "row 1, Renewal reminder [Renewal, Customer success]" in out  # names, not ids
     data = json.loads(cli("diagnose", path, "--json").stdout)
     assert [g["id"] for g in data["own_measures"]] == ["open_rate", "handle_time"]
     assert data["channels_assumed"][0]["channel"] == "vendor_content"

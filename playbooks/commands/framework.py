@@ -87,7 +87,7 @@ def diagnose_command(
         return
     from playbooks.commands.output import print_findings
 
-    print_findings(journey_map, findings)
+    print_findings(journey_map, findings, kb)
     for line in assumption_lines(journey_map, kb):
         typer.echo(line)
 

@@ -49,8 +49,10 @@ def print_recommendation(result: Recommendation, kb: Knowledge, explain: int = 3
         _say(f"- {note}", indent="  ")
 
 
-def print_findings(journey_map: JourneyMap, findings: list[Finding]) -> None:
-    """Print the findings of a journey map, most severe first."""
+def print_findings(journey_map: JourneyMap, findings: list[Finding],
+                   kb: Knowledge | None = None) -> None:
+    """Print the findings of a journey map, most severe first (stages and functions by their
+    names when the knowledge is given)."""
     count = len(journey_map.touchpoints)
     if not findings:
         _say(f"{journey_map.name}: {count} touchpoints, no anti-patterns found.")
@@ -60,7 +62,9 @@ def print_findings(journey_map: JourneyMap, findings: list[Finding]) -> None:
     _say(f"{journey_map.name}: {len(findings)} finding(s) in {count} touchpoints ({summary})")
     for f in findings:
         _say()
-        _say(f"{f.severity.upper()}  row {f.row}, {f.touchpoint} [{f.stage}, {f.function}]")
+        stage = kb.stages[f.stage].label if kb and f.stage in kb.stages else f.stage
+        owner = kb.functions[f.function].label if kb and f.function in kb.functions else f.function
+        _say(f"{f.severity.upper()}  row {f.row}, {f.touchpoint} [{stage}, {owner}]")
         _say(f"{f.name}", indent="  ")
         _say(f"Why: {f.reason}", indent="  ")
         _say(f"Play: {f.play_title}. {f.play_description}", indent="  ")
