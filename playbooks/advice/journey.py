@@ -324,6 +324,8 @@ class Finding:
     play: str
     play_title: str
     play_description: str
+    stage_label: str = ""  # the stage and the owning function by their names
+    function_label: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form printed by `playbooks diagnose --json`."""

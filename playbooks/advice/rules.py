@@ -228,6 +228,8 @@ def run_rules(jm: JourneyMap, kb: Knowledge) -> list[Finding]:
                 anti_pattern=anti_id, name=anti.name, severity=anti.severity, row=tp.row,
                 touchpoint=tp.touchpoint, stage=tp.stage, function=tp.function, reason=reason,
                 play=play.id, play_title=play.title, play_description=play.description,
+                stage_label=kb.stages[tp.stage].label,
+                function_label=kb.functions[tp.function].label,
             ))
     rank: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (rank[f.severity], f.row, f.anti_pattern))
