@@ -260,3 +260,24 @@ def test_a_corrected_measure_is_saved_as_an_overlay_and_used(cli, tmp_path: Path
     assert not [f for f in after["findings"] if "open rate" in f["reason"]]
     refused = cli("knowledge", "measure", "open_rate", "--kind", "vanity", env=env)
     assert refused.code == 2 and "not a kind of measure" in refused.output
+
+
+def test_the_review_pack_says_how_a_saved_maps_own_words_were_read(tmp_path: Path) -> None:
+    from playbooks.review.gather import build_review
+    from playbooks.review.html import render_html
+    from playbooks.review.markdown import render_markdown
+    from playbooks.store import Store
+
+    url = f"sqlite:///{tmp_path / 'playbooks.db'}"
+    with Store(url) as store:
+        store.save_journey_map("Our own words", load_journey_map(_own_map(tmp_path)).to_records(),
+                               team="Success")
+    (tmp_path / "workspace").mkdir()
+    review = build_review("Success", "2026Q4", workspace=tmp_path / "workspace", store=url)
+    (part,) = review.journeys
+    assert part.own_words[0].startswith("Open rate, your own measure, is read as efficiency")
+    assert "'email' is read as Vendor content" in part.own_words[2]
+    text = " ".join(render_markdown(review).split())
+    assert "Open rate, your own measure, is read as efficiency" in text
+    assert "| Troubleshooting |" in text and "| troubleshooting |" not in text
+    assert "confirm it on the Journey map page" in render_html(review)

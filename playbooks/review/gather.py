@@ -25,7 +25,12 @@ from typing import Any
 import polars as pl
 
 from playbooks import settings
-from playbooks.advice.journey import EXAMPLE_JOURNEY, journey_map_from_records, load_journey_map
+from playbooks.advice.journey import (
+    EXAMPLE_JOURNEY,
+    JourneyMap,
+    journey_map_from_records,
+    load_journey_map,
+)
 from playbooks.advice.rules import diagnose
 from playbooks.assessment.bank import QuestionBank, load_question_bank
 from playbooks.assessment.evidence import gather_evidence
@@ -140,7 +145,7 @@ def _journey_parts(store: Store | None, team: str) -> tuple[tuple[JourneyPart, .
                                      f"This map no longer fits the framework: {error.message}"))
             continue
         parts.append(JourneyPart(record.name, False, len(jmap.touchpoints),
-                                 tuple(diagnose(jmap))))
+                                 tuple(diagnose(jmap)), own_words=_own_words(jmap)))
     if parts:
         return tuple(parts), ""
     example = load_journey_map(EXAMPLE_JOURNEY)
@@ -148,6 +153,15 @@ def _journey_parts(store: Store | None, team: str) -> tuple[tuple[JourneyPart, .
             "ships with CX Playbooks. Save your own map on the Journey map page to see yours.")
     return (JourneyPart(example.name, True, len(example.touchpoints),
                         tuple(diagnose(example))),), note
+
+
+def _own_words(jmap: JourneyMap) -> tuple[str, ...]:
+    """Say how a map's own measures and channels were read (each a guess to correct or
+    confirm on the Journey map page)."""
+    return (*(f"{g.label}, your own measure, is read as {g.kind}: {g.reason}."
+              for g in jmap.measure_guesses),
+            *(f"Row {g.row}, {g.touchpoint}: '{g.given}' is read as {g.label} ({g.reason}); "
+              "confirm it on the Journey map page." for g in jmap.channel_guesses))
 
 
 # --- account data --------------------------------------------------------------------------------

@@ -236,6 +236,9 @@ def _journey(review: Review) -> str:
     for jp in review.journeys:
         inner.append(f"<h3>{esc(jp.name)}</h3><p class=\"meta\">{jp.touchpoints} touchpoints, "
                      f"{len(jp.findings)} findings</p>")
+        if jp.own_words:
+            inner.append('<ul class="meta">' + "".join(f"<li>{esc(s)}</li>" for s in jp.own_words)
+                         + "</ul>")
         if jp.problem:
             inner.append(_note(jp.problem))
         elif not jp.findings:
@@ -243,7 +246,8 @@ def _journey(review: Review) -> str:
         else:
             inner.append(_table(
                 ["Severity", "Touchpoint", "Stage", "Anti-pattern", "Why", "Play"],
-                ([esc(f.severity), esc(f.touchpoint), esc(f.stage), esc(f.name), esc(f.reason),
+                ([esc(f.severity), esc(f.touchpoint), esc(f.stage_label or f.stage),
+                  esc(f.name), esc(f.reason),
                   esc(f.play_title)] for f in jp.findings)))
     return _section("journey", 2, inner)
 

@@ -72,13 +72,16 @@ def render_markdown(review: Review) -> str:
     for jp in review.journeys:
         out += [f"### {md(jp.name)} ({jp.touchpoints} touchpoints, {len(jp.findings)} findings)",
                 ""]
+        if jp.own_words:
+            out += [f"- {md(s)}" for s in jp.own_words] + [""]
         if jp.problem:
             out += [md(jp.problem), ""]
         elif not jp.findings:
             out += ["No anti-pattern found in this map.", ""]
         else:
             out += _table(["Severity", "Touchpoint", "Stage", "Anti-pattern", "Why", "Play"],
-                          [[f.severity, f.touchpoint, f.stage, f.name, f.reason, f.play_title]
+                          [[f.severity, f.touchpoint, f.stage_label or f.stage, f.name,
+                            f.reason, f.play_title]
                            for f in jp.findings])
     out += [f"## 3. {SECTION_TITLES['drifting']}", "", md(drifting_line(review)), ""]
     drifting = review.data.drifting

@@ -105,6 +105,7 @@ class JourneyPart:
     touchpoints: int
     findings: tuple[Finding, ...]
     problem: str = ""
+    own_words: tuple[str, ...] = ()  # how the map's own measures and channels were read
 
 
 @dataclass(frozen=True)
