@@ -40,6 +40,7 @@ from playbooks.review.sentences import (
     themes_line,
     trap_line,
 )
+from playbooks.review.trap import cost_sentences
 
 if TYPE_CHECKING:
     import altair as alt
@@ -327,8 +328,17 @@ def _trap(review: Review, drawn: dict[str, str]) -> str:
         inner.append(f'<p class="meta">{esc(method_line(part))}</p>')
     for function in part.charted_functions():
         inner.append(_figure(drawn.get(f"trap:{function}"), (
-            f"{function_label(function)}: efficiency (top) and relationship (bottom) measures, "
-            "each indexed to 100 at the start; shaded weeks are trap periods.")))
+            f"{function_label(function)}: the efficiency and relationship indexes (top), then "
+            "each measure, indexed to 100 at the start; shaded weeks are trap periods.")))
+    lead, effects, pairs = cost_sentences(part)
+    inner.append("<h3>What automation alone cost</h3>")
+    inner.append(f"<p>{esc(lead)}</p>")
+    if effects:
+        inner.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in effects) + "</ul>")
+    if pairs:
+        inner.append("<h3>Each efficiency measure beside the relationship measure it can "
+                     "cost</h3>")
+        inner.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in pairs) + "</ul>")
     inner.append("<h3>Personal needs answered by automation alone</h3>")
     inner.append(f"<p>{esc(alone_line(part))}</p>")
     shown = alone_sentences(part)

@@ -29,6 +29,7 @@ from playbooks.review.sentences import (
     themes_line,
     trap_line,
 )
+from playbooks.review.trap import cost_sentences
 from playbooks.userfiles.writing import csv_text, neutralise_cell  # noqa: F401 - re-exported
 
 ACTION_COLUMNS = ("id", "team", "title", "owner", "due_quarter", "status", "overdue",
@@ -156,6 +157,13 @@ def _md_trap(review: Review) -> list[str]:
         out += [f"- {md(s)}" for s in sentences] + [""]
     if part.available:
         out += [md(method_line(part)), ""]
+    lead, effects, pairs = cost_sentences(part)
+    out += ["### What automation alone cost", "", md(lead), ""]
+    if effects:
+        out += [f"- {md(s)}" for s in effects] + [""]
+    if pairs:
+        out += ["### Each efficiency measure beside the relationship measure it can cost", ""]
+        out += [f"- {md(s)}" for s in pairs] + [""]
     out += ["### Personal needs answered by automation alone", "", md(alone_line(part)), ""]
     shown = alone_sentences(part)
     if shown:

@@ -22,6 +22,7 @@ from playbooks.store import ActionItemRecord, AssessmentRecord
 if TYPE_CHECKING:
     from playbooks.signals.brief import AccountBrief
     from playbooks.trap import RepairResult, TrapSettings
+    from playbooks.trap.cost import RelationshipCost
 
 ALL = "all"  # playbooks.trap.ALL: the company as a whole
 NOT_COMPUTED = "The efficiency-beside-relationship view was not computed for this review."
@@ -47,6 +48,7 @@ class TrapPart:
     note: str = ""
     questions_note: str = ""
     repair_note: str = ""
+    cost: RelationshipCost | None = None  # the estimated effects and the paired measures
 
     @property
     def available(self) -> bool:
