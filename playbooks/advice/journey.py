@@ -49,13 +49,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("stakes", True, "choice", "routine or consequential", "stakes"),
     Column("familiarity", True, "choice", "familiar or unfamiliar", "familiarity"),
     Column("org_risk", True, "bool", "whether internal politics or buy-in are in play"),
-    Column("channel", True, "choice", "the channel that serves it", "channels"),
+    Column("channel", True, "choice", "the channel that serves it (your own name for one is "
+           "read as the nearest known channel)", "channels"),
     Column("automated", True, "bool", "whether software answers rather than a person"),
     Column("person_reachable", True, "bool", "whether a person or peer can be reached from it"),
     Column("shares_context_with", False, "list", "functions that see what happens here",
            "functions"),
     Column("community_connected", True, "bool", "whether the community is linked to it"),
-    Column("measured_by", False, "list", "metrics the touchpoint is judged on", "metrics"),
+    Column("measured_by", False, "list", "metrics the touchpoint is judged on (your own are "
+           "kept and classified by a guess you can correct)", "metrics"),
     Column("personalisation", False, "choice", "none, persona or context", "personalisation"),
     Column("fallback", False, "choice", "where unanswered questions go", "channels"),
 )
