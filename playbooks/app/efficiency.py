@@ -44,7 +44,7 @@ def relationship_cost(stamp: Stamp):
     def part(name: str):
         if not computed:
             accounts, activity = given.frames()
-            series = trap_view(stamp).series
+            series = trap_view(stamp, None).series  # the pairs never read the drifting share
             computed.append(compute(activity, accounts, series, as_of=given.as_of()))
         return getattr(computed[0], name)
 

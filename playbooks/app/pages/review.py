@@ -14,6 +14,7 @@ from playbooks.app.common import (
     continuity_gaps,
     ensure_workspace,
     friendly_errors,
+    knowledge,
     plain,
     signals,
     store,
@@ -22,7 +23,7 @@ from playbooks.app.common import (
     workspace_stamp,
 )
 from playbooks.app.efficiency import classified_questions, repair, trap_view
-from playbooks.app.tables import readable, show
+from playbooks.app.tables import readable, segment_name, show
 from playbooks.assessment.quarters import quarter_key
 from playbooks.data.workspace import load_tables
 from playbooks.review.gather import build_review
@@ -162,8 +163,10 @@ with friendly_errors("prepare the quarterly review", stop=True):
             if jp.problem:
                 st.warning(jp.problem)
             elif jp.findings:
+                stages = knowledge().stages
                 st.dataframe(pl.DataFrame([{
-                    "Severity": f.severity, "Touchpoint": f.touchpoint, "Stage": f.stage,
+                    "Severity": f.severity, "Touchpoint": f.touchpoint,
+                    "Stage": stages[f.stage].label if f.stage in stages else f.stage,
                     "Anti-pattern": f.name, "Why": f.reason, "Play": f.play_title}
                     for f in jp.findings]), hide_index=True, width="stretch")
 
@@ -217,7 +220,8 @@ with friendly_errors("prepare the quarterly review", stop=True):
             st.altair_chart(charts["repair"], width="stretch")
         if repair_rows(trap):
             st.dataframe(pl.DataFrame([{
-                "Segment": r["segment"], "Episodes": r["episodes"], "Came back": r["came_back"],
+                "Segment": segment_name(str(r["segment"])), "Episodes": r["episodes"],
+                "Came back": r["came_back"],
                 "Went quiet": r["went_quiet"]} for r in repair_rows(trap)]),
                 hide_index=True, width="stretch")
 
@@ -227,5 +231,5 @@ with friendly_errors("prepare the quarterly review", stop=True):
         if review.actions:
             st.dataframe(pl.DataFrame([{
                 "Action": a.title, "Owner": a.owner, "Due": a.due_quarter, "Status": a.status,
-                "Overdue": review.overdue(a)} for a in review.actions]),
+                "Overdue": "yes" if review.overdue(a) else "no"} for a in review.actions]),
                 hide_index=True, width="stretch")
