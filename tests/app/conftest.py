@@ -72,8 +72,3 @@ def pages() -> Pages:
     return Pages()
 
 
-@pytest.fixture(autouse=True)
-def results_on_demand(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pages compute their results themselves in app tests (no preparing process), unless a
-    test turns PLAYBOOKS_PREPARE_RESULTS back on."""
-    monkeypatch.setenv("PLAYBOOKS_PREPARE_RESULTS", "0")

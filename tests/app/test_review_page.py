@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from page_text import codes_shown
 from streamlit.testing.v1 import AppTest
 
 from playbooks.app.main import page_path
@@ -90,3 +91,12 @@ def test_the_review_opens_on_the_latest_quarter_the_team_assessed(pages,
     assert [t.label for t in at.tabs][0] == "1. Self-assessment"
     for frame in at.dataframe:
         assert not any("_" in c for c in frame.value.columns), list(frame.value.columns)
+
+
+def test_the_review_shows_names_not_codes(pages, workspace: Path) -> None:
+    _seed(workspace)
+    at = open_review(pages)
+    pages.run(at.selectbox(key="review_team").set_value(TEAM))
+    assert not codes_shown(at)  # stages, segments: the knowledge's and the demo's names
+    plan = next(d.value for d in at.dataframe if "Overdue" in d.value.columns)
+    assert set(plan["Overdue"]) <= {"yes", "no"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from page_text import codes_shown
 from streamlit.testing.v1 import AppTest
 
 from playbooks.app.main import page_path
@@ -82,3 +83,10 @@ def test_an_account_has_a_brief_before_anyone_reaches_out(pages) -> None:
     assert any(t.startswith("Tickets: ") for t in texts)
     assert any(t.startswith("Questions asked: ") for t in texts)
     assert any("brief" in d.proto.label for d in at.get("download_button"))
+
+
+def test_an_account_is_described_in_words(pages) -> None:
+    at = open_signals(pages)
+    for index in range(len(at.selectbox(key="signals_account").options)):
+        pages.run(at.selectbox(key="signals_account").select_index(index))
+        assert not codes_shown(at)

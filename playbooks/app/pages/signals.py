@@ -106,9 +106,10 @@ with friendly_errors("read the account data", stop=True):
     row = frame.filter(pl.col("account_id") == account_id).row(0, named=True)
     st.markdown(f"#### {plain(row['name'])}")
     renewal = f"{row['renewal_date']:%d %b %Y}" if row["renewal_date"] else "not known"
-    st.caption(f"Owner {plain(row['owner'])} · {plain(row['segment'])} · renewal {renewal} · "
+    st.caption(f"Owner {plain(row['owner'])} · {plain(segment_name(row['segment']))} · "
+               f"renewal {renewal} · "
                f"annual value {money(row['annual_value'])} · internal view: "
-               f"{row['internal_view']} · disengagement score "
+               f"{str(row['internal_view']).replace('_', ' ')} · disengagement score "
                f"{row['disengagement_score']:.1f}")
     if row["looks_healthy_drifting"]:
         st.warning("Looks healthy on the dashboards while the relationship drifts.",
