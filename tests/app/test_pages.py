@@ -92,3 +92,10 @@ def test_opening_a_saved_map_fills_save_as_and_team(pages, workspace) -> None:
     pages.run(at.button(key="journey_open").click())
     assert at.text_input(key="journey_save_name").value == "Our journey"
     assert at.text_input(key="journey_save_team").value == ""
+
+
+@pytest.mark.parametrize("page", ["start", "advisor"])
+def test_a_page_shows_names_not_codes(pages, page: str) -> None:
+    from page_text import codes_shown
+
+    assert not codes_shown(pages.open(page_path(page)))

@@ -98,5 +98,6 @@ def test_the_review_shows_names_not_codes(pages, workspace: Path) -> None:
     at = open_review(pages)
     pages.run(at.selectbox(key="review_team").set_value(TEAM))
     assert not codes_shown(at)  # stages, segments: the knowledge's and the demo's names
+    assert len(at.tabs) == 7, "one tab per section, not one very long page"
     plan = next(d.value for d in at.dataframe if "Overdue" in d.value.columns)
     assert set(plan["Overdue"]) <= {"yes", "no"}
