@@ -58,7 +58,8 @@ def start_importing_charts() -> None:
             _charts_thread.start()
 
 
-def wait_for_charts() -> None:
-    """Wait until the chart libraries are imported (starting that if nobody has)."""
+def wait_for_charts(seconds: float = 60) -> None:
+    """Wait until the chart libraries are imported (starting that if nobody has); after
+    `seconds` the page goes on and imports what it needs itself."""
     start_importing_charts()
-    _CHARTS_IMPORTED.wait()
+    _CHARTS_IMPORTED.wait(seconds)
