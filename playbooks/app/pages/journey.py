@@ -89,7 +89,7 @@ NAMES: dict[str, str] = {
 
 def _select(name: str, options: list[str], label: str, required: bool = True):
     return st.column_config.SelectboxColumn(label, options=options, required=required,
-                                            format_func=lambda v: NAMES.get(v, v))
+                                            format_func=lambda v: NAMES.get(str(v), str(v)))
 
 
 config = {
@@ -159,15 +159,15 @@ with friendly_errors("read your own measures and channels"):
                    "channel, and the findings follow.")
     if NOTE in st.session_state:
         st.success(st.session_state.pop(NOTE))
-    for g in journey.measure_guesses:
+    for m in journey.measure_guesses:
         text_col, kind_col, save_col = st.columns([4, 2, 1], vertical_alignment="bottom")
-        used = f"{len(g.rows)} touchpoint{'s' if len(g.rows) != 1 else ''}"
-        text_col.markdown(f"**{plain(g.label)}** (in {used}): {plain(g.reason)}.")
-        kind = kind_col.selectbox(f"Kind of measure for {g.label}", MEASURE_KINDS,
-                                  index=MEASURE_KINDS.index(g.kind), key=f"{KEY}kind_{g.id}")
-        if save_col.button("Save", key=f"{KEY}save_kind_{g.id}"):
-            path = save_measure(g.id, kind, label=g.label)
-            st.session_state[NOTE] = (f"Saved: {g.label} is a {kind} measure (in your "
+        used = f"{len(m.rows)} touchpoint{'s' if len(m.rows) != 1 else ''}"
+        text_col.markdown(f"**{plain(m.label)}** (in {used}): {plain(m.reason)}.")
+        kind = kind_col.selectbox(f"Kind of measure for {m.label}", MEASURE_KINDS,
+                                  index=MEASURE_KINDS.index(m.kind), key=f"{KEY}kind_{m.id}")
+        if save_col.button("Save", key=f"{KEY}save_kind_{m.id}"):
+            path = save_measure(m.id, kind, label=m.label)
+            st.session_state[NOTE] = (f"Saved: {m.label} is a {kind} measure (in your "
                                       f"workspace's knowledge, {path.name}).")
             knowledge.clear()
             st.rerun()
@@ -178,10 +178,10 @@ with friendly_errors("read your own measures and channels"):
                           f"{plain(repr(g.given))} is read as **{g.label}** "
                           f"({plain(g.reason)}).")
         options = list(kb.channels)
-        chosen = pick_col.selectbox(f"Read {g.given!r} in row {g.row} as", options,
-                                    index=options.index(g.channel),
-                                    format_func=lambda c: kb.channels[c].label,
-                                    key=f"{KEY}map_{g.row}_{g.column}")
+        chosen: str = pick_col.selectbox(f"Read {g.given!r} in row {g.row} as", options,
+                                         index=options.index(g.channel),
+                                         format_func=lambda c: kb.channels[c].label,
+                                         key=f"{KEY}map_{g.row}_{g.column}")
         if confirm_col.button("Confirm", key=f"{KEY}confirm_{g.row}_{g.column}"):
             confirmed = [dict(r) for r in records]
             confirmed[g.row - 1][g.column] = chosen
