@@ -69,51 +69,50 @@ def stratified_ratio(exposed: np.ndarray, outcome: np.ndarray, baseline: np.ndar
     Each side's outcome over its baseline, the comparison side weighted to the exposed
     accounts' strata (each stratum counts as many times as it has exposed accounts).
     """
-    est, n_e, n_c = _ratio_draws(exposed[None, :], outcome[None, :], baseline[None, :],
-                                 stratum[None, :], n_strata)
-    return float(est[0]), int(n_e[0]), int(n_c[0])
+    cell = stratum.astype(np.int64) * 2 + exposed
+    sums = [np.bincount(cell, weights=w, minlength=2 * n_strata).reshape(1, n_strata, 2)
+            for w in (np.ones(cell.size), outcome.astype(float), baseline.astype(float))]
+    both = (sums[0][0, :, 0] > 0) & (sums[0][0, :, 1] > 0)
+    return (float(_ratio_from_sums(*sums)[0]), int(sums[0][0, both, 1].sum()),
+            int(sums[0][0, both, 0].sum()))
 
 
 def bootstrap_ratio(exposed: np.ndarray, outcome: np.ndarray, baseline: np.ndarray,
                     stratum: np.ndarray, n_strata: int, draws: int,
-                    rng: np.random.Generator, chunk: int = 100) -> np.ndarray:
-    """Return `draws` bootstrap values of `stratified_ratio`, resampling accounts."""
+                    rng: np.random.Generator, chunk: int = 50) -> np.ndarray:
+    """Return `draws` bootstrap values of `stratified_ratio`, resampling accounts.
+
+    Each draw picks n account indices with replacement; how often each account was picked
+    weighs its values, summed per stratum and side with one `np.add.reduceat` over accounts
+    sorted by cell, so no row-by-row work happens in Python.
+    """
     n = exposed.size
+    cell = stratum.astype(np.int64) * 2 + exposed
+    order = np.argsort(cell, kind="stable")
+    cell, y, b = cell[order], outcome[order].astype(float), baseline[order].astype(float)
+    begin = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if n else np.empty(0, int)
+    present = cell[begin]
     out = []
     for done in range(0, draws, chunk):
         size = min(chunk, draws - done)
-        idx = rng.integers(0, n, size=(size, n))
-        est, _, _ = _ratio_draws(exposed[idx], outcome[idx], baseline[idx], stratum[idx],
-                                 n_strata)
-        out.append(est)
+        picks = rng.integers(0, n, size=(size, n)) + (np.arange(size) * n)[:, None]
+        weight = np.bincount(picks.ravel(), minlength=size * n).reshape(size, n)
+        sums = [np.zeros((size, 2 * n_strata)) for _ in range(3)]
+        for total, values in zip(sums, (None, y, b), strict=True):
+            total[:, present] = np.add.reduceat(weight if values is None else weight * values,
+                                                begin, axis=1)
+        out.append(_ratio_from_sums(*(t.reshape(size, n_strata, 2) for t in sums)))
     return np.concatenate(out) if out else np.empty(0)
 
 
-def _ratio_draws(exposed: np.ndarray, outcome: np.ndarray, baseline: np.ndarray,
-                 stratum: np.ndarray, n_strata: int) -> tuple[np.ndarray, np.ndarray,
-                                                             np.ndarray]:
-    """The estimate for each row of (draws x accounts) arrays, with the sides' sizes."""
-    d = exposed.shape[0]
-    cell = (np.arange(d)[:, None] * n_strata + stratum).ravel()
-    e = exposed.ravel()
-    size = d * n_strata
-
-    def sums(weights: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return np.bincount(cell[mask], weights=weights[mask], minlength=size).reshape(
-            d, n_strata)
-
-    ones = np.ones(e.size)
-    y, b = outcome.ravel().astype(float), baseline.ravel().astype(float)
-    n_e, n_c = sums(ones, e), sums(ones, ~e)
+def _ratio_from_sums(count: np.ndarray, y: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The estimate per draw from (draws x strata x side) sums; side 1 is exposed."""
+    n_c, n_e = count[..., 0], count[..., 1]
     both = (n_e > 0) & (n_c > 0)
-    w = np.where(both, n_e, 0.0)
-    y_e = (sums(y, e) * both).sum(axis=1)
-    b_e = (sums(b, e) * both).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean_y_c = np.where(both, sums(y, ~e) / n_c, 0.0)
-        mean_b_c = np.where(both, sums(b, ~e) / n_c, 0.0)
-        y_c = (w * mean_y_c).sum(axis=1)
-        b_c = (w * mean_b_c).sum(axis=1)
+        y_e = np.where(both, y[..., 1], 0.0).sum(axis=1)
+        b_e = np.where(both, b[..., 1], 0.0).sum(axis=1)
+        y_c = np.where(both, n_e * y[..., 0] / n_c, 0.0).sum(axis=1)
+        b_c = np.where(both, n_e * b[..., 0] / n_c, 0.0).sum(axis=1)
         est = (y_e / b_e) / (y_c / b_c) - 1.0
-    est = np.where(np.isfinite(est), est, np.nan)
-    return est, (n_e * both).sum(axis=1), (n_c * both).sum(axis=1)
+    return np.where(np.isfinite(est), est, np.nan)
