@@ -7,7 +7,7 @@ import streamlit as st
 
 from playbooks.app.common import inputs
 from playbooks.results import heavy
-from playbooks.results.store import Stamp, stored
+from playbooks.results.store import Stamp
 
 DRIFTING_EVERY_WEEKS = heavy.DRIFTING_EVERY_WEEKS  # one signals run per point: once a quarter
 
@@ -35,18 +35,4 @@ def repair(stamp: Stamp, window_days: int):
 def relationship_cost(stamp: Stamp):
     """The estimated effects of automation alone and the paired measures of a workspace,
     kept beside it (following every answer and check-in takes a while at size)."""
-    from playbooks.trap.cost import RelationshipCost
-    from playbooks.trap.cost import relationship_cost as compute
-
-    given = inputs(stamp)
-    computed: list[RelationshipCost] = []
-
-    def part(name: str):
-        if not computed:
-            accounts, activity = given.frames()
-            series = trap_view(stamp, None).series  # the pairs never read the drifting share
-            computed.append(compute(activity, accounts, series, as_of=given.as_of()))
-        return getattr(computed[0], name)
-
-    return RelationshipCost(stored(stamp, "trap_effects", lambda: part("effects")),
-                            stored(stamp, "trap_pairs", lambda: part("pairs")))
+    return heavy.relationship_cost(inputs(stamp))
