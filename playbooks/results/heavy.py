@@ -1,6 +1,6 @@
 """The heavy results of a workspace version, each computed once and kept beside the workspace:
 the account signals, the continuity gaps, the question themes, the efficiency view, the need
-behind each question and the repair after incidents.
+behind each question, the repair after incidents and what automation alone cost.
 
 The app, the import and the demo compute them through the same functions here, so a result
 prepared right after an import is the one a page reads later.
@@ -20,6 +20,7 @@ from playbooks.results.store import Stamp, stored
 
 if TYPE_CHECKING:
     from playbooks.trap import RepairResult, TrapView
+    from playbooks.trap.cost import RelationshipCost
 
 DRIFTING_EVERY_WEEKS = 13  # one signals run per point, so the efficiency view samples quarterly
 
@@ -151,6 +152,25 @@ def repair(inputs: Inputs, window_days: int | None = None) -> RepairResult:
                         as_of=inputs.as_of())
 
 
+def relationship_cost(inputs: Inputs) -> RelationshipCost:
+    """The estimated effects of automation alone and each efficiency measure beside the
+    relationship measure it can cost (on the series without the drifting share)."""
+    from playbooks.trap.cost import RelationshipCost
+    from playbooks.trap.cost import relationship_cost as compute
+
+    computed: list[RelationshipCost] = []
+
+    def part(name: str) -> pl.DataFrame:
+        if not computed:
+            accounts, activity = inputs.frames()
+            series = efficiency_view(inputs, None).series  # the pairs never read the share
+            computed.append(compute(activity, accounts, series, as_of=inputs.as_of()))
+        return getattr(computed[0], name)
+
+    return RelationshipCost(stored(inputs.stamp, "trap_effects", lambda: part("effects")),
+                            stored(inputs.stamp, "trap_pairs", lambda: part("pairs")))
+
+
 @dataclass(frozen=True)
 class Step:
     """One heavy result as prepared ahead: what it is, in words, the files it keeps (name and
@@ -184,4 +204,6 @@ def prepared_steps() -> tuple[Step, ...]:
         Step("repeated-question themes", (("themes", ()),), question_themes),
         Step("the review's efficiency view", _trap_files(None),
              lambda inputs: efficiency_view(inputs, None)),
+        Step("what automation alone cost", (("trap_effects", ()), ("trap_pairs", ())),
+             relationship_cost),
     )

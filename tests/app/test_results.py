@@ -80,15 +80,16 @@ def test_a_marker_left_by_a_process_that_has_gone_is_ignored(tmp_path: Path) -> 
 def test_the_demo_command_prepares_the_results_every_page_then_reads(
         cli, pages, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from playbooks.app.main import page_path
+    from playbooks.results.heavy import prepared_steps
     from playbooks.results.prepare import results_progress
 
     done = cli("demo", "--accounts", "60", "--weeks", "20", "--workspace", str(workspace),
                env={"PLAYBOOKS_PREPARE_RESULTS": "1"})
     assert done.code == 0, done.output
-    assert "Preparing the app's results (1 of 7): account signals" in done.stdout
+    steps = len(prepared_steps())
+    assert f"Preparing the app's results (1 of {steps}): account signals" in done.stdout
     assert "The app's results are ready" in done.stdout
-    ready, total = results_progress(workspace)
-    assert ready == total == 7
+    assert results_progress(workspace) == (steps, steps)
 
     def never(*args: object, **kwargs: object) -> None:
         pytest.fail("a page computed a result the demo had prepared")
@@ -98,6 +99,7 @@ def test_the_demo_command_prepares_the_results_every_page_then_reads(
     monkeypatch.setattr("playbooks.questions.themes.find_themes", never)
     for name in ("trap_view", "classified_questions", "repair_after_incidents"):
         monkeypatch.setattr(f"playbooks.trap.{name}", never)
+    monkeypatch.setattr("playbooks.trap.cost.relationship_cost", never)
     at = pages.open(page_path("start"))
     assert not [i for i in at.info if "Preparing" in i.value]
     for page in ("signals", "trap", "review"):
@@ -111,17 +113,19 @@ def test_the_start_page_prepares_the_results_in_the_background(
         pages, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from playbooks.app.main import page_path
     from playbooks.demo import generate_demo
+    from playbooks.results.heavy import prepared_steps
     from playbooks.results.prepare import results_progress
 
+    steps = len(prepared_steps())
     generate_demo(workspace, accounts=60, weeks=20, seed=5)
     monkeypatch.setenv("PLAYBOOKS_PREPARE_RESULTS", "1")
     at = pages.open(page_path("start"))
-    assert any("Preparing the results the other pages show: 0 of 7 ready" in i.value
+    assert any(f"Preparing the results the other pages show: 0 of {steps} ready" in i.value
                for i in at.info)
     for _ in range(600):  # the test's own limit, not a timing assertion
-        if results_progress(workspace)[0] == 7:
+        if results_progress(workspace)[0] == steps:
             break
         time.sleep(0.5)
-    assert results_progress(workspace) == (7, 7)
+    assert results_progress(workspace) == (steps, steps)
     at = pages.open(page_path("start"))
     assert not [i for i in at.info if "Preparing" in i.value]
