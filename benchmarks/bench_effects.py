@@ -10,9 +10,10 @@ effect row, and over the ramping function's judgment row (support), one per demo
 `speed` times the estimate on one workspace (made with `playbooks demo` beforehand, or
 generated into `--data` when it is missing, `--accounts` accounts over 104 weeks): a minimal
 polars aggregation of the same rows first (the customer's questions per account, function
-and week), then the classified questions, the episodes and the bootstrap, each alone, then
+and week), then the classified questions, the episodes and the matching alone, then
 `estimate_effects` whole (the classifier already loaded, as in the app and the CLI after
-their first question).
+their first question), and once more given the classified questions (as the trap view,
+which classifies them anyway, can).
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ def speed(data: Path, accounts: int, draws: int) -> None:
     _timed("matched_episodes", lambda: matched_episodes(episodes, accounts_lf))
     effects = _timed(f"estimate_effects (whole, {draws} draws)",
                      lambda: estimate_effects(activity, accounts_lf, as_of=as_of, draws=draws))
+    _timed("estimate_effects (questions given)", lambda: estimate_effects(
+        activity, accounts_lf, as_of=as_of, draws=draws, questions=questions))
     for e in effects:
         print(f"    {e.function} x {e.need}: {e.estimate:+.3f} [{e.low:+.3f}, {e.high:+.3f}] "
               f"n = {e.n_exposed:,} / {e.n_comparison:,}")

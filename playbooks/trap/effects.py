@@ -181,15 +181,19 @@ def matched_episodes(episodes: pl.DataFrame,
 
 def estimate_effects(activity: pl.LazyFrame | pl.DataFrame,
                      accounts: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | None = None,
-                     weeks_after: int = 12, draws: int = 500, seed: int = 0) -> list[Effect]:
+                     weeks_after: int = 12, draws: int = 500, seed: int = 0,
+                     questions: pl.DataFrame | None = None) -> list[Effect]:
     """Estimate, per function and personal need, how much less accounts asked after
     automation alone answered that need than comparable accounts that reached a person.
 
     Rows come in function order, then judgment, reassurance, peer experience; a function
     and need with fewer than `MIN_ACCOUNTS` matched accounts on a side has no row.
+    `questions`: the `classified_questions` of the same activity and as-of date, when the
+    caller has them already (they are the largest part of the cost).
     """
     day = as_of_date(activity.lazy(), as_of)
-    questions = classified_questions(activity, as_of=day)
+    if questions is None:
+        questions = classified_questions(activity, as_of=day)
     episodes = exposure_episodes(questions, as_of=day, weeks_after=weeks_after)
     if episodes.is_empty():
         return []
