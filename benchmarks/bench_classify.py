@@ -48,14 +48,25 @@ def make_questions(rows: int, seed: int = 7) -> list[str]:
             for _ in range(rows)]
 
 
-HELD_OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "needs_heldout"
+ROOT = Path(__file__).resolve().parents[1]
+HELD_OUT = ROOT / "tests" / "data" / "needs_heldout"
+
+
+def end_to_end(tree: Path, source: Path, out: Path) -> float:
+    """Seconds `python -m playbooks classify` takes in a new process, run from `tree`."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "playbooks", "classify", str(source),
+                           "--column", "question", "--out", str(out)],
+                          capture_output=True, text=True, cwd=tree)
+    if done.returncode != 0:
+        sys.exit(done.stderr)
+    return time.perf_counter() - start
 
 
 def classifier_at(commit: str):  # noqa: ANN201 - the classifier class of another version
     """The NeedClassifier class of `playbooks/questions/classify.py` at a commit."""
     code = subprocess.run(["git", "show", f"{commit}:playbooks/questions/classify.py"],
-                          capture_output=True, text=True, check=True,
-                          cwd=Path(__file__).resolve().parents[1]).stdout
+                          capture_output=True, text=True, check=True, cwd=ROOT).stdout
     folder = Path(tempfile.mkdtemp())
     (folder / "classify_before.py").write_text(code, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("classify_before", folder / "classify_before.py")
@@ -137,17 +148,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "questions.csv"
         pl.DataFrame({"id": range(args.rows), "question": questions}).write_csv(source)
-        start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "playbooks", "classify", str(source),
-                               "--column", "question", "--out", str(Path(folder) / "out.csv")],
-                              capture_output=True, text=True)
-        end_to_end = time.perf_counter() - start
-        if done.returncode != 0:
-            sys.exit(done.stderr)
+        trees = {"shipped": ROOT}
+        if args.compare_commit:  # that commit's whole package, run the same way
+            tree = Path(folder) / "before"
+            tree.mkdir()
+            archive = subprocess.run(["git", "archive", args.compare_commit, "playbooks"],
+                                     capture_output=True, check=True, cwd=ROOT).stdout
+            subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+            trees[f"commit {args.compare_commit}"] = tree
+        ends: dict[str, list[float]] = {name: [] for name in trees}
+        for _ in range(2 if args.compare_commit else 1):
+            for name, tree in trees.items():
+                ends[name].append(end_to_end(tree, source, Path(folder) / "out.csv"))
+        end_to_end_time = min(ends["shipped"])
 
     print(f"questions: {args.rows:,} ({unique:,} distinct)")
     print(f"training the model at load time: {train:.2f} s")
-    print(f"playbooks classify FILE, end to end in a new process: {end_to_end:.2f} s")
+    print(f"playbooks classify FILE, end to end in a new process: {end_to_end_time:.2f} s")
+    for name in list(ends)[1:]:
+        print(f"  the same with the package of {name}: {min(ends[name]):.2f} s "
+              f"(shipped / this: {end_to_end_time / min(ends[name]):.2f}x)")
     print(f"in-process batch classify_questions: {batch:.2f} s "
           f"({args.rows / batch:,.0f} questions/s)")
     print(f"baseline, one question per call (sample of {len(sample):,}, scaled): {naive:.2f} s")

@@ -121,7 +121,9 @@ class NeedClassifier:
         self._pieces = WordPieces(min_df=2) if word_pieces else None
         words = self._vectorizer.fit_transform(texts)
         self._word_columns = words.shape[1]
-        self._model = LogisticRegression(C=8.0, max_iter=3000)
+        # Newton-CG: a few exact steps; L-BFGS took 30 and, with the BLAS threads contending on
+        # a busy machine, up to seconds for the same model.
+        self._model = LogisticRegression(C=8.0, solver="newton-cg", max_iter=3000)
         self._model.fit(self._features_of([_WORD.findall(t.lower()) for t in texts], words,
                                           fit=True), labels)
         self._classes = list(self._model.classes_)
