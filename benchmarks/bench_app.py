@@ -136,7 +136,13 @@ def main() -> None:
         computed = prepare_results(folder)
         print(f"results prepared as an import prepares them: {computed} of them computed in "
               f"{time.perf_counter() - start:.1f} s")
+        prepared_at = time.time()
         results, filters = _visit(folder, prepare=True)
+        again = sorted(f.name.split("-")[0] for f in (folder / FOLDER).glob("*.parquet")
+                       if f.stat().st_mtime > prepared_at)
+        if again:  # the code changed during the run (a shared checkout): those pages computed
+            print("computed again by the pages (the code changed during the run): "
+                  + ", ".join(again))
     finally:
         if args.workspace is None:
             shutil.rmtree(folder, ignore_errors=True)

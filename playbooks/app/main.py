@@ -24,8 +24,8 @@ PAGES = (
     ("data", "Your data", ":material/upload_file:"),
     ("review", "Quarterly review", ":material/summarize:"),
 )
-# Pages that draw no chart: they run without waiting for the chart libraries.
-WITHOUT_CHARTS = ("start", "data")
+# Pages that draw no chart and no table: they run without waiting for those libraries.
+WITHOUT_CHARTS = ("start",)
 
 
 def page_path(name: str) -> str:

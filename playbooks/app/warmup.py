@@ -4,10 +4,10 @@ workspace version in a separate process, and the chart libraries imported once p
 The results are computed by their own process (`playbooks.results`), never by a thread of
 the app: a page never waits for the GIL, a cache lock or an import the preparation holds, and
 a page needing a result being prepared waits for its file instead of computing it again. The
-chart libraries (Altair and what it loads, about a second) are imported by one thread only,
-started after the first page without charts has run (or by the first page with charts);
-pages that draw charts wait for it instead of importing them at the same time (two threads
-importing them at once can deadlock).
+chart and table libraries (pandas, Altair and what they load, about two seconds) are
+imported by one thread only, started after the start page has run (or by the first page that
+draws a chart or a table); those pages wait for it instead of importing them at the same time
+(two threads importing them at once can deadlock).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import threading
 from playbooks.app.common import workspace_path
 from playbooks.results.prepare import prepare_in_background, results_progress
 
-CHART_MODULES = ("altair", "playbooks.charts")
+# What the first chart or table of a server imports (pandas for every table: about a second).
+CHART_MODULES = ("pandas", "pyarrow", "altair", "playbooks.charts")
 _CHARTS_IMPORTED = threading.Event()
 _CHARTS_LOCK = threading.Lock()
 _charts_thread: threading.Thread | None = None
