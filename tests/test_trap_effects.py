@@ -120,6 +120,11 @@ def test_exposed_accounts_that_ask_half_as_much_read_as_50_percent_fewer() -> No
     assert "no evidence" not in effect.sentence
     assert set(effect.to_dict()) == {"function", "need", "measure", "estimate", "low", "high",
                                      "n_exposed", "n_comparison", "sentence"}
+    # given the classified questions, the estimate is the same
+    as_of = activity["occurred_at"].max().date()  # type: ignore[union-attr]
+    given = estimate_effects(activity, _accounts(ids), draws=100,
+                             questions=classified_questions(activity, as_of=as_of))
+    assert given == effects
 
 
 def test_too_few_accounts_on_a_side_give_no_row() -> None:
