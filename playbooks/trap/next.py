@@ -15,7 +15,9 @@ silence on that question, and silence is never counted as success by itself. It 
 when the account went on as before against its own baseline (its customer actions in the
 window at least `drift_ratio` of what its 90 days before the touch predict, after allowing for
 how busy every account was at the time, so a quiet season is no drift), `drift` when it went
-quieter, and `unclear` when it had too little history to compare with. The evidence behind
+quieter by more than chance explains (fewer than `drift_ratio` of the actions expected, and a
+Poisson chance of so few below `drift_chance`), and `unclear` when it had too little history
+to compare with or went quieter within what chance gives at its usual pace. The evidence behind
 each outcome is kept as columns and a sentence.
 
 Every step is a join or an as-of join over the whole table: no loop over events.
@@ -27,6 +29,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
+from scipy.stats import poisson
 
 from playbooks.errors import InputError
 from playbooks.framework.model import Knowledge, load_knowledge
@@ -61,13 +64,15 @@ class NextSettings:
     """How silence is judged, as plain values."""
 
     drift_ratio: float = 0.5  # actions below half of what the baseline predicts: drift
+    drift_chance: float = 0.05  # ... and so few that chance alone would give them this rarely
     min_baseline_days: int = 14  # less history than this before the touch: unclear
     min_expected: float = 2.0  # a baseline predicting fewer actions than this: unclear
 
     def check(self) -> None:
         """Refuse settings that cannot judge anything."""
-        if not 0 < self.drift_ratio <= 1:
-            raise InputError("drift_ratio must be above 0 and at most 1.")
+        if not 0 < self.drift_ratio <= 1 or not 0 < self.drift_chance < 1:
+            raise InputError("drift_ratio must be above 0 and at most 1, drift_chance "
+                             "between 0 and 1.")
         if self.min_baseline_days < 1 or self.min_expected < 0:
             raise InputError("min_baseline_days must be at least 1, min_expected 0 or more.")
 
@@ -202,8 +207,11 @@ def what_happened_next(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date 
                     .then(pl.col("baseline_actions") / pl.col("baseline_days") * w * busy))
         out = out.with_columns((pl.col(f"_n_{w}") - pl.col("_n_now")).alias(f"actions_{w}"),
                                expected.round(2).alias(f"expected_{w}"))
+        chance = poisson.cdf(out[f"actions_{w}"].to_numpy(),
+                             out[f"expected_{w}"].fill_null(0.0).to_numpy())
+        out = out.with_columns(pl.Series(f"_chance_{w}", chance, pl.Float64))
         out = out.with_columns(_outcome(w, s, end).alias(f"outcome_{w}"))
-        out = out.with_columns(_evidence(w).alias(f"evidence_{w}"))
+        out = out.with_columns(_evidence(w, s).alias(f"evidence_{w}"))
     keep = [*TOUCH_COLUMNS, "recontact_days", "escalated_days", "ticket_days",
             "participated_days", "replied_days", "baseline_actions", "baseline_days",
             *[f"{p}_{w}" for w in WINDOWS for p in ("actions", "expected", "outcome",
@@ -227,12 +235,15 @@ def _outcome(w: int, s: NextSettings, end: dt.datetime) -> pl.Expr:
                   | (pl.col(f"expected_{w}").fill_null(0) < s.min_expected))
             .then(pl.lit("unclear"))
             .when(ratio >= s.drift_ratio).then(pl.lit("resolved"))
-            .otherwise(pl.lit("drift")))
+            .when(pl.col(f"_chance_{w}") < s.drift_chance).then(pl.lit("drift"))
+            .otherwise(pl.lit("unclear")))
 
 
-def _evidence(w: int) -> pl.Expr:
+def _evidence(w: int, s: NextSettings) -> pl.Expr:
     """Why the outcome is what it is, in words."""
     outcome = pl.col(f"outcome_{w}")
+    short = (pl.col("baseline_days") < s.min_baseline_days) \
+        | (pl.col(f"expected_{w}").fill_null(0) < s.min_expected)
     then = pl.format("{} days later", pl.col("recontact_days"))
     actions = pl.format("{} customer actions in the {} days after, against {} expected from "
                         "the {} days before", pl.col(f"actions_{w}"), pl.lit(w),
@@ -246,8 +257,10 @@ def _evidence(w: int) -> pl.Expr:
                                                       pl.col("ticket_days")))
             .when(outcome == "too_early").then(pl.format("fewer than {} days of data after it",
                                                          pl.lit(w)))
-            .when(outcome == "unclear").then(pl.format(
+            .when((outcome == "unclear") & short).then(pl.format(
                 "too little history before to compare: {}", actions))
+            .when(outcome == "unclear").then(pl.format(
+                "quieter, but not beyond what chance gives at its usual pace: {}", actions))
             .when(outcome == "resolved").then(pl.format(
                 "no repeat, escalation or ticket; went on as before: {}", actions))
             .otherwise(pl.format("no repeat, escalation or ticket, but went quieter: {}",
