@@ -123,7 +123,8 @@ with friendly_errors("prepare the quarterly review", stop=True):
 
     name = f"review-{slug(team)}-{quarter}"
     d1, d2, d3 = st.columns(3)
-    d1.download_button("HTML report", pack_html(team, quarter, stamp, content_key),
+    # Drawn when asked for (its SVG charts take a second or two), not on every visit.
+    d1.download_button("HTML report", lambda: pack_html(team, quarter, stamp, content_key),
                        file_name=f"{name}.html", mime="text/html", key=KEY + "html",
                        icon=":material/download:")
     d2.download_button("Markdown", markdown, file_name=f"{name}.md",
