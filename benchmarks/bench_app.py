@@ -30,6 +30,7 @@ PAGES = [("", "CX Playbooks"), ("assessment", "Self-assessment"), ("advisor", "B
          ("journey", "Findings"), ("signals", "Drifting accounts"),
          ("trap", "After something went wrong"), ("data", "Your data"),
          ("review", "Download it as one file")]
+TEAM = "Customer Success"  # the team whose quarter the review page shows
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
@@ -99,6 +100,23 @@ def _visit(folder: Path, *, prepare: bool) -> tuple[dict[str, dict[str, float]],
     return results, filters
 
 
+def _seed_team(folder: Path) -> None:
+    """Give the store a team with two assessed quarters and an action, as a leader's would
+    have, so the self-assessment and review pages show everything they can."""
+    from playbooks.assessment.bank import load_question_bank
+    from playbooks.store import Store, answers_from_levels
+
+    ids = list(load_question_bank().statement_dimension)
+    with Store(f"sqlite:///{folder / 'playbooks.db'}") as store:
+        if not store.list_assessments():
+            store.new_assessment(TEAM, "2026Q3", answers=answers_from_levels(
+                {i: 2 for i in ids}))
+            store.new_assessment(TEAM, "2026Q4", answers=answers_from_levels(
+                {i: 2 + n % 2 for n, i in enumerate(ids)}))
+            store.add_action(TEAM, "Put a person behind every judgment moment", owner="Ana",
+                             due_quarter="2027Q1")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=2000)
@@ -125,6 +143,7 @@ def main() -> None:
                   f"({time.perf_counter() - start:.1f} s to generate)")
         else:
             print(f"workspace {folder}")
+        _seed_team(folder)
         baseline: dict[str, dict[str, float]] = {}
         if args.baseline:
             shutil.rmtree(folder / FOLDER, ignore_errors=True)
