@@ -81,9 +81,10 @@ def exposure_episodes(questions: pl.DataFrame, *, as_of: dt.date, weeks_after: i
     """Every exposure episode of every account and function, from classified questions.
 
     `questions` as `classified_questions` returns them (account_id, week, function, automated,
-    need). One row per episode: its first week, the need it opened with (the first of
-    judgment, reassurance, peer experience asked that week), the dose (share of that week's
-    personal questions that met automation alone), the customer's questions in the function
+    need). One row per episode: its first week, the need it opened with (of the needs asked
+    that week, the first in the order judgment, reassurance, peer experience), the dose
+    (share of that week's personal questions that met automation alone), the customer's
+    questions in the function
     in the `baseline_weeks` before and the `weeks_after` after, whether both windows lie
     inside the data (`complete`) and whether it is the account's first complete one there.
     """
