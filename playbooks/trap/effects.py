@@ -84,9 +84,9 @@ def exposure_episodes(questions: pl.DataFrame, *, as_of: dt.date, weeks_after: i
     need). One row per episode: its first week, the need it opened with (of the needs asked
     that week, the first in the order judgment, reassurance, peer experience), the dose
     (share of that week's personal questions that met automation alone), the customer's
-    questions in the function
-    in the `baseline_weeks` before and the `weeks_after` after, whether both windows lie
-    inside the data (`complete`) and whether it is the account's first complete one there.
+    questions in the function in the `baseline_weeks` before and the `weeks_after` after,
+    whether both windows lie inside the data (`complete`) and whether it is the account's
+    first complete one there.
     """
     schema = {"account_id": pl.String, "function": pl.String, "week": pl.Date,
               "need": pl.String, "dose": pl.Float64, "baseline": pl.Int64,
