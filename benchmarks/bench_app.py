@@ -82,7 +82,7 @@ def _visit(folder: Path, *, prepare: bool) -> tuple[dict[str, dict[str, float]],
                 for path, marker in PAGES:
                     start = time.perf_counter()
                     page.goto(f"{url}/{path}")
-                    _ready(page, marker)
+                    _ready(page, marker, timeout=600_000)  # a baseline page may compute long
                     results.setdefault(path or "start", {})[visit] = time.perf_counter() - start
             page.goto(f"{url}/signals")
             _ready(page, "Drifting accounts")

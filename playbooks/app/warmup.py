@@ -13,6 +13,7 @@ draws a chart or a table); those pages wait for it instead of importing them at 
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 import threading
 
@@ -45,6 +46,8 @@ def _import_charts() -> None:
     try:
         for name in CHART_MODULES:
             importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - only a head start: a page imports what it needs itself
+        logging.getLogger(__name__).debug("chart libraries not imported ahead", exc_info=True)
     finally:
         _CHARTS_IMPORTED.set()
 
