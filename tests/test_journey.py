@@ -281,3 +281,15 @@ def test_the_review_pack_says_how_a_saved_maps_own_words_were_read(tmp_path: Pat
     assert "Open rate, your own measure, is read as efficiency" in text
     assert "| Troubleshooting |" in text and "| troubleshooting |" not in text
     assert "confirm it on the Journey map page" in render_html(review)
+
+
+def test_an_unknown_fallback_is_read_as_a_known_channel_too(tmp_path: Path) -> None:
+    rows = _rows()
+    rows[0].update(automated="yes", fallback="Customer forum")
+    journey = load_journey_map(_write(tmp_path / "fallback.csv", rows))
+    (guess,) = journey.channel_guesses
+    assert (guess.column, guess.given, guess.channel) == ("fallback", "Customer forum",
+                                                          "peer_community")
+    assert journey.to_records()[0]["fallback"] == "Customer forum"
+    hits = [f for f in diagnose(journey) if f.anti_pattern == "community_as_fallback"]
+    assert hits and hits[0].row == 1

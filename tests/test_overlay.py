@@ -153,3 +153,20 @@ def test_broken_assessment_overlay_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError) as caught:
         load_question_bank(overlays=[path])
     assert "acme.yaml" in str(caught.value) and "dimensions[" in str(caught.value)
+
+
+def test_a_saved_measure_is_one_record_in_the_workspace_overlay(tmp_path: Path, monkeypatch
+                                                                 ) -> None:
+    from playbooks.framework.overlays import default_overlays, save_measure, workspace_overlay
+
+    monkeypatch.setenv("PLAYBOOKS_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("PLAYBOOKS_KNOWLEDGE_OVERLAY", raising=False)
+    assert default_overlays() == []  # no folder yet: nothing to lay over
+    first = save_measure("reply_rate", "efficiency")
+    again = save_measure("reply_rate", "relationship", label="Reply rate")
+    assert first == again == workspace_overlay() / "measures.yaml"
+    assert default_overlays() == [str(workspace_overlay())]
+    saved = yaml.safe_load(again.read_text())["metrics"]
+    assert [(m["id"], m["kind"], m["label"]) for m in saved] == [
+        ("reply_rate", "relationship", "Reply rate")]
+    assert load_knowledge().metrics["reply_rate"].kind == "relationship"
