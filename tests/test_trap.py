@@ -297,3 +297,18 @@ def test_row_order_does_not_change_the_view(random) -> None:
     assert a.findings.equals(b.findings)
     assert repair_after_incidents(frame).episodes.equals(
         repair_after_incidents(shuffled).episodes)
+
+
+def test_features_used_in_two_functions_are_counted_once_for_the_company() -> None:
+    rows = [("A1", 0, "feature_used", "product", False, "customer", None),
+            ("A1", 1, "feature_used", "support", False, "customer", None),
+            ("A2", 2, "feature_used", "support", False, "customer", None)]
+    frame = _events(rows).with_columns(
+        pl.Series("feature", ["export", "export", "import"]))
+    breadth = weekly_series(frame).filter(pl.col("measure") == "breadth_of_use")
+    values = dict(breadth.select("function", "value").rows())
+    # the company: A1 used one feature (export, in two functions), A2 one: 2 over 2 accounts
+    assert values == {"all": 1.0, "product": 0.5, "support": 1.0}
+    one = weekly_series(frame.filter(pl.col("source_function") == "product"))
+    assert dict(one.filter(pl.col("measure") == "breadth_of_use")
+                .select("function", "value").rows()) == {"all": 1.0, "product": 1.0}

@@ -124,35 +124,53 @@ def _customer_flags(prepared: pl.LazyFrame) -> pl.LazyFrame:
 ADDITIVE = ("questions", "automated", "participation", "advocacy", "peer_answers")
 
 
-def _distinct_pairs() -> list[pl.Expr]:
-    """The distinct (account, feature) and (account, person) pairs of a group: the same as
-    distinct features and people per account, summed over the accounts, without grouping by
-    account first (about twice as fast). Pairs are the XOR of the two 64-bit hashes."""
+def _features() -> list[pl.Expr]:
+    """The distinct (account, feature) pairs of a group, and whether it has any."""
     return [pl.col("account_id").xor(pl.col("feature")).drop_nulls().n_unique().alias("features"),
-            pl.col("feature").is_not_null().any().alias("has_features"),
-            pl.col("account_id").xor(pl.col("person_id")).n_unique().alias("people")]
+            pl.col("feature").is_not_null().any().alias("has_features")]
+
+
+def _people() -> pl.Expr:
+    """The distinct (account, person) pairs of a group: the same as distinct people per
+    account, summed over the accounts, without grouping by account first (about twice as
+    fast). Pairs are the XOR of the two 64-bit hashes (as for features)."""
+    return pl.col("account_id").xor(pl.col("person_id")).n_unique().alias("people")
 
 
 def _week_sums(flags: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """Sum the flags and count the distinct pairs per week and function, and count the
-    distinct pairs and the active accounts per week for the company.
+    distinct people and the active accounts per week for the company.
 
     The company's sums are the sum of its functions' (`_company_sums`), so the rows are
     summed once; only what is distinct needs the company-wide pass, which also counts the
-    active accounts (one pass instead of two).
+    active accounts (one pass instead of two). The company's distinct features come from
+    there too when a single function has feature use (the usual case: the product's own
+    events), and from a pass of their own otherwise.
     """
     per_function = flags.group_by("week", "source_function").agg(
-        pl.col(list(ADDITIVE)).sum(), *_distinct_pairs())
+        pl.col(list(ADDITIVE)).sum(), *_features(), _people())
     company = flags.group_by("week").agg(
-        *_distinct_pairs(), pl.col("account_id").n_unique().alias("active_accounts"))
+        _people(), pl.col("account_id").n_unique().alias("active_accounts"))
     return per_function, company
 
 
-def _company_sums(per_function: pl.DataFrame, company: pl.DataFrame) -> pl.DataFrame:
-    """The company's rows in the functions' columns: its distinct pairs, its functions' sums."""
+def _company_sums(per_function: pl.DataFrame, company: pl.DataFrame,
+                  flags: pl.LazyFrame) -> pl.DataFrame:
+    """The company's rows in the functions' columns: its functions' sums, its distinct
+    people, and its distinct features (one function's when only one has any)."""
     sums = per_function.group_by("week").agg(
         [pl.col(c).sum().cast(per_function.schema[c]) for c in ADDITIVE])
-    return (company.join(sums, on="week").with_columns(pl.lit(ALL).alias("source_function"))
+    using = per_function.filter(pl.col("has_features"))["source_function"].unique()
+    if using.len() <= 1:
+        features = per_function.filter(pl.col("source_function").is_in(using.implode())) \
+            .select("week", "features", "has_features")
+    else:
+        features = flags.group_by("week").agg(*_features()).collect()
+    return (company.join(sums, on="week")
+            .join(features, on="week", how="left")
+            .with_columns(pl.col("features").fill_null(0).cast(per_function.schema["features"]),
+                          pl.col("has_features").fill_null(False),
+                          pl.lit(ALL).alias("source_function"))
             .select(per_function.columns))
 
 
@@ -183,10 +201,11 @@ def weekly_series(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | Non
     `drifting_series`, appended as it is.
     """
     prepared, _ = prepare_weekly(activity, as_of)
-    per_function, company = _week_sums(_customer_flags(prepared))
+    flags = _customer_flags(prepared)
+    per_function, company = _week_sums(flags)
     per_df, company_df, hours_df = pl.collect_all([per_function, company,
                                                    _ticket_hours(prepared)])
-    sums_df = pl.concat([per_df, _company_sums(per_df, company_df)])
+    sums_df = pl.concat([per_df, _company_sums(per_df, company_df, flags)])
     active_df = company_df.select("week", "active_accounts")
     if active_df.is_empty():
         return pl.DataFrame(schema=_SERIES_SCHEMA)
