@@ -83,18 +83,33 @@ def classifier_at(commit: str):  # noqa: ANN201 - the classifier class of anothe
     return module.NeedClassifier
 
 
-def print_accuracy(name: str, classify) -> None:  # noqa: ANN001 - classify_many of a classifier
-    """Print per-need accuracy on the held-out questions and the confusion between needs."""
+def command_classifier(tree: Path, folder: Path):  # noqa: ANN201 - a classify_many
+    """Classify questions with `python -m playbooks classify FILE` run from `tree` (that
+    package's code and knowledge, examples included)."""
+    from playbooks.questions.classify import Classification
+
+    def classify(texts: list[str | None]) -> list[Classification]:
+        source, out = folder / "held_out.csv", folder / "held_out_classified.csv"
+        pl.DataFrame({"question": texts}, schema={"question": pl.String}).write_csv(source)
+        end_to_end(tree, source, out)
+        answers = pl.read_csv(out, schema_overrides={"need": pl.String})
+        return [Classification(need, 0.0, []) for need in answers["need"]]
+
+    return classify
+
+
+def accuracy_lines(name: str, classify) -> list[str]:  # noqa: ANN001 - a classify_many
+    """Per-need accuracy on the held-out questions and the confusion between needs."""
     from playbooks.questions.evaluation import measure_needs, read_labelled_questions
 
     measured = measure_needs(read_labelled_questions(HELD_OUT), classify)
-    print(f"held-out accuracy, {name}: {measured.overall:.3f} overall; " + ", ".join(
-        f"{need} {measured.accuracy(need):.3f} ({measured.correct[need]}/{measured.counts[need]})"
-        for need in measured.needs))
     columns = [*measured.needs, "unknown"]
-    print("  true need \\ classified as: " + " | ".join(columns))
-    for need in measured.needs:
-        print(f"  {need}: " + " | ".join(str(measured.confusion[need][c]) for c in columns))
+    return [f"held-out accuracy, {name}: {measured.overall:.3f} overall; " + ", ".join(
+        f"{need} {measured.accuracy(need):.3f} ({measured.correct[need]}/{measured.counts[need]})"
+        for need in measured.needs),
+        "  true need \\ classified as: " + " | ".join(columns),
+        *(f"  {need}: " + " | ".join(str(measured.confusion[need][c]) for c in columns)
+          for need in measured.needs)]
 
 
 def main() -> None:
@@ -168,6 +183,10 @@ def main() -> None:
                 ends[name].append(end_to_end(tree, source, Path(folder) / "out.csv"))
         wall = {name: min(w for w, _ in runs) for name, runs in ends.items()}
         cpu = {name: min(c for _, c in runs) for name, runs in ends.items()}
+        before_lines = [line for name, tree in list(trees.items())[1:]
+                        for line in accuracy_lines(f"the package of {name} (its code and its "
+                                                   "examples)", command_classifier(tree,
+                                                                                   Path(folder)))]
 
     print(f"questions: {args.rows:,} ({unique:,} distinct)")
     print(f"training the model at load time: {train:.2f} s")
@@ -186,9 +205,12 @@ def main() -> None:
               f"(shipped batch / this: {batch / min(times[name]):.2f}x)")
     print("training once the imports are done: " + ", ".join(
         f"{name} {min(seconds):.2f} s" for name, seconds in built.items()))
-    print_accuracy("shipped", classify_questions)
+    print(*accuracy_lines("shipped", classify_questions), sep="\n")
     for name, classifier in others.items():
-        print_accuracy(name, classifier.classify_many)
+        print(*accuracy_lines(f"{name} (with the shipped examples)", classifier.classify_many),
+              sep="\n")
+    if before_lines:
+        print(*before_lines, sep="\n")
 
 
 if __name__ == "__main__":
