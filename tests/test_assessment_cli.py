@@ -55,8 +55,10 @@ def test_a_quarter_is_answered_shown_and_compared_with_the_last(db, run):
         assert f"     {label} " in out
     assert "Compared with 2026Q3:" in out
     assert "Context carries across functions: up (level 1 to 3)" in out
+    assert "Assessment 2: Support, 2026Q4 (in progress, version 6" in out and "draft" not in out
     code, out, _ = run("assessment", "list")
     assert code == 0 and "2026Q3" in out and "5/28 answered" in out
+    assert "in progress" in out and "draft" not in out
 
 
 def test_show_puts_the_data_beside_the_answers(db, run, tmp_path):

@@ -72,12 +72,18 @@ def _read_frame(path: Path | None, source: str):  # type: ignore[no-untyped-def]
     return frame
 
 
+def status_words(status: str) -> str:
+    """An assessment's status in plain words: `in progress` or `final`."""
+    return "final" if status == "final" else "in progress"
+
+
 def format_result(record: AssessmentRecord, result: AssessmentResult,
                   comparison: Comparison | None = None, earlier: str | None = None,
                   evidence: dict | None = None) -> str:
     """Describe a scored assessment as plain text for the terminal."""
-    lines = [f"Assessment {record.id}: {record.team}, {record.quarter} ({record.status}, "
-             f"version {record.version}, question bank v{record.bank_version})"]
+    lines = [f"Assessment {record.id}: {record.team}, {record.quarter} "
+             f"({status_words(record.status)}, version {record.version}, question bank "
+             f"v{record.bank_version})"]
     answered = f"{result.answered_count} of {result.total_count} statements answered"
     if result.overall_level is None:
         lines.append(f"Overall: not scored yet ({answered})")
@@ -246,7 +252,7 @@ def assessment_list(
     if not records:
         typer.echo("No assessments yet; start one with `playbooks assessment new`.")
     for r in records:
-        typer.echo(f"{r.id:>4}  {r.team}  {r.quarter}  {r.status:<5}  "
+        typer.echo(f"{r.id:>4}  {r.team}  {r.quarter}  {status_words(r.status):<11}  "
                    f"{len(r.answers)}/{total} answered  v{r.version}  "
                    f"updated {r.updated_at:%Y-%m-%d %H:%M} {r.updated_by}".rstrip())
 
