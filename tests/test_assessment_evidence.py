@@ -71,7 +71,7 @@ def test_a_low_answer_agrees_with_weak_data():
 
 def test_numbers_too_small_to_mean_anything_are_no_evidence():
     continuity = gather_evidence(_answered(4), SIGNALS, THEMES)["continuity"]
-    assert continuity.facts == () and continuity.verdict == "no data"
+    assert continuity.facts == () and continuity.verdict == "too few to judge"
     assert continuity.missing[0].startswith("Only 2% (2 of 100 accounts) received automated")
     assert "too few to say whether the data agrees" in continuity.missing[0]
     bounds = BANK.evidence.bounds("healthy_but_drifting")

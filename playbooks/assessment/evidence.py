@@ -87,13 +87,15 @@ class DimensionEvidence:
     self_level: int | None
     facts: tuple[Fact, ...]
     missing: tuple[str, ...]
+    too_few: bool = False  # a rule had data, but too few cases to mean anything
 
     @property
     def verdict(self) -> str:
-        """`agrees`, `disagrees`, `mixed`, `unanswered` (data but no answer) or `no data`."""
+        """`agrees`, `disagrees`, `mixed`, `unanswered` (data but no answer), `too few to
+        judge` or `no data`."""
         stances = {f.stance for f in self.facts}
         if not stances:
-            return "no data"
+            return "too few to judge" if self.too_few else "no data"
         if stances == {"context"}:
             return "unanswered"
         if "disagrees" in stances:
@@ -181,7 +183,7 @@ def gather_evidence(result: AssessmentResult, signals: pl.DataFrame | None = Non
     for dim in bank.dimensions.values():
         score = result.dimensions.get(dim.id)
         level = score.level if score else None
-        facts, missing = [], []
+        facts, missing, too_few = [], [], False
         rules = [r for r in RULES if r.dimension == dim.id]
         for rule in rules:
             bounds = bank.evidence.bounds(rule.id)
@@ -199,14 +201,16 @@ def gather_evidence(result: AssessmentResult, signals: pl.DataFrame | None = Non
                                f"({', '.join(rule.columns)}) hold values of the wrong type: "
                                "no data for this.")
                 continue
-            fact, too_few = judge(counted, level, bounds, bank)  # type: ignore[arg-type]
+            fact, why = judge(counted, level, bounds, bank)  # type: ignore[arg-type]
             if fact is None:
-                missing.append(too_few)
+                missing.append(why)
+                too_few = True
             else:
                 facts.append(fact)
         if not rules:
             missing.append(NO_RULE)
-        out[dim.id] = DimensionEvidence(dim.id, dim.title, level, tuple(facts), tuple(missing))
+        out[dim.id] = DimensionEvidence(dim.id, dim.title, level, tuple(facts), tuple(missing),
+                                        too_few)
     return out
 
 

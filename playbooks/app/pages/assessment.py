@@ -207,6 +207,7 @@ with friendly_errors("gather evidence from the account data"):
     evidence = gather_evidence(result, signals(stamp), themes(stamp), bank)
     verdict_icons = {"agrees": ":material/check_circle:", "disagrees": ":material/cancel:",
                      "mixed": ":material/contrast:", "unanswered": ":material/help:",
+                     "too few to judge": ":material/block:",
                      "no data": ":material/block:"}
     for dim in dimensions:
         found = evidence.get(dim.id)
