@@ -166,3 +166,20 @@ def test_every_evidence_rule_has_bounds_and_points_at_a_dimension_of_the_bank():
     assert {r.dimension for r in RULES} <= set(BANK.dimensions)
     assert len({r.id for r in RULES}) == len(RULES)
     assert {r.id for r in RULES} == {b.id for b in BANK.evidence.rules}
+
+
+def test_walking_the_answer_from_0_to_4_over_the_same_data_never_flips_back():
+    """The same frames, every dimension answered at 0 (not at all) to 4: per rule, the facts
+    go context, then agrees, then disagrees once the level's bound is passed, never back."""
+    signals = SIGNALS.with_columns(continuity_gap_count=pl.Series([1] * 12 + [0] * 88))
+    walks: dict[str, list[str]] = {}
+    for level in (None, 1, 2, 3, 4):
+        for item in gather_evidence(_answered(level), signals, THEMES).values():
+            for fact in item.facts:
+                walks.setdefault(fact.rule, []).append(fact.stance)
+    assert set(walks) == {r.id for r in RULES}
+    for rule, stances in walks.items():
+        assert stances[0] == "context" and len(stances) == 5, (rule, stances)
+        ranks = [RANK[s] for s in stances[1:]]
+        assert ranks == sorted(ranks, reverse=True), (rule, stances)
+    assert "disagrees" in walks["continuity_gaps"] and "agrees" in walks["continuity_gaps"]
