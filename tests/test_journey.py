@@ -179,6 +179,7 @@ def test_an_unknown_measure_is_classified_by_its_words_with_the_reason(name, kin
 
 def test_own_measures_and_channel_are_kept_and_read_by_a_guess(tmp_path: Path) -> None:
     journey = load_journey_map(_own_map(tmp_path))
+    assert journey.name == "own"
     guesses = {g.id: g for g in journey.measure_guesses}
     assert set(guesses) == {"open_rate", "handle_time"}
     assert (guesses["open_rate"].label, guesses["open_rate"].kind) == ("Open rate", "efficiency")

@@ -173,12 +173,12 @@ def journey_map_from_records(records: Iterable[Mapping[str, Any]], *, name: str 
         for measure in values["measured_by"] or ():
             if measure not in kb.metrics:
                 own.setdefault(measure, []).append(index)
-        for name in ("channel", "fallback"):
-            given = values.get(name)
+        for key in ("channel", "fallback"):
+            given = values.get(key)
             if given and given not in kb.channels:
-                guess = _guess_channel(values, name, given, kb)
+                guess = _guess_channel(values, key, given, kb)
                 channels.append(guess)
-                values[name], values[f"given_{name}"] = guess.channel, given
+                values[key], values[f"given_{key}"] = guess.channel, given
         touchpoints.append(values)
     if problems:
         shown = problems[:50]
