@@ -170,3 +170,12 @@ def test_a_saved_measure_is_one_record_in_the_workspace_overlay(tmp_path: Path, 
     assert [(m["id"], m["kind"], m["label"]) for m in saved] == [
         ("reply_rate", "relationship", "Reply rate")]
     assert load_knowledge().metrics["reply_rate"].kind == "relationship"
+
+
+def test_the_measure_kinds_offered_are_the_knowledges_own() -> None:
+    from typing import get_args
+
+    from playbooks.framework.model import MetricKind
+    from playbooks.framework.overlays import MEASURE_KINDS
+
+    assert get_args(MetricKind) == MEASURE_KINDS
