@@ -142,6 +142,7 @@ def test_the_largest_gaps_come_first_and_their_plays_are_picked():
         "close_the_listening_loop", "share_account_timeline", "automate_routine_retrieval"]
     assert "Repeated questions" in result.plays_first[0].reason
     assert "level 1" in result.plays_first[0].reason
+    assert result.plays_first[0].reason.endswith("3.0 below the target")  # read, not 3
 
 
 def test_a_gap_with_three_plays_does_not_take_all_three_places():

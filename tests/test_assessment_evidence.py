@@ -27,7 +27,7 @@ SIGNALS = pl.DataFrame({
 THEMES = pl.DataFrame({
     "theme_id": ["t1", "t2", "t3"],
     "label": ["CSV export fails", "SSO setup", "Billing dates"],
-    "account_count": [14, 5, 2],
+    "account_count": [1817, 5, 2],
     "weeks_active": [24, 11, 1],
     "recurring": [True, True, False],
 })
@@ -48,7 +48,7 @@ def test_the_data_disagrees_with_a_high_answer_and_says_the_threshold():
         "The answer, level 4 (Embedded), implies at most 10% of repeated-question themes are "
         "still recurring after 6 weeks or more; the data: 67% (2 of 3 repeated-question "
         "themes): disagrees. This figure bears out up to level 1 (Absent).")
-    assert "'CSV export fails', has run 24 weeks across 14 accounts" in loop.facts[0].text
+    assert "'CSV export fails', has run 24 weeks across 1,817 accounts" in loop.facts[0].text
     assert loop.facts[0].bound == 0.10
 
 

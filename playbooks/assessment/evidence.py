@@ -133,7 +133,7 @@ def _stale_themes(themes: pl.DataFrame, s: EvidenceSettings) -> Count:
     top = stale.row(0, named=True)
     return Count(stale.height, themes.height,
                  f"The longest, '{top['label']}', has run {top['weeks_active']} weeks across "
-                 f"{top['account_count']} accounts.")
+                 f"{top['account_count']:,} accounts.")
 
 
 def _continuity_gaps(signals: pl.DataFrame, s: EvidenceSettings) -> Count:

@@ -170,7 +170,7 @@ def _play_pick(play_id: str, dimension_ids: list[str], gaps: dict[str, Dimension
                bank: QuestionBank) -> PlayPick:
     first = gaps[dimension_ids[0]]
     reason = (f"raises '{first.title}', now level {first.level} ({first.level_name}), "
-              f"{first.gap:g} below the target")
+              f"{first.gap:.1f} below the target")
     others = [gaps[d].title for d in dimension_ids[1:]]
     if others:
         reason += "; also raises " + ", ".join(f"'{title}'" for title in others)

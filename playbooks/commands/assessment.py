@@ -105,7 +105,7 @@ def format_result(record: AssessmentRecord, result: AssessmentResult,
             lines += [f"      {message}" for message in found.missing]
     if result.gaps:
         lines += ["", "Largest gaps:"]
-        lines += [f"  {d.title}: {d.gap:g} below level {result.target}" for d in result.gaps[:3]]
+        lines += [f"  {d.title}: {d.gap:.1f} below level {result.target}" for d in result.gaps[:3]]
     if result.plays_first:
         lines += ["", "Plays to run first:"]
         for number, pick in enumerate(result.plays_first, start=1):
