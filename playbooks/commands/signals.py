@@ -158,8 +158,8 @@ def themes_command(
     day = parse_as_of(as_of)
     check_table_path(out)
     tables = read_tables(workspace, None, activity, need_accounts=False)
-    themes = find_themes(tables["activity"], as_of=day,
-                         settings=ThemeSettings(max_themes=max_themes, min_accounts=min_accounts))
+    rule = ThemeSettings(max_themes=max_themes, min_accounts=min_accounts)
+    themes = find_themes(tables["activity"], as_of=day, settings=rule)
     if out is not None:
         write_table(themes, out)
     if as_json:
@@ -168,14 +168,15 @@ def themes_command(
     if themes.height == 0:
         typer.echo("No question texts found, so no themes.")
         return
-    typer.echo(f"{themes.height} question themes ({int(themes['recurring'].sum())} recurring)")
+    typer.echo(f"{themes.height} question themes ({int(themes['recurring'].sum())} recurring). "
+               + rule.recurring_rule())
     for r in themes.iter_rows(named=True):
         mark = "recurring" if r["recurring"] else ""
         mark += " rising" if r["rising"] else ""
         typer.echo(f"  {r['label']:<36} {r['question_count']:>7} questions "
                    f"{r['account_count']:>6} accounts  {r['first_seen']} to {r['last_seen']}"
                    f" ({r['weeks_active']} weeks) {mark}".rstrip())
-        typer.echo(f"      e.g. \"{r['example']}\"")
+        typer.echo(f"      {r['recurrence']}; e.g. \"{r['example']}\"")
     if out is not None:
         typer.echo(f"Wrote {themes.height} themes to {out}")
 
