@@ -23,6 +23,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -279,7 +280,7 @@ def main() -> None:
         report["generate_seconds"] = round(time.perf_counter() - started, 1)
         outs = {}
         for engine in args.engines:
-            outs[engine] = args.data / f"signals-{engine.replace('/', '_')}.parquet"
+            outs[engine] = args.data / f"signals-{re.sub(r'[^A-Za-z0-9]+', '_', engine)}.parquet"
             outs[engine].unlink(missing_ok=True)
             cap = args.polars_cap_gb if engine == "polars" else args.cap_gb
             figures = run_child(["--measure", engine, "--file", str(events), "--accounts-file",

@@ -119,7 +119,8 @@ def connect(engine: Engine, *, memory_limit: str | None = None,
 
 
 def spark_session(master: str) -> Any:
-    """Start (or reuse) a Spark session on `master`, times read as UTC.
+    """Start (or reuse) a Spark session on `master`, times read as UTC; a local session
+    may take half the machine's memory.
 
     A cluster URL is checked first, so an unreachable master is a plain error rather than a
     long wait.
@@ -133,7 +134,10 @@ def spark_session(master: str) -> Any:
         except (OSError, ValueError) as error:
             raise InputError(f"cannot reach the Spark master at {mask_url(master)}: "
                              f"{error}") from None
-    return (SparkSession.builder.master(master).appName("CX Playbooks")
+    builder = SparkSession.builder.master(master).appName("CX Playbooks")
+    if master.startswith("local"):  # the session runs in this machine's memory
+        builder = builder.config("spark.driver.memory", duckdb_memory_limit().replace("B", ""))
+    return (builder
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", str(max(2, (os.cpu_count() or 2) * 2)))
