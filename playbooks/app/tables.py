@@ -85,3 +85,24 @@ def show(frame: pl.DataFrame, **options: Any) -> None:
     dates = {c: st.column_config.DateColumn(c, format="D MMM YYYY")
              for c, dtype in frame.schema.items() if dtype == pl.Date}
     st.dataframe(frame, column_config=dates, **options)
+
+
+SHOWN_ROWS = 500  # more rows than a leader reads on a page; the rest is one download away
+
+
+def show_first(frame: pl.DataFrame, what: str, *, key: str, rows: int = SHOWN_ROWS,
+               **options: Any) -> None:
+    """Show the first `rows` rows of a table (as `show` does); when there are more, say so and
+    offer them all as a CSV file (`what` names the rows, e.g. "continuity gaps"), written
+    only when the download is asked for."""
+    import streamlit as st
+
+    from playbooks.userfiles.writing import csv_text
+
+    show(frame.head(rows), **options)
+    if frame.height > rows:
+        st.caption(f"The first {rows:,} of {frame.height:,} {what}; the download has them all.")
+        st.download_button(f"Download all {frame.height:,} {what} (CSV)",
+                           lambda: csv_text(frame.columns, frame.iter_rows()),
+                           file_name=f"{what.replace(' ', '-')}.csv", mime="text/csv",
+                           key=key, icon=":material/download:")

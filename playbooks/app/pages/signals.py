@@ -23,7 +23,7 @@ from playbooks.app.common import (
     workspace_as_of,
     workspace_stamp,
 )
-from playbooks.app.tables import money, readable, segment_name, show
+from playbooks.app.tables import money, readable, segment_name, show, show_first
 from playbooks.charts import (
     account_timeline_chart,
     account_trend_chart,
@@ -91,9 +91,10 @@ with friendly_errors("read the account data", stop=True):
     if drifting.is_empty():
         st.success("No account in this selection looks healthy while drifting.")
     else:
-        show(readable(drifting, [
+        show_first(readable(drifting, [
             "name", "owner", "segment", "renewal_date", "annual_value", "disengagement_score",
-            "internal_view", "first_reason"]), hide_index=True, width="stretch")
+            "internal_view", "first_reason"]), "drifting accounts", key=KEY + "all_drifting",
+            hide_index=True, width="stretch")
 
     st.subheader("One account, across every function")
     choices = (drifting if not drifting.is_empty() else view).select("account_id", "name")
@@ -176,6 +177,7 @@ with friendly_errors("read the account data", stop=True):
     st.caption("Automated or templated outreach that reached an account within days of a "
                "support issue or escalation.")
     named = gaps.join(accounts.select("account_id", "name"), on="account_id", how="left")
-    show(readable(named, ["name", "account_id", *GAP_COLUMNS], codes=GAP_CODES),
-                 hide_index=True, width="stretch")
+    show_first(readable(named.sort("trigger_at", descending=True),
+                        ["name", "account_id", *GAP_COLUMNS], codes=GAP_CODES),
+               "continuity gaps", key=KEY + "all_gaps", hide_index=True, width="stretch")
     show_backtest_card(stamp[0])
