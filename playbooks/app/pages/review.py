@@ -160,7 +160,8 @@ with friendly_errors("prepare the quarterly review", stop=True):
         if review.journey_note:
             st.info(review.journey_note, icon=":material/info:")
         for jp in review.journeys:
-            st.subheader(plain(f"{jp.name}: {len(jp.findings)} findings"))
+            title = "The example journey map" if jp.example else jp.name  # not its file name
+            st.subheader(plain(f"{title}: {len(jp.findings)} findings"))
             if jp.problem:
                 st.warning(jp.problem)
             elif jp.findings:
