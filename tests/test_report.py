@@ -381,7 +381,10 @@ def test_on_two_years_of_demo_data_the_pack_states_the_support_trap(
     review = build_review("Support", "2026Q4", workspace=tmp_path)
     part = review.data.trap
     assert part is not None and part.findings is not None
-    assert set(part.findings["function"]) == {"support"}, "the trap the demo was built with"
+    # the trap the demo was built with: in support, and in the company as a whole that
+    # support's questions are most of (the planted cost of automation shows in both)
+    found = set(part.findings["function"])
+    assert "support" in found and found <= {"support", "all"}, found
     assert part.charted_functions() == ["all", "support"]
     page = render_html(review)
     section = page[page.index('<section id="trap">'):page.index('<section id="actions">')]
