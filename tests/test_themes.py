@@ -186,3 +186,16 @@ def test_a_long_question_is_shortened_at_a_word() -> None:
     assert len(short) <= LABEL_CHARS and short.endswith("…")
     assert ticket.startswith(short[:-1]) and ticket[len(short) - 1] == " "
     assert shorten_question("  How do I   export?\n") == "How do I export?"
+
+
+def test_the_themes_chart_shows_the_words_and_how_often_beside_the_question() -> None:
+    from playbooks.charts import themes_chart
+
+    themes = find_themes(_hand_made(), as_of=AS_OF)
+    spec = themes_chart(themes).to_dict()
+    drawn = pl.DataFrame(next(iter(spec["datasets"].values())))
+    titles = {t["field"]: t["title"] for t in spec["encoding"]["tooltip"]}
+    assert titles["words"] == "Most used words" and titles["lately"] == "Asked lately"
+    row = drawn.filter(pl.col("label") == themes["label"][0]).row(0, named=True)
+    assert row["words"] == ", ".join(themes["top_terms"][0])
+    assert row["lately"] == themes["recurrence"][0]

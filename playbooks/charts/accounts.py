@@ -144,8 +144,13 @@ def themes_chart(themes: pl.DataFrame, top: int = 12) -> alt.Chart:
     recurring stand out."""
     columns = ["label", "account_count", "question_count", "weeks_active", "recurring"]
     example = pl.col("example") if "example" in themes.columns else pl.col("label")
+    words = (pl.col("top_terms").list.join(", ") if "top_terms" in themes.columns
+             else pl.col("label"))
+    lately = (pl.col("recurrence") if "recurrence" in themes.columns
+              else pl.lit("", dtype=pl.String))
     data = themes.sort("account_count", descending=True).head(top).select(
         *columns, example.fill_null(pl.col("label")).alias("question"),
+        words.alias("words"), lately.alias("lately"),
     ).with_columns(pl.when(pl.col("recurring")).then(pl.lit("keeps coming back"))
                    .otherwise(pl.lit("not recurring")).alias("pattern"))
     short = [q if len(q) <= QUESTION_CHARS else q[:QUESTION_CHARS - 1].rstrip() + "…"
@@ -164,7 +169,8 @@ def themes_chart(themes: pl.DataFrame, top: int = 12) -> alt.Chart:
             domain=["keeps coming back", "not recurring"], range=[CAUTION, MAIN]),
             legend=whole_legend("Pattern", orient="bottom")),
         tooltip=[alt.Tooltip("question:N", title="Asked, for example"),
-                 alt.Tooltip("label:N", title="Most used words"),
+                 alt.Tooltip("words:N", title="Most used words"),
+                 alt.Tooltip("lately:N", title="Asked lately"),
                  alt.Tooltip("account_count:Q", title="Accounts asking"),
                  alt.Tooltip("question_count:Q", title="Questions"),
                  alt.Tooltip("weeks_active:Q", title="Weeks with a question")],
