@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/bench_effects.py coverage --accounts 5000 --seeds 20
     .venv/bin/python benchmarks/bench_effects.py speed --data /tmp/playbooks-bench/demo-50000
 
-`coverage` generates demos with a planted cost (0.3) and with none (0), on seeds 1001 and
-up, and prints, per cost, how often the 95% interval covers the planted size: over every
-effect row, and over the ramping function's judgment row (support), one per demo.
+`coverage` generates demos with a planted cost (0.3) and with none (0; `--costs` for
+others), on seeds 1001 and up, and prints, per cost, how often the 95% interval covers the
+planted size: over every effect row, and over the ramping function's judgment row (support),
+one per demo.
 
 `speed` times the estimate on one workspace (made with `playbooks demo` beforehand, or
 generated into `--data` when it is missing, `--accounts` accounts over 104 weeks): a minimal
@@ -41,12 +42,13 @@ def _load() -> str:
         if Path("/proc/loadavg").exists() else "n/a"
 
 
-def coverage(accounts: int, seeds: int, draws: int, first_seed: int) -> None:
-    """Print how often the interval covers the planted size, for cost 0.3 and 0."""
+def coverage(accounts: int, seeds: int, draws: int, first_seed: int,
+             costs: tuple[float, ...] = (0.3, 0.0)) -> None:
+    """Print how often the interval covers the planted size, for each cost."""
     print(f"coverage: {seeds} demos per cost, {accounts:,} accounts x 104 weeks, "
           f"{draws} bootstrap draws, seeds {first_seed}-{first_seed + seeds - 1}; "
           f"load {_load()}")
-    for cost in (0.3, 0.0):
+    for cost in costs:
         rows: list[bool] = []
         main: list[bool] = []
         sizes: list[float] = []
@@ -121,13 +123,15 @@ def main() -> None:
     cov.add_argument("--seeds", type=int, default=20)
     cov.add_argument("--draws", type=int, default=500)
     cov.add_argument("--first-seed", type=int, default=1001)
+    cov.add_argument("--costs", default="0.3,0", help="Planted costs, comma-separated.")
     spd = sub.add_parser("speed")
     spd.add_argument("--data", type=Path, required=True)
     spd.add_argument("--accounts", type=int, default=50_000)
     spd.add_argument("--draws", type=int, default=500)
     args = parser.parse_args()
     if args.what == "coverage":
-        coverage(args.accounts, args.seeds, args.draws, args.first_seed)
+        coverage(args.accounts, args.seeds, args.draws, args.first_seed,
+                 tuple(float(c) for c in args.costs.split(",")))
     else:
         speed(args.data, args.accounts, args.draws)
 
