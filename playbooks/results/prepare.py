@@ -9,6 +9,7 @@ from the files kept beside the workspace.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,9 +19,11 @@ from pathlib import Path
 from playbooks import settings
 from playbooks.results.heavy import Inputs, prepared_steps
 from playbooks.results.store import (
+    FOLDER,
     Stamp,
     being_prepared,
     mark_preparing,
+    result_key,
     result_path,
     workspace_stamp,
 )
@@ -33,6 +36,26 @@ def _paths(stamp: Stamp) -> list[list[Path]]:
             for step in prepared_steps()]
 
 
+def _plan(stamp: Stamp) -> list[list[Path]]:
+    """The files each prepared step keeps for this workspace version, read from the plan kept
+    beside them (so the start page need not import the rooms that name them), else made."""
+    plan = Path(stamp[0]) / FOLDER / f"plan-{result_key(stamp)}.json"
+    try:
+        return [[plan.parent / name for name in step] for step in json.loads(plan.read_text())]
+    except (OSError, ValueError, TypeError):
+        pass
+    paths = _paths(stamp)
+    try:
+        plan.parent.mkdir(exist_ok=True)
+        plan.write_text(json.dumps([[path.name for path in step] for step in paths]))
+        for old in plan.parent.glob("plan-*.json"):
+            if old != plan:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only workspace: made again next time
+    return paths
+
+
 def _has_data(folder: str | os.PathLike[str]) -> bool:
     from playbooks.data.sources import workspace_status
 
@@ -41,9 +64,8 @@ def _has_data(folder: str | os.PathLike[str]) -> bool:
 
 def results_progress(folder: str | os.PathLike[str]) -> tuple[int, int]:
     """How many of the workspace version's heavy results are kept already, of how many."""
-    stamp = workspace_stamp(folder)
-    done = sum(all(path.exists() for path in paths) for paths in _paths(stamp))
-    return done, len(prepared_steps())
+    plan = _plan(workspace_stamp(folder))
+    return sum(all(path.exists() for path in paths) for paths in plan), len(plan)
 
 
 def prepare_results(folder: str | os.PathLike[str], *,
@@ -79,7 +101,7 @@ def prepare_in_background(folder: str | os.PathLike[str]) -> bool:
     version, unless they are kept already, being prepared, or PLAYBOOKS_PREPARE_RESULTS is off.
     Return whether results are being prepared now."""
     stamp = workspace_stamp(folder)
-    if not _has_data(folder) or all(p.exists() for paths in _paths(stamp) for p in paths):
+    if not _has_data(folder) or all(p.exists() for paths in _plan(stamp) for p in paths):
         return False
     if stamp in _STARTED:  # once per workspace version: what it left undone, pages compute
         return _STARTED[stamp].poll() is None

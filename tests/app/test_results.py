@@ -129,3 +129,19 @@ def test_the_start_page_prepares_the_results_in_the_background(
     assert results_progress(workspace) == (steps, steps)
     at = pages.open(page_path("start"))
     assert not [i for i in at.info if "Preparing" in i.value]
+
+
+def test_progress_is_read_from_the_plan_kept_beside_the_results(
+        workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from playbooks.demo import generate_demo
+    from playbooks.results import prepare
+
+    generate_demo(workspace, accounts=50, weeks=8, seed=2)
+    first = prepare.results_progress(workspace)
+    assert first[0] == 0 and first[1] == len(prepare.prepared_steps())
+
+    def unavailable() -> None:
+        pytest.fail("the steps were listed again instead of read from the plan")
+
+    monkeypatch.setattr(prepare, "prepared_steps", unavailable)
+    assert prepare.results_progress(workspace) == first
