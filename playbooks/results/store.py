@@ -127,9 +127,11 @@ def being_prepared(stamp: Stamp) -> set[str]:
     marker = Path(stamp[0]) / FOLDER / PREPARING
     try:
         found = json.loads(marker.read_text())
-        if found["key"] != result_key(stamp) or found["pid"] == os.getpid():
+        if (found["key"] != result_key(stamp) or found["pid"] == os.getpid()
+                or time.time() - marker.stat().st_mtime > WAIT_SECONDS):
             return set()
-        os.kill(int(found["pid"]), 0)  # raises when that process has gone
+        if os.name != "nt":  # on Windows os.kill would end the process instead
+            os.kill(int(found["pid"]), 0)  # raises when that process has gone
     except (OSError, ValueError, KeyError, TypeError):
         return set()
     return set(found["files"])
