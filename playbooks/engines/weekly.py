@@ -3,7 +3,8 @@
 `weekly_series_on` gives the table `playbooks.trap.weekly_series` gives (one row per week,
 function and measure), its passes over the activity table run where the table lives: the
 sums per week and function, the active accounts per week and the hours to close a ticket.
-The grid of weeks and functions after them is made in polars from those small tables.
+The grid of weeks and functions after them is `trap.measures.series_from_sums`, the
+same polars code the polars pass finishes with.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import ibis
 import polars as pl
 
-from playbooks.trap.measures import ALL, CLOSE_WITHIN_DAYS, MEASURES, SERIES_COLUMNS
+from playbooks.trap.measures import ALL, CLOSE_WITHIN_DAYS, series_from_sums
 from playbooks.vocabulary import (
     ADVOCACY_KINDS,
     FEATURE_USE_KINDS,
@@ -29,11 +30,6 @@ SCHEMA = {"week": pl.Date, "function": pl.String, "measure": pl.String, "kind": 
 FLAGS = ("questions", "automated", "participation", "advocacy", "peer_answers")
 SEP = "\x1f"  # joins two ids into one key of a pair
 NO_PERSON = "\x1e"  # stands for a missing person in a pair (a person of its own)
-# Which flag says a function has the source a measure is read from.
-SOURCE = {"automation_share": "questions", "staffed_contacts_per_account": "questions",
-          "questions_per_account": "questions", "participation_per_account": "participation",
-          "advocacy_per_account": "advocacy", "peer_answers_per_account": "peer_answers",
-          "breadth_of_use": "has_features"}
 
 
 def prepared_weeks(t: Any, as_of: dt.date) -> Any:
@@ -127,63 +123,6 @@ def weekly_series_on(activity: Any, *, as_of: dt.date) -> pl.DataFrame:
     hours = pl.concat([_fetch(e, hours_types).select(list(hours_types))
                        for e in ticket_hours(prepared)])
     return series_from_sums(sums, active, hours)
-
-
-def series_from_sums(sums: pl.DataFrame, active: pl.DataFrame,
-                     hours: pl.DataFrame) -> pl.DataFrame:
-    """The long weekly series from the passes' small tables: every week from the first to
-    the last active one, each function's measures where its source events exist."""
-    if active.is_empty():
-        return pl.DataFrame(schema=SCHEMA)
-    first: dt.date = active["week"].min()  # type: ignore[assignment]
-    last: dt.date = active["week"].max()  # type: ignore[assignment]
-    weeks = pl.DataFrame({"week": pl.date_range(first, last, "1w", eager=True)})
-    functions = pl.DataFrame({"source_function": sorted(sums["source_function"].unique())})
-    grid = (weeks.join(functions, how="cross").join(active, on="week", how="left")
-            .join(sums, on=["week", "source_function"], how="left")
-            .join(hours, on=["week", "source_function"], how="left"))
-    n = pl.col("active_accounts").cast(pl.Float64)
-    counted = pl.col("active_accounts").fill_null(0) > 0
-    wide = grid.with_columns(pl.col(*FLAGS, "features", "people").fill_null(0))
-
-    def per_account(column: str) -> pl.Expr:
-        return pl.when(counted).then(pl.col(column) / n)
-
-    wide = wide.select(
-        "week", pl.col("source_function").alias("function"),
-        automation_share=pl.when(pl.col("questions") > 0)
-        .then(pl.col("automated") / pl.col("questions")),
-        staffed_contacts_per_account=pl.when(counted)
-        .then((pl.col("questions") - pl.col("automated")) / n),
-        hours_to_close=pl.col("hours_to_close"),
-        questions_per_account=per_account("questions"),
-        participation_per_account=per_account("participation"),
-        advocacy_per_account=per_account("advocacy"),
-        peer_answers_per_account=per_account("peer_answers"),
-        breadth_of_use=per_account("features"), people_engaged=per_account("people"))
-    long = wide.unpivot(index=["week", "function"], variable_name="measure",
-                        value_name="value")
-    present = sums.group_by("source_function").agg(
-        pl.col("questions", "participation", "advocacy", "peer_answers").sum(),
-        pl.col("has_features").any())
-    keep = (present.unpivot(index="source_function", variable_name="source",
-                            value_name="total")
-            .filter(pl.col("total").cast(pl.Float64) > 0))
-    pairs = (pl.DataFrame({"measure": list(SOURCE), "source": list(SOURCE.values())})
-             .join(keep, on="source").select("measure", pl.col("source_function")
-                                             .alias("function")))
-    allowed = pl.concat([
-        pairs,
-        hours.select(pl.col("source_function").alias("function")).unique()
-        .select(pl.lit("hours_to_close").alias("measure"), "function"),
-        functions.select(pl.lit("people_engaged").alias("measure"),
-                         pl.col("source_function").alias("function"))])
-    long = long.join(allowed, on=["measure", "function"], how="semi")
-    kinds = pl.DataFrame({"measure": [m.name for m in MEASURES],
-                          "kind": [m.kind for m in MEASURES],
-                          "order": list(range(len(MEASURES)))})
-    return (long.join(kinds, on="measure").with_columns(pl.col("value").cast(pl.Float64))
-            .sort("function", "order", "week").select(SERIES_COLUMNS))
 
 
 def _fetch(expr: Any, types: dict[str, Any]) -> pl.DataFrame:

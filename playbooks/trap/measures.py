@@ -192,21 +192,12 @@ def _ticket_hours(prepared: pl.LazyFrame) -> pl.LazyFrame:
     return pl.concat([by_function, overall.select(by_function.collect_schema().names())])
 
 
-def weekly_series(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | None = None,
-                  drifting: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Return the weekly measures per function and for `all`, in long format.
-
-    A function gets a measure only when its source events exist somewhere in the data (no
-    courses, no participation series for that function). `drifting` is an optional frame from
-    `drifting_series`, appended as it is.
-    """
-    prepared, _ = prepare_weekly(activity, as_of)
-    flags = _customer_flags(prepared)
-    per_function, company = _week_sums(flags)
-    per_df, company_df, hours_df = pl.collect_all([per_function, company,
-                                                   _ticket_hours(prepared)])
-    sums_df = pl.concat([per_df, _company_sums(per_df, company_df, flags)])
-    active_df = company_df.select("week", "active_accounts")
+def series_from_sums(sums_df: pl.DataFrame, active_df: pl.DataFrame,
+                     hours_df: pl.DataFrame) -> pl.DataFrame:
+    """The long weekly series from the passes' small tables (the sums per week and function,
+    the active accounts per week, the median hours to close): every week from the first to
+    the last active one, each function's measures where its source events exist. The polars
+    pass and every engine's (`playbooks.engines.weekly`) finish here."""
     if active_df.is_empty():
         return pl.DataFrame(schema=_SERIES_SCHEMA)
     first: dt.date = active_df["week"].min()  # type: ignore[assignment]
@@ -259,9 +250,29 @@ def weekly_series(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | Non
     kinds = pl.DataFrame({"measure": [m.name for m in MEASURES],
                           "kind": [m.kind for m in MEASURES],
                           "order": list(range(len(MEASURES)))})
-    out = (long.join(kinds, on="measure")
+    return (long.join(kinds, on="measure")
            .with_columns(pl.col("value").cast(pl.Float64))
            .sort("function", "order", "week").select(SERIES_COLUMNS))
+
+
+def weekly_series(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | None = None,
+                  drifting: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Return the weekly measures per function and for `all`, in long format.
+
+    A function gets a measure only when its source events exist somewhere in the data (no
+    courses, no participation series for that function). `drifting` is an optional frame from
+    `drifting_series`, appended as it is.
+    """
+    prepared, _ = prepare_weekly(activity, as_of)
+    flags = _customer_flags(prepared)
+    per_function, company = _week_sums(flags)
+    per_df, company_df, hours_df = pl.collect_all([per_function, company,
+                                                   _ticket_hours(prepared)])
+    sums_df = pl.concat([per_df, _company_sums(per_df, company_df, flags)])
+    active_df = company_df.select("week", "active_accounts")
+    out = series_from_sums(sums_df, active_df, hours_df)
+    if active_df.is_empty():
+        return out
     if drifting is not None and not drifting.is_empty():
         out = pl.concat([out, drifting.select(
             [pl.col(c).cast(t) for c, t in _SERIES_SCHEMA.items()])])
