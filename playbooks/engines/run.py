@@ -23,7 +23,7 @@ from playbooks.engines.table import open_activity
 from playbooks.engines.weekly import SCHEMA, weekly_series_on
 from playbooks.errors import InputError
 from playbooks.trap import TrapSettings, TrapView, find_traps
-from playbooks.trap.measures import ALL
+from playbooks.trap.measures import drifting_points
 from playbooks.vocabulary import QUESTION_KINDS, REPAIR_RETURN_KINDS, REPAIR_TRIGGER_KINDS
 
 
@@ -86,23 +86,10 @@ def drifting_series_on(accounts: pl.LazyFrame, activity: Any, *, as_of: dt.date,
     before = activity.filter(activity.occurred_at < dt.datetime.combine(
         as_of + dt.timedelta(days=1), dt.time()))
     first = before.aggregate(first=before.occurred_at.min()).to_polars()["first"][0]
-    rows = []
-    if first is not None:
-        first_week = first.date() - dt.timedelta(days=first.weekday())
-        last_week = as_of - dt.timedelta(days=as_of.weekday())
-        earliest = max(first_week + dt.timedelta(weeks=history_weeks),
-                       last_week - dt.timedelta(weeks=weeks - 1))
-        week = last_week
-        while week >= earliest:
-            flags = compute_signals_on(accounts, activity,
-                                       as_of=min(week + dt.timedelta(days=6), as_of))
-            counted = flags.filter(pl.col("status") != "no_data")
-            if counted.height:
-                rows.append({"week": week, "function": ALL, "measure": "drifting_share",
-                             "kind": "relationship",
-                             "value": counted["looks_healthy_drifting"].sum() / counted.height})
-            week -= dt.timedelta(weeks=every_weeks)
-    return pl.DataFrame(rows, schema=SCHEMA).sort("week")
+    first_week = None if first is None else first.date() - dt.timedelta(days=first.weekday())
+    return drifting_points(
+        first_week, as_of, lambda point: compute_signals_on(accounts, activity, as_of=point),
+        every_weeks=every_weeks, weeks=weeks, history_weeks=history_weeks)
 
 
 def event_rows(activity: Any, kinds: Sequence[str], *, as_of: dt.date,

@@ -12,6 +12,7 @@ base from reading as a change in behaviour.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -292,15 +293,24 @@ def drifting_series(accounts: pl.LazyFrame | pl.DataFrame,
         raise InputError("every_weeks and weeks must be at least 1.")
     prepared, day = prepare_weekly(activity, as_of)
     first = prepared.select(pl.col("week").min()).collect().item()
+    return drifting_points(
+        first, day, lambda point: compute_signals(accounts, activity, as_of=point, health=health),
+        every_weeks=every_weeks, weeks=weeks, history_weeks=history_weeks)
+
+
+def drifting_points(first_week: dt.date | None, day: dt.date,
+                    signals_at: Callable[[dt.date], pl.DataFrame], *, every_weeks: int,
+                    weeks: int, history_weeks: int) -> pl.DataFrame:
+    """The drifting share at every `every_weeks`-th week back from `day`'s week, from the
+    signals `signals_at` computes as of each point (the polars pass and every engine's)."""
     rows = []
-    if first is not None:
+    if first_week is not None:
         last_week = day - dt.timedelta(days=day.weekday())
-        earliest = max(first + dt.timedelta(weeks=history_weeks),
+        earliest = max(first_week + dt.timedelta(weeks=history_weeks),
                        last_week - dt.timedelta(weeks=weeks - 1))
         week = last_week
         while week >= earliest:
-            point = min(week + dt.timedelta(days=6), day)
-            flags = compute_signals(accounts, activity, as_of=point, health=health)
+            flags = signals_at(min(week + dt.timedelta(days=6), day))
             counted = flags.filter(pl.col("status") != "no_data")
             if counted.height:
                 rows.append({"week": week, "function": ALL, "measure": "drifting_share",
