@@ -53,9 +53,11 @@ def test_a_page_waits_for_a_result_another_process_is_preparing(tmp_path: Path) 
         found = json.loads(marker.read_text())
         marker.write_text(json.dumps({**found, "pid": other.pid}))  # as the other would
 
-        def finish() -> None:
+        def finish() -> None:  # written and renamed into place, as `stored` writes it
             time.sleep(0.5)
-            pl.DataFrame({"n": [7]}).write_parquet(path)
+            partial = path.with_suffix(".partial")
+            pl.DataFrame({"n": [7]}).write_parquet(partial)
+            partial.replace(path)
 
         threading.Thread(target=finish).start()
         frame = stored(stamp, "gaps", lambda: pytest.fail("computed a second time"))
