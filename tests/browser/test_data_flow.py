@@ -38,6 +38,8 @@ def _upload(page: Page, label: str, path: Path) -> None:
 def test_missing_column_is_named_and_nothing_changes(page: Page, app_url: str,
                                                      app_workspace: Path, tmp_path: Path,
                                                      screenshot) -> None:
+    # This test's own starting state, whatever the session's earlier tests left: the demo.
+    generate_demo(app_workspace, accounts=300)
     page.goto(f"{app_url}/data")
     expect(page.get_by_text("The workspace holds demo data")).to_be_visible(timeout=TIMEOUT)
     _settle(page)
