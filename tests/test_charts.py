@@ -11,6 +11,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 import pytest
+from chart_views import unit_views
 from review_setup import TEAM, make_review_workspace
 
 from playbooks.advice.advisor import recommend
@@ -54,17 +55,10 @@ def charts(review: Review, setup: tuple[Path, str]) -> dict[str, Any]:
     return found
 
 
-def _views(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every unit view (a spec with a mark) in a chart spec."""
-    if "mark" in spec:
-        yield spec
-    for key in ("layer", "vconcat", "hconcat", "concat"):
-        for part in spec.get(key, []):
-            yield from _views(part)
 
 
 def _positions(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for view in _views(spec):
+    for view in unit_views(spec):
         for channel in ("x", "y"):
             enc = view.get("encoding", {}).get(channel)
             if isinstance(enc, dict) and "field" in enc:
@@ -97,7 +91,7 @@ def test_every_category_is_labelled_and_every_axis_named(charts: dict[str, Any],
 @pytest.mark.parametrize("name", ["assessment", "drifting", "themes", "trap:all", "repair",
                                   "fit_heatmap", "recommendation", "need_mix", "timeline"])
 def test_no_legend_is_cut_short(charts: dict[str, Any], name: str) -> None:
-    for view in _views(charts[name]):
+    for view in unit_views(charts[name]):
         colour = view.get("encoding", {}).get("color")
         if isinstance(colour, dict) and "field" in colour and colour.get("legend") is not None:
             assert colour.get("legend", {}).get("labelLimit") == 0, f"{name}: legend cut"
@@ -105,7 +99,7 @@ def test_no_legend_is_cut_short(charts: dict[str, Any], name: str) -> None:
 
 def test_the_alert_colour_means_attention_only(charts: dict[str, Any]) -> None:
     for name in ("trap:all", "need_mix", "timeline"):
-        for view in _views(charts[name]):
+        for view in unit_views(charts[name]):
             colour = view.get("encoding", {}).get("color", {})
             scale = colour.get("scale", {}) if isinstance(colour, dict) else {}
             assert ALERT not in scale.get("range", []), f"{name} uses the alert colour"
@@ -115,7 +109,7 @@ def test_the_alert_colour_means_attention_only(charts: dict[str, Any]) -> None:
 
 
 def test_the_advisor_draws_a_poor_fit_and_explains_its_score(charts: dict[str, Any]) -> None:
-    bars = next(v for v in _views(charts["recommendation"]) if v["mark"] == "bar"
+    bars = next(v for v in unit_views(charts["recommendation"]) if v["mark"] == "bar"
                 or v["mark"].get("type") == "bar")
     assert "x2" in bars["encoding"]  # bars start at the left edge: a poor fit has a length
     assert "poor" in bars["encoding"]["x"]["title"]
@@ -125,7 +119,7 @@ def test_the_advisor_draws_a_poor_fit_and_explains_its_score(charts: dict[str, A
 
 
 def test_the_assessment_profile_names_both_quarters(charts: dict[str, Any]) -> None:
-    scales = [v["encoding"]["color"]["scale"] for v in _views(charts["assessment"])]
+    scales = [v["encoding"]["color"]["scale"] for v in unit_views(charts["assessment"])]
     assert all(s["domain"] == ["this quarter", "2026Q3"] for s in scales)
     assert len(scales) == 2
 
@@ -164,7 +158,7 @@ def test_the_profile_keeps_the_question_banks_order(review: Review) -> None:
     spec = assessment_profile_chart(result, review.assessment.earlier).to_dict()
     order = [d.title for d in result.dimensions.values()]
     assert order != sorted(order)  # else the test could not tell
-    assert all(v["encoding"]["y"]["sort"] == order for v in _views(spec))
+    assert all(v["encoding"]["y"]["sort"] == order for v in unit_views(spec))
 
 
 def test_themes_are_named_by_a_representative_question(review: Review) -> None:

@@ -5,23 +5,15 @@ only (asserted on the spec, `to_dict()`)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
 import pytest
+from chart_views import unit_views
 
 from playbooks.charts import trap_composite_frame, trap_picture_chart, trap_signature_chart
 from playbooks.charts.style import ALERT
 from playbooks.trap import TrapSettings, find_traps
-
-
-def _views(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    if "mark" in spec:
-        yield spec
-    for key in ("layer", "vconcat", "hconcat", "concat"):
-        for part in spec.get(key, []):
-            yield from _views(part)
 
 
 def _series(weeks: int = 80) -> pl.DataFrame:
@@ -63,7 +55,7 @@ def spec() -> dict[str, Any]:
 
 
 def test_the_picture_writes_the_period_and_the_sizes_on_it(spec: dict[str, Any]) -> None:
-    texts = [v for v in _views(spec) if (v["mark"]["type"] if isinstance(v["mark"], dict)
+    texts = [v for v in unit_views(spec) if (v["mark"]["type"] if isinstance(v["mark"], dict)
                                          else v["mark"]) == "text"]
     assert len(texts) == 2
     rows = [row for rows in spec["datasets"].values() for row in rows]
@@ -78,7 +70,7 @@ def test_the_picture_writes_the_period_and_the_sizes_on_it(spec: dict[str, Any])
 
 def test_every_axis_is_titled_and_every_category_labelled(spec: dict[str, Any]) -> None:
     titles: dict[str, set[str]] = {"x": set(), "y": set()}
-    for view in _views(spec):
+    for view in unit_views(spec):
         for channel in ("x", "y"):
             enc = view.get("encoding", {}).get(channel)
             if isinstance(enc, dict) and "field" in enc:
@@ -88,7 +80,7 @@ def test_every_axis_is_titled_and_every_category_labelled(spec: dict[str, Any]) 
                 titles[channel].add(title)
     # one title per axis (layers agree, so none is dropped or joined to another)
     assert titles == {"x": {"Week"}, "y": {"Index, start = 100 (higher is better)"}}
-    line = next(v for v in _views(spec) if (v["mark"]["type"] if isinstance(v["mark"], dict)
+    line = next(v for v in unit_views(spec) if (v["mark"]["type"] if isinstance(v["mark"], dict)
                                             else v["mark"]) == "line")
     colour = line["encoding"]["color"]
     assert colour["scale"]["domain"] == ["Efficiency index", "Relationship index"]
