@@ -83,9 +83,9 @@ ROOMS: dict[str, Room] = {
                     "events live (DuckDB, Spark, a SQL warehouse)",
                     (*BASE, "framework", "data", "vocabulary", "questions", "signals", "trap")),
     "results": Room("heavy results computed once per workspace version and kept beside it "
-                    "(signals, gaps, themes, the efficiency view, repair)",
-                    (*BASE, "plugins", "framework", "data", "vocabulary", "questions",
-                     "signals", "trap")),
+                    "(signals, gaps, themes, the efficiency view, repair), on the engine "
+                    "chosen", (*BASE, "plugins", "framework", "data", "vocabulary", "questions",
+                               "signals", "trap", "engines")),
     "charts": Room("one Altair chart function per view, for app, notebooks and report",
                    (*BASE, *ANALYSIS)),
     "docs": Room("reference pages generated from the knowledge", (*BASE, *ANALYSIS)),

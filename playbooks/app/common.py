@@ -110,16 +110,26 @@ def workspace_stamp() -> Stamp:
     return stamp_of(workspace_path())
 
 
+def engine_note() -> str | None:
+    """Where the activity is read when an engine is chosen (PLAYBOOKS_ENGINE), in words; None
+    with polars, the default."""
+    from playbooks import settings
+    from playbooks.engines.connect import POLARS, parse_engine
+    from playbooks.errors import mask_url
+
+    engine = parse_engine(settings.engine())
+    if engine.kind == POLARS:
+        return None
+    table = settings.activity_table()
+    where = f"the table {mask_url(table)}" if table else "the workspace's activity files"
+    return (f"The activity is read on the {engine.label} engine, from {where}: only small "
+            "per-account and per-week tables come back to the app.")
+
+
 @st.cache_resource(show_spinner=False, max_entries=2)
 def inputs(stamp: Stamp) -> heavy.Inputs:
     """A workspace version's tables and as-of date, read once, when a result needs them."""
     return heavy.Inputs(stamp)
-
-
-@st.cache_resource(show_spinner="Reading the workspace ...", max_entries=2)
-def tables(stamp: Stamp) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The accounts and activity tables of a workspace (cached until a table changes)."""
-    return inputs(stamp).frames()
 
 
 def workspace_as_of(stamp: Stamp):  # noqa: ANN201 - a date
@@ -131,17 +141,14 @@ def workspace_as_of(stamp: Stamp):  # noqa: ANN201 - a date
 @st.cache_resource(show_spinner=False, max_entries=2)
 def accounts_table(stamp: Stamp) -> pl.DataFrame:
     """The accounts table of a workspace alone (without reading the activity)."""
-    from playbooks.data.workspace import load_tables
-
-    return load_tables(stamp[0]).accounts.collect()
+    return inputs(stamp).accounts()
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def account_activity(stamp: Stamp, account_id: str) -> pl.DataFrame:
-    """One account's activity rows, read from the workspace's files for that account only."""
-    from playbooks.data.workspace import load_tables
-
-    return load_tables(stamp[0]).activity.filter(pl.col("account_id") == account_id).collect()
+    """One account's activity rows, read for that account only (from the workspace's files
+    or the engine's table)."""
+    return inputs(stamp).events_of([account_id])
 
 
 @st.cache_resource(show_spinner="Computing account signals ...", max_entries=4)

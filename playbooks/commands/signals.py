@@ -115,7 +115,8 @@ def signals_on_engine(engine: Any, activity_table: str | None, workspace: str | 
     """The signals (or with `gaps`, the gaps' list) with the passes on an engine; the accounts and
     health snapshots come from `--accounts` or the workspace. The score is `--score-model`'s,
     else the shipped starting model (a fit to the data's own history runs on polars)."""
-    from playbooks.data.workspace import load_tables, read_file
+    from playbooks.data.sources import load_accounts, load_health
+    from playbooks.data.workspace import read_file
     from playbooks.engines.run import engine_activity
     from playbooks.engines.signals import compute_signals_on, list_continuity_gaps_on
     from playbooks.signals.score_model import prior_model, read_model
@@ -128,8 +129,7 @@ def signals_on_engine(engine: Any, activity_table: str | None, workspace: str | 
     if accounts is not None:
         frame = read_file(accounts, contract="accounts").lazy()
     else:
-        loaded = load_tables(workspace)
-        frame, health = loaded.accounts, loaded.health
+        frame, health = load_accounts(workspace), load_health(workspace)  # activity: the engine's
     model = read_model(score_model) if score_model is not None else prior_model()
     result = compute_signals_on(frame, table, as_of=day, recent_weeks=recent_weeks,
                                 baseline_weeks=baseline_weeks, gap_days=gap_days,

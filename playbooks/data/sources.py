@@ -372,3 +372,23 @@ def load_tables(workspace: str | os.PathLike[str] | None = None, *,
     activity = scans["activity"]
     assert activity is not None
     return WorkspaceTables(folder, activity, scans["accounts"], scans["health_snapshots"])
+
+
+def load_accounts(workspace: str | os.PathLike[str] | None = None) -> pl.LazyFrame:
+    """Return a lazy scan of a workspace's accounts table, the union of its sources, whether
+    or not the workspace holds the activity (it may live on an engine: PLAYBOOKS_ENGINE).
+
+    Raises MissingTables when the workspace has no accounts table.
+    """
+    folder = resolve_workspace(workspace)
+    accounts = scan_table(folder, read_sources(folder) if folder.is_dir() else [], "accounts")
+    if accounts is None:
+        raise MissingTables(folder, ["accounts"])
+    return accounts
+
+
+def load_health(workspace: str | os.PathLike[str] | None = None) -> pl.LazyFrame | None:
+    """Return a lazy scan of a workspace's health snapshots, or None when it has none."""
+    folder = resolve_workspace(workspace)
+    return scan_table(folder, read_sources(folder) if folder.is_dir() else [],
+                      "health_snapshots")

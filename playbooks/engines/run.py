@@ -9,6 +9,9 @@ view as `playbooks.trap` does, with the passes on the engine.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from playbooks import settings
-from playbooks.data.sources import load_tables, read_sources, resolve_workspace
+from playbooks.data.sources import load_accounts, read_sources, resolve_workspace
 from playbooks.engines.connect import POLARS, Engine, connect, parse_engine
 from playbooks.engines.signals import compute_signals_on, latest_day
 from playbooks.engines.table import open_activity
@@ -38,6 +41,36 @@ def chosen_engine(name: str | None, activity_table: str | None = None) -> Engine
         raise InputError("--activity-table is read by an engine: add --engine duckdb, spark "
                          "or a warehouse URL (polars reads --activity FILE or the workspace).")
     return engine
+
+
+TABLE_CHECK_SECONDS = 300.0  # how often the app asks an engine's table whether it changed
+_versions: dict[tuple[str, str], tuple[float, str]] = {}
+_versions_lock = threading.Lock()
+
+
+def engine_version(folder: str | Path) -> tuple[float, ...]:
+    """What the app's results depend on beyond the workspace's own files: nothing with polars;
+    else the engine and table chosen (PLAYBOOKS_ENGINE, PLAYBOOKS_ACTIVITY_TABLE) and, for a
+    table the engine holds, its rows and latest event, asked at most every
+    `TABLE_CHECK_SECONDS`, so new events there make new results. One number, for a stamp."""
+    name, where = settings.engine(), settings.activity_table() or ""
+    engine = chosen_engine(name)
+    if engine.kind == POLARS:
+        return ()
+    version = ""
+    if where:
+        key = (name, where)
+        with _versions_lock:
+            checked = _versions.get(key)
+            if checked is None or time.monotonic() - checked[0] > TABLE_CHECK_SECONDS:
+                table = engine_activity(engine, where, str(folder))
+                found = table.aggregate(rows=table.count(),
+                                        latest=table.occurred_at.max()).to_polars()
+                checked = (time.monotonic(), repr(found.row(0)))
+                _versions[key] = checked
+            version = checked[1]
+    digest = hashlib.sha256(repr((name, where, version)).encode()).hexdigest()
+    return (float(int(digest[:12], 16)),)
 
 
 def workspace_activity_files(workspace: str | None) -> list[Path]:
@@ -124,7 +157,7 @@ def trap_on_engine(engine: Engine, activity_table: str | None, workspace: str | 
     table = engine_activity(engine, activity_table, workspace)
     accounts = None
     if drifting_every_weeks:
-        accounts = load_tables(workspace).accounts
+        accounts = load_accounts(workspace)
     day = as_of or latest_day(table)
     view = trap_view_on(table, accounts, as_of=day, drifting_every_weeks=drifting_every_weeks,
                         settings=settings)

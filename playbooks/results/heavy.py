@@ -10,29 +10,42 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
+from playbooks import settings
+from playbooks.engines.connect import POLARS, Engine, parse_engine
 from playbooks.results.store import Stamp, stored
 
 if TYPE_CHECKING:
     from playbooks.trap import RepairResult, TrapView
     from playbooks.trap.cost import RelationshipCost
 
+T = TypeVar("T")
 DRIFTING_EVERY_WEEKS = 13  # one signals run per point, so the efficiency view samples quarterly
 
 
 class Inputs:
-    """A workspace version's tables and the date its results are computed as of, each read at
-    most once, when a result that is not kept yet needs them (safe to share between threads)."""
+    """A workspace version's tables, the engine its passes run on and the date its results are
+    computed as of, each opened or read at most once, when a result that is not kept yet
+    needs them (safe to share between threads).
 
-    def __init__(self, stamp: Stamp) -> None:
+    With the polars engine (the default) the results read lazy scans of the workspace's files,
+    so each reads only the columns and rows it needs; with another engine (PLAYBOOKS_ENGINE)
+    the passes run where the activity table lives (PLAYBOOKS_ACTIVITY_TABLE, else the
+    workspace's files) and only small tables come back.
+    """
+
+    def __init__(self, stamp: Stamp, engine: Engine | None = None) -> None:
         self.stamp = stamp
-        self._lock = threading.Lock()
-        self._frames: tuple[pl.DataFrame, pl.DataFrame] | None = None
+        self.engine = engine or parse_engine(settings.engine())
+        self._lock = threading.RLock()  # one query at a time on the engine's connection
+        self._accounts: pl.DataFrame | None = None
+        self._table: Any = None
+        self._questions: pl.DataFrame | None = None
         self._as_of: dt.date | None = None
 
     @property
@@ -40,32 +53,87 @@ class Inputs:
         """The workspace folder."""
         return self.stamp[0]
 
-    def frames(self) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """The accounts and activity tables, read once."""
-        from playbooks.data.sources import load_tables
+    @property
+    def on_engine(self) -> bool:
+        """Whether the passes over the activity table run on an engine other than polars."""
+        return self.engine.kind != POLARS
+
+    def accounts(self) -> pl.DataFrame:
+        """The accounts table, read once."""
+        from playbooks.data.sources import load_accounts
 
         with self._lock:
-            if self._frames is None:
-                loaded = load_tables(self.folder)
-                self._frames = loaded.accounts.collect(), loaded.activity.collect()
-            return self._frames
+            if self._accounts is None:
+                self._accounts = load_accounts(self.folder).collect()
+            return self._accounts
+
+    def activity(self) -> pl.LazyFrame:
+        """A lazy scan of the workspace's activity files (the polars engine)."""
+        from playbooks.data.sources import load_tables
+
+        return load_tables(self.folder, need_accounts=False).activity
+
+    def table(self) -> Any:
+        """The activity table on the engine, opened once (see `playbooks.engines`)."""
+        from playbooks.engines.run import engine_activity
+
+        with self._lock:
+            if self._table is None:
+                self._table = engine_activity(self.engine, None, self.folder)
+            return self._table
+
+    def on_table(self, work: Callable[[Any], T]) -> T:
+        """Run `work` on the engine's activity table, one query at a time."""
+        with self._lock:
+            return work(self.table())
+
+    def questions(self) -> pl.DataFrame:
+        """The customer questions brought back from the engine, once (themes and needs)."""
+        from playbooks.engines.run import question_rows
+
+        with self._lock:
+            if self._questions is None:
+                day = self.as_of()
+                self._questions = self.on_table(lambda t: question_rows(t, as_of=day)).collect()
+            return self._questions
 
     def as_of(self) -> dt.date:
         """The workspace's latest event's date: every result is computed as of it (read from
         the one column, without reading the table, and kept like the other results)."""
-        from playbooks.data.sources import load_tables
         from playbooks.signals import resolve_as_of
 
+        def latest() -> pl.DataFrame:
+            if self.on_engine:
+                from playbooks.engines.signals import latest_day
+
+                return pl.DataFrame({"as_of": [self.on_table(latest_day)]})
+            return pl.DataFrame({"as_of": [resolve_as_of(self.activity(), None)]})
+
         if self._as_of is None:
-            day = stored(self.stamp, "as_of", lambda: pl.DataFrame(
-                {"as_of": [resolve_as_of(load_tables(self.folder).activity, None)]}))
-            self._as_of = day["as_of"][0]
+            self._as_of = stored(self.stamp, "as_of", latest)["as_of"][0]
         return self._as_of
+
+    def events_of(self, account_ids: Sequence[str]) -> pl.DataFrame:
+        """The activity rows of these accounts alone (an account's brief, the review's
+        drifting accounts), from the workspace's files or the engine."""
+        ids = list(account_ids)
+        if not self.on_engine:
+            return self.activity().filter(pl.col("account_id").is_in(ids)).collect()
+        if not ids:
+            return self.activity_schema()
+        rows = self.on_table(lambda t: t.filter(t.account_id.isin(ids)).to_polars())
+        return rows.with_columns(pl.col("occurred_at").cast(pl.Datetime("us")))
+
+    def activity_schema(self) -> pl.DataFrame:
+        """No activity rows, with the columns the engine's table gives."""
+        return self.on_table(lambda t: t.limit(0).to_polars()).with_columns(
+            pl.col("occurred_at").cast(pl.Datetime("us")))
 
 
 def account_signals(inputs: Inputs) -> pl.DataFrame:
     """Per-account signals, with the company's custom signals (PLAYBOOKS_PLUGINS) and the
-    workspace's saved fitted score when it matches the data."""
+    workspace's saved fitted score when it matches the data (on an engine: the shipped
+    starting score; fitting reads every event in polars)."""
     from playbooks.plugins import load_plugins
     from playbooks.signals import compute_signals
     from playbooks.signals.learn import saved_model
@@ -73,8 +141,13 @@ def account_signals(inputs: Inputs) -> pl.DataFrame:
     load_plugins()
 
     def compute() -> pl.DataFrame:
-        (accounts, activity), day = inputs.frames(), inputs.as_of()
-        return compute_signals(accounts.lazy(), activity.lazy(), as_of=day,
+        accounts, day = inputs.accounts(), inputs.as_of()
+        if inputs.on_engine:
+            from playbooks.engines.signals import compute_signals_on
+
+            return inputs.on_table(lambda t: compute_signals_on(accounts.lazy(), t, as_of=day))
+        activity = inputs.activity()
+        return compute_signals(accounts.lazy(), activity, as_of=day,
                                model=saved_model(inputs.folder, accounts, activity, as_of=day))
 
     return stored(inputs.stamp, "signals", compute)
@@ -84,8 +157,21 @@ def continuity_gaps(inputs: Inputs) -> pl.DataFrame:
     """Continuity gaps, one row per gap."""
     from playbooks.signals import list_continuity_gaps
 
-    return stored(inputs.stamp, "gaps", lambda: list_continuity_gaps(
-        inputs.frames()[1].lazy(), as_of=inputs.as_of()))
+    def compute() -> pl.DataFrame:
+        day = inputs.as_of()
+        if inputs.on_engine:
+            from playbooks.engines.signals import list_continuity_gaps_on
+
+            return inputs.on_table(lambda t: list_continuity_gaps_on(t, as_of=day))
+        return list_continuity_gaps(inputs.activity(), as_of=day)
+
+    return stored(inputs.stamp, "gaps", compute)
+
+
+def _questions_or_activity(inputs: Inputs) -> pl.LazyFrame:
+    """What the question views read: the questions brought back from an engine, else the
+    workspace's activity."""
+    return inputs.questions().lazy() if inputs.on_engine else inputs.activity()
 
 
 def question_themes(inputs: Inputs) -> pl.DataFrame:
@@ -93,7 +179,7 @@ def question_themes(inputs: Inputs) -> pl.DataFrame:
     from playbooks.questions.themes import find_themes
 
     return stored(inputs.stamp, "themes", lambda: find_themes(
-        inputs.frames()[1].lazy(), as_of=inputs.as_of()))
+        _questions_or_activity(inputs), as_of=inputs.as_of()))
 
 
 def efficiency_view(inputs: Inputs,
@@ -106,9 +192,15 @@ def efficiency_view(inputs: Inputs,
 
     def part(name: str) -> pl.DataFrame:
         if not computed:
-            accounts, activity = inputs.frames()
-            computed.append(trap_view(activity.lazy(), accounts.lazy(), as_of=inputs.as_of(),
-                                      drifting_every_weeks=drifting_every_weeks))
+            accounts, day = inputs.accounts().lazy(), inputs.as_of()
+            if inputs.on_engine:
+                from playbooks.engines.run import trap_view_on
+
+                computed.append(inputs.on_table(lambda t: trap_view_on(
+                    t, accounts, as_of=day, drifting_every_weeks=drifting_every_weeks)))
+            else:
+                computed.append(trap_view(inputs.activity(), accounts, as_of=day,
+                                          drifting_every_weeks=drifting_every_weeks))
         return getattr(computed[0], name)
 
     series = stored(inputs.stamp, "trap_series", lambda: part("series"), drifting_every_weeks)
@@ -122,13 +214,12 @@ def question_needs(inputs: Inputs) -> pl.DataFrame:
     from playbooks.trap import classified_questions
 
     return stored(inputs.stamp, "questions", lambda: classified_questions(
-        inputs.frames()[1].lazy(), as_of=inputs.as_of()))
+        _questions_or_activity(inputs), as_of=inputs.as_of()))
 
 
 def repair(inputs: Inputs, window_days: int | None = None) -> RepairResult:
     """Repair after incidents within a window in days (None: the usual window), read lazily:
     only the rows it needs."""
-    from playbooks.data.sources import load_tables
     from playbooks.trap import DEFAULT_WINDOW_DAYS, RepairResult, repair_after_incidents
 
     window_days = DEFAULT_WINDOW_DAYS if window_days is None else window_days
@@ -137,10 +228,15 @@ def repair(inputs: Inputs, window_days: int | None = None) -> RepairResult:
 
     def part(name: str) -> pl.DataFrame:
         if not computed:
-            loaded = load_tables(inputs.folder)
-            computed.append(repair_after_incidents(
-                loaded.activity, loaded.accounts, as_of=inputs.as_of(),
-                window_days=window_days))
+            day = inputs.as_of()
+            if inputs.on_engine:
+                from playbooks.engines.run import repair_rows
+
+                rows = inputs.on_table(lambda t: repair_rows(t, as_of=day).collect()).lazy()
+            else:
+                rows = inputs.activity()
+            computed.append(repair_after_incidents(rows, inputs.accounts(), as_of=day,
+                                                   window_days=window_days))
         return getattr(computed[0], name)
 
     episodes = stored(inputs.stamp, "repair_episodes", lambda: part("episodes"), window_days)
@@ -162,9 +258,15 @@ def relationship_cost(inputs: Inputs) -> RelationshipCost:
 
     def part(name: str) -> pl.DataFrame:
         if not computed:
-            accounts, activity = inputs.frames()
+            accounts, day = inputs.accounts(), inputs.as_of()
             series = efficiency_view(inputs, None).series  # the pairs never read the share
-            computed.append(compute(activity, accounts, series, as_of=inputs.as_of()))
+            if inputs.on_engine:
+                from playbooks.engines.cost import relationship_cost_on
+
+                computed.append(inputs.on_table(lambda t: relationship_cost_on(
+                    t, accounts, series, as_of=day)))
+            else:
+                computed.append(compute(inputs.activity(), accounts, series, as_of=day))
         return getattr(computed[0], name)
 
     return RelationshipCost(stored(inputs.stamp, "trap_effects", lambda: part("effects")),

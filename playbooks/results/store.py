@@ -21,26 +21,34 @@ import polars as pl
 
 from playbooks import settings
 from playbooks.data.sources import MANIFEST, TABLES
+from playbooks.engines.connect import POLARS
 
 FOLDER = ".results"
 PREPARING = "preparing.json"  # written while a process prepares a workspace version's results
 WAIT_SECONDS = 900.0  # the longest a page waits for a result another process is preparing
 Stamp = tuple[str, tuple[float, ...]]
-"""A workspace version: its folder and its tables' and manifest's modification times."""
+"""A workspace version: its folder and its tables' and manifest's modification times (and,
+on an engine, one number for the engine's table)."""
 
 FINGERPRINT_SECONDS = 2.0
 _fingerprinted: tuple[float, str] = (-FINGERPRINT_SECONDS - 1, "")
 _PACKAGE = Path(__file__).resolve().parents[1]
-_ROOMS = ("signals", "trap", "questions", "vocabulary", "data", "framework", "results")
+_ROOMS = ("signals", "trap", "questions", "vocabulary", "data", "framework", "results",
+          "engines")
 
 
 def workspace_stamp(folder: str | os.PathLike[str]) -> Stamp:
     """The version of the workspace in `folder`: it changes whenever an import or a new demo
-    replaces a table or a source."""
+    replaces a table or a source, and with another engine chosen or new events in the
+    engine's table (see `playbooks.engines.run.engine_version`)."""
     folder = Path(folder)
     names = [f"{t}.parquet" for t in TABLES] + [MANIFEST]
     times = tuple((folder / name).stat().st_mtime if (folder / name).exists() else 0.0
                   for name in names)
+    if settings.engine().strip().lower() != POLARS:  # results on an engine: its table too
+        from playbooks.engines.run import engine_version
+
+        times += engine_version(folder)
     return str(folder), times
 
 

@@ -14,6 +14,7 @@ from playbooks.app.common import (
     continuity_gaps,
     ensure_workspace,
     friendly_errors,
+    inputs,
     knowledge,
     plain,
     signals,
@@ -25,7 +26,6 @@ from playbooks.app.common import (
 from playbooks.app.efficiency import classified_questions, repair, trap_view
 from playbooks.app.tables import readable, segment_name, show
 from playbooks.assessment.quarters import quarter_key
-from playbooks.data.workspace import load_tables
 from playbooks.review.gather import build_review
 from playbooks.review.model import ReviewData, trap_of
 from playbooks.review.sentences import (
@@ -77,8 +77,10 @@ def _review(team: str, quarter: str, stamp: tuple):  # noqa: ANN202 - a Review
     # Without the drifting-share series, like `playbooks report`: it costs a signals run a point.
     trap = trap_part(trap_view(stamp, None), classified_questions(stamp),
                      repair(stamp, DEFAULT_WINDOW_DAYS))
-    data = ReviewData(accounts, signals(stamp), continuity_gaps(stamp), themes(stamp),
-                      source=stamp[0], trap=trap, activity=load_tables(stamp[0]).activity,
+    found = signals(stamp)
+    drifting = found.filter(found["looks_healthy_drifting"])["account_id"].to_list()
+    data = ReviewData(accounts, found, continuity_gaps(stamp), themes(stamp),
+                      source=stamp[0], trap=trap, activity=inputs(stamp).events_of(drifting),
                       as_of=workspace_as_of(stamp))
     return build_review(team, quarter, store=store(), data=data)
 

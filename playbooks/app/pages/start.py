@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from playbooks.app.common import ensure_workspace, friendly_errors, store, workspace_path
+from playbooks.app.common import (
+    engine_note,
+    ensure_workspace,
+    friendly_errors,
+    store,
+    workspace_path,
+)
 from playbooks.app.main import PAGES, page_path
 from playbooks.app.warmup import warm_up, warm_up_progress
 from playbooks.data.workspace import workspace_status
@@ -81,9 +87,16 @@ with friendly_errors("read the workspace"):
             for t in status.tables.values() if t.sources))
     m1, m2, m3 = st.columns(3)
     m1.metric("Accounts", f"{accounts.rows:,}" if accounts and accounts.exists else "none")
-    m2.metric("Activity events", f"{activity.rows:,}" if activity and activity.exists else "none",
-              help="From " + ", ".join(activity.sources) if activity and activity.sources
-              else None)
+    on_engine = engine_note()
+    if on_engine and not (activity and activity.exists):
+        m2.metric("Activity events", "on the engine", help=on_engine)
+    else:
+        m2.metric("Activity events",
+                  f"{activity.rows:,}" if activity and activity.exists else "none",
+                  help="From " + ", ".join(activity.sources) if activity and activity.sources
+                  else None)
+    if on_engine:
+        st.caption(on_engine)
     assessments = store().list_assessments()
     if assessments:
         latest = max(assessments, key=lambda r: r.updated_at)
