@@ -46,6 +46,12 @@ def classified_questions(activity: pl.LazyFrame | pl.DataFrame, *,
                  .select("account_id", "week", pl.col("source_function").alias("function"),
                          "channel", "automated", "kind", "question_text")
                  .collect())
+    return classify_question_rows(questions)
+
+
+def classify_question_rows(questions: pl.DataFrame) -> pl.DataFrame:
+    """Add the need (and the classifier's confidence) to question rows, each distinct
+    `question_text` classified once: `no_text` without text, `unknown` when unreadable."""
     needs = classify_texts(questions["question_text"])
     return (questions.join(needs, on="question_text", how="left")
             .with_columns(pl.when(pl.col("question_text").is_null()).then(pl.lit(NO_TEXT))
