@@ -114,10 +114,10 @@ def engine_note() -> str | None:
     """Where the activity is read when an engine is chosen (PLAYBOOKS_ENGINE), in words; None
     with polars, the default."""
     from playbooks import settings
-    from playbooks.engines.connect import POLARS, parse_engine
+    from playbooks.engines.connect import POLARS, configured_engine
     from playbooks.errors import mask_url
 
-    engine = parse_engine(settings.engine())
+    engine = configured_engine()
     if engine.kind == POLARS:
         return None
     table = settings.activity_table()

@@ -67,6 +67,19 @@ def parse_engine(text: str | None) -> Engine:
     raise InputError(f"unknown engine {mask_credentials(name)!r}: use {ENGINE_HELP}.")
 
 
+def configured_engine() -> Engine:
+    """The engine PLAYBOOKS_ENGINE names (polars when unset).
+
+    Raises InputError naming the setting when it names none of the engines.
+    """
+    from playbooks import settings
+
+    try:
+        return parse_engine(settings.engine())
+    except InputError as error:
+        raise InputError(f"{settings.ENGINE.name} is set to an {error}") from None
+
+
 def duckdb_memory_limit() -> str:
     """Half the machine's memory, in whole gigabytes, as DuckDB's memory limit."""
     try:
@@ -101,7 +114,8 @@ def connect(engine: Engine, *, memory_limit: str | None = None,
                                        "temp_directory": str(folder)}
             if threads:
                 options["threads"] = threads
-            return ibis.duckdb.connect(path, **options)
+            # A database file is only read: the app and its preparing process both open it.
+            return ibis.duckdb.connect(path, read_only=path != ":memory:", **options)
         if engine.kind == "spark":
             return ibis.pyspark.connect(spark_session(engine.url or "local[*]"))
         return ibis.connect(re.sub(r"^([A-Za-z][A-Za-z0-9.\-]*)\+[A-Za-z0-9_\-]+://", r"\1://",

@@ -20,7 +20,7 @@ import polars as pl
 
 from playbooks import settings
 from playbooks.data.sources import load_accounts, read_sources, resolve_workspace
-from playbooks.engines.connect import POLARS, Engine, connect, parse_engine
+from playbooks.engines.connect import POLARS, Engine, configured_engine, connect, parse_engine
 from playbooks.engines.signals import compute_signals_on, latest_day
 from playbooks.engines.table import open_activity
 from playbooks.engines.weekly import SCHEMA, weekly_series_on
@@ -36,7 +36,7 @@ def chosen_engine(name: str | None, activity_table: str | None = None) -> Engine
     Raises InputError for an unknown engine, and for an activity table given to polars
     (polars reads the workspace's files, or `--activity FILE`).
     """
-    engine = parse_engine(name or settings.engine())
+    engine = parse_engine(name) if name else configured_engine()
     if engine.kind == POLARS and activity_table:
         raise InputError("--activity-table is read by an engine: add --engine duckdb, spark "
                          "or a warehouse URL (polars reads --activity FILE or the workspace).")
@@ -54,7 +54,7 @@ def engine_version(folder: str | Path) -> tuple[float, ...]:
     table the engine holds, its rows and latest event, asked at most every
     `TABLE_CHECK_SECONDS`, so new events there make new results. One number, for a stamp."""
     name, where = settings.engine(), settings.activity_table() or ""
-    engine = chosen_engine(name)
+    engine = configured_engine()
     if engine.kind == POLARS:
         return ()
     version = ""

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
-from playbooks import settings
-from playbooks.engines.connect import POLARS, Engine, parse_engine
+from playbooks.engines.connect import POLARS, Engine, configured_engine
 from playbooks.results.store import Stamp, stored
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ class Inputs:
 
     def __init__(self, stamp: Stamp, engine: Engine | None = None) -> None:
         self.stamp = stamp
-        self.engine = engine or parse_engine(settings.engine())
+        self.engine = engine or configured_engine()
         self._lock = threading.RLock()  # one query at a time on the engine's connection
         self._accounts: pl.DataFrame | None = None
         self._table: Any = None

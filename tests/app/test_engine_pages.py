@@ -1,0 +1,29 @@
+"""The app with an engine chosen (PLAYBOOKS_ENGINE): the pages run their passes there and say
+so; an engine that cannot be used is a readable message, not a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from playbooks.app.main import page_path
+
+
+def test_the_pages_read_the_activity_on_duckdb(pages, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLAYBOOKS_ENGINE", "duckdb")
+    at = pages.open(page_path("start"), timeout=120)
+    assert any("read on the duckdb engine" in c.value for c in at.caption)
+    at = pages.open(page_path("signals"), timeout=120)
+    assert any(s.value == "Drifting accounts" for s in at.subheader)
+    options = at.selectbox(key="signals_account").options
+    assert options
+    pages.run(at.selectbox(key="signals_account").select_index(0))
+    assert any(t.value.startswith("• ") for t in at.text)  # the account's brief, from DuckDB
+
+
+def test_an_unknown_engine_is_named_on_the_page(pages,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLAYBOOKS_ENGINE", "oracle-ish")
+    # The page escapes Markdown in messages: PLAYBOOKS\_ENGINE.
+    at = pages.open(page_path("start"),
+                    expect_errors=["PLAYBOOKS\\_ENGINE is set to an unknown engine"])
+    assert not at.exception
