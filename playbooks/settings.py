@@ -97,11 +97,13 @@ ENGINE = Setting(
     "Where the passes over the activity table run: polars (the workspace's files), duckdb "
     "(files larger than memory, spilling to disk), spark or local[N] (a local Spark session), "
     "spark://HOST:PORT (a Spark cluster), or a warehouse URL such as "
-    "postgresql://user@host/db (see docs/engines.md). A command's `--engine` wins over it.")
+    "postgresql://user@host/db (see docs/engines.md). The app's pages run their passes "
+    "there too; a command's `--engine` wins over it.")
 ACTIVITY_TABLE = Setting(
     "PLAYBOOKS_ACTIVITY_TABLE", "the workspace's activity files",
     "The activity table the engine reads: a table it holds (`table` or `schema.table`) or a "
-    "Parquet or CSV file. A command's `--activity-table` wins over it.")
+    "Parquet or CSV file; the app's pages read it too, so the workspace needs only its "
+    "accounts. A command's `--activity-table` wins over it.")
 
 SETTINGS = (WORKSPACE, DATABASE_URL, KNOWLEDGE_OVERLAY, PLUGINS, CONTRACTS, DEMO_ACCOUNTS,
             DEBUG, VENV, NO_BOOTSTRAP, MAX_INPUT_MB, CURRENCY, LOCK_WAIT, PREPARE_RESULTS,
