@@ -98,13 +98,13 @@ def exposure_episodes(questions: pl.DataFrame, *, as_of: dt.date, weeks_after: i
     end_monday = end - dt.timedelta(days=end.weekday())
     last_full = (end_monday - origin).days // 7 - 1
     rank = {need: i for i, need in enumerate(PERSONAL_NEEDS)}
-    # Integer codes stand in for the account and function (numpy sorts them in one pass);
-    # each (account, function, week) cell keeps one of its rows to name it afterwards.
+    # Integer codes stand in for the account and function (numpy sorts them in one pass),
+    # in the order of their names, so the episodes and the bootstrap that resamples them do
+    # not depend on the order of the rows (an engine returns them in any order); each
+    # (account, function, week) cell keeps one of its rows to name it afterwards.
     codes = questions.select(
-        (pl.col("account_id").cast(pl.String).cast(pl.Categorical).to_physical()
-         .cast(pl.Int64) * 256
-         + pl.col("function").cast(pl.String).cast(pl.Categorical).to_physical()
-         .cast(pl.Int64)).alias("key"),
+        (pl.col("account_id").cast(pl.String).rank("dense").cast(pl.Int64) * 256
+         + pl.col("function").cast(pl.String).rank("dense").cast(pl.Int64)).alias("key"),
         ((pl.col("week") - origin).dt.total_days() // 7).cast(pl.Int64).alias("wk"),
         pl.col("automated").fill_null(False),
         pl.col("need").replace_strict(rank, default=-1, return_dtype=pl.Int64).alias("rank"))
@@ -195,6 +195,16 @@ def estimate_effects(activity: pl.LazyFrame | pl.DataFrame,
     day = as_of_date(activity.lazy(), as_of)
     if questions is None:
         questions = classified_questions(activity, as_of=day)
+    return effects_of(questions, accounts, as_of=day, weeks_after=weeks_after, draws=draws,
+                      seed=seed)
+
+
+def effects_of(questions: pl.DataFrame, accounts: pl.LazyFrame | pl.DataFrame, *,
+               as_of: dt.date, weeks_after: int = 12, draws: int = 500,
+               seed: int = 0) -> list[Effect]:
+    """`estimate_effects` from the classified questions alone (`classified_questions`, or
+    `classify_question_rows` of questions an engine brought back), as of a resolved date."""
+    day = as_of
     episodes = exposure_episodes(questions, as_of=day, weeks_after=weeks_after)
     if episodes.is_empty():
         return []

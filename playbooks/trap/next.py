@@ -20,7 +20,9 @@ Poisson chance of so few below `drift_chance`), and `unclear` when it had too li
 to compare with or went quieter within what chance gives at its usual pace. The evidence behind
 each outcome is kept as columns and a sentence.
 
-Every step is a join or an as-of join over the whole table: no loop over events.
+Every step is a join, an as-of join or a binary search over the whole table: no loop over
+events. It reads only the events of the kinds it follows and each account's customer actions
+per day (`trap.followed`), so an engine can supply both.
 """
 
 from __future__ import annotations
@@ -33,15 +35,16 @@ from scipy.stats import poisson
 
 from playbooks.errors import InputError
 from playbooks.framework.model import Knowledge, load_knowledge
-from playbooks.trap.measures import prepare_weekly
-from playbooks.trap.needs import NO_TEXT, classify_texts
-from playbooks.vocabulary import (
-    AUTOMATED_OUTREACH_KINDS,
-    PARTICIPATION_KINDS,
-    QUESTION_KINDS,
-    REPAIR_RETURN_KINDS,
-    kind,
+from playbooks.trap.followed import (
+    CHECK_IN,
+    ESCALATION,
+    TICKET,
+    Followed,
+    action_counts,
+    followed,
 )
+from playbooks.trap.needs import classify_question_rows
+from playbooks.vocabulary import AUTOMATED_OUTREACH_KINDS, PARTICIPATION_KINDS, REPAIR_RETURN_KINDS
 from playbooks.vocabulary.activity import window_end
 
 WINDOWS = (7, 30, 90)
@@ -53,9 +56,6 @@ TOUCHES = {
     "automated_check_in": "automated check-in",
 }
 OUTCOMES = ("recontact", "escalated", "ticket", "resolved", "drift", "unclear", "too_early")
-ESCALATION = kind("escalation")
-TICKET = kind("ticket_opened")
-CHECK_IN = kind("check_in")
 TOUCH_COLUMNS = ("account_id", "touch_at", "touch", "function", "channel", "need", "topic")
 
 
@@ -82,51 +82,37 @@ def _norm(column: str) -> pl.Expr:
             .str.strip_chars())
 
 
-def touch_frame(prepared: pl.LazyFrame, kb: Knowledge,
-                themes: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Every touch: answered questions (with need and topic) and automated check-ins."""
+def touch_frame(found: Followed, kb: Knowledge, themes: pl.DataFrame | None = None,
+                questions: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Every touch: answered questions (with need and topic) and automated check-ins.
+
+    `questions`: the followed questions with their need (`classify_question_rows`), when the
+    caller has them already (each distinct text is classified once either way).
+    """
     peer = [c.id for c in kb.channels.values() if c.kind == "peer"]
-    questions = (prepared.filter((pl.col("actor_type") == "customer")
-                                 & pl.col("kind").is_in(list(QUESTION_KINDS)))
-                 .select("account_id", pl.col("occurred_at").alias("touch_at"),
-                         pl.col("source_function").alias("function"), "channel", "automated",
-                         "question_text")
-                 .collect())
-    needs = classify_texts(questions["question_text"]).select("question_text", "need")
-    questions = questions.join(needs, on="question_text", how="left").with_columns(
-        pl.when(pl.col("question_text").is_null()).then(pl.lit(NO_TEXT))
-        .otherwise(pl.col("need").fill_null("unknown")).alias("need"),
+    if questions is None:
+        questions = classify_question_rows(found.questions())
+    questions = questions.select(
+        "account_id", pl.col("occurred_at").alias("touch_at"), "function", "channel",
+        "need", _norm("question_text").alias("topic"),
         pl.when(pl.col("automated")).then(pl.lit("automated_answer"))
         .when(pl.col("channel").is_in(peer)).then(pl.lit("peer_answer"))
-        .otherwise(pl.lit("staff_answer")).alias("touch"),
-        _norm("question_text").alias("topic"))
+        .otherwise(pl.lit("staff_answer")).alias("touch"))
     if themes is not None:
         questions = questions.join(
             themes.select("account_id", pl.col("occurred_at").alias("touch_at"),
                           pl.col("theme_id").alias("_theme")).unique(["account_id", "touch_at"]),
             on=["account_id", "touch_at"], how="left").with_columns(
             pl.coalesce("_theme", "topic").alias("topic")).drop("_theme")
-    check_ins = (prepared.filter((pl.col("actor_type") != "customer")
-                                 & (pl.col("kind").is_in(list(AUTOMATED_OUTREACH_KINDS))
-                                    | ((pl.col("kind") == CHECK_IN) & pl.col("automated"))))
-                 .select("account_id", pl.col("occurred_at").alias("touch_at"),
-                         pl.col("source_function").alias("function"), "channel",
-                         pl.lit("automated_check_in").alias("touch"),
+    check_ins = (found.rows.filter(~pl.col("customer")
+                                   & (pl.col("kind").is_in(list(AUTOMATED_OUTREACH_KINDS))
+                                      | ((pl.col("kind") == CHECK_IN) & pl.col("automated"))))
+                 .select("account_id", pl.col("occurred_at").alias("touch_at"), "function",
+                         "channel", pl.lit("automated_check_in").alias("touch"),
                          pl.lit(None, pl.String).alias("need"),
-                         pl.lit(None, pl.String).alias("topic"))
-                 .collect())
+                         pl.lit(None, pl.String).alias("topic")))
     return pl.concat([questions.select(TOUCH_COLUMNS), check_ins.select(TOUCH_COLUMNS)]) \
         .sort("touch_at", "account_id")
-
-
-def _counts_at(touches: pl.DataFrame, daily: pl.DataFrame, at: pl.Expr, name: str,
-               by: str | None = "account_id") -> pl.DataFrame:
-    """Add `name`: the cumulative count of `daily` (day, n) up to and including `at`."""
-    left = touches.with_columns(at.alias("_at")).sort("_at")
-    joined = left.join_asof(daily.rename({"day": "_day", "cum": name}), left_on="_at",
-                            right_on="_day", by=by, strategy="backward",
-                            check_sortedness=False)
-    return joined.with_columns(pl.col(name).fill_null(0)).drop("_at", "_day")
 
 
 def _next_time(touches: pl.DataFrame, events: pl.DataFrame, name: str,
@@ -151,15 +137,25 @@ def what_happened_next(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date 
     `actions_W`, `expected_W` (the baseline's rate, scaled by how busy every account was),
     `outcome_W` and `evidence_W`. `themes` (from `playbooks.questions.themes.assign_themes`)
     makes the same theme count as the same question. `as_of` None: the latest event's date.
+    Reads only the followed events and the daily actions (`trap.followed`).
     """
+    (settings or NextSettings()).check()
+    return follow_touches(followed(activity, as_of), themes=themes, settings=settings, kb=kb)
+
+
+def follow_touches(found: Followed, *, themes: pl.DataFrame | None = None,
+                   settings: NextSettings | None = None, kb: Knowledge | None = None,
+                   questions: pl.DataFrame | None = None,
+                   evidence: bool = True) -> pl.DataFrame:
+    """`what_happened_next` from the followed tables (`trap.followed`), computed by polars
+    or brought back from an engine. `questions` as in `touch_frame`; `evidence` False leaves
+    the `evidence_W` sentences out (the follow-up measures never read them)."""
     s = settings or NextSettings()
     s.check()
     kb = kb or load_knowledge()
-    prepared, day = prepare_weekly(activity, as_of)
-    end = window_end(day)
-    touches = touch_frame(prepared, kb, themes)
-    customer = (prepared.filter(pl.col("actor_type") == "customer")
-                .select("account_id", "occurred_at", "kind").collect())
+    end = window_end(found.as_of)
+    touches = touch_frame(found, kb, themes, questions)
+    customer = found.rows.filter(pl.col("customer"))
     topics = touches.filter(pl.col("topic").is_not_null()) \
         .select("account_id", pl.col("touch_at").alias("occurred_at"), "topic").unique()
     out = _next_time(touches, topics, "_recontact_at", ["account_id", "topic"])
@@ -168,54 +164,45 @@ def what_happened_next(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date 
                         (list(REPAIR_RETURN_KINDS), "_replied_at")):
         out = _next_time(out, customer.filter(pl.col("kind").is_in(kinds)), name,
                          ["account_id"])
-    days = pl.col("occurred_at").dt.truncate("1d")
-    per_day = customer.group_by("account_id", days.alias("day")).agg(pl.len().alias("n"))
-    daily = (per_day.sort("account_id", "day")
-             .with_columns(pl.col("n").cum_sum().over("account_id").alias("cum"))
-             .select("account_id", "day", "cum").sort("day"))
-    company = (per_day.group_by("day").agg(pl.col("n").sum()).sort("day")
-               .with_columns(pl.col("n").cum_sum().alias("cum")).select("day", "cum"))
-    start = company["day"].min() if company.height else None
-    first_seen = per_day.group_by("account_id").agg(pl.col("day").min().alias("_first"))
-    out = out.join(first_seen, on="account_id", how="left")
     at = pl.col("touch_at").dt.truncate("1d")
+    spans = {"base": (1 - BASELINE_DAYS, 0), **{f"w{w}": (1, w) for w in WINDOWS}}
+    counts, start = action_counts(found.daily, out["account_id"],
+                                  out.select(at.dt.date())["touch_at"], spans)
+    out = pl.concat([out, counts], how="horizontal")
     base = dt.timedelta(days=BASELINE_DAYS)
-    out = _counts_at(out, daily, at, "_n_now")
-    out = _counts_at(out, daily, at - base, "_n_before")
-    out = _counts_at(out, company, at, "_c_now", by=None)
-    out = _counts_at(out, company, at - base, "_c_before", by=None)
     # the touch's own day counts in the baseline; the window starts the day after
-    baseline_days = ((at - pl.max_horizontal(pl.col("_first"), at - base))
+    first = pl.col("first_day").cast(pl.Datetime("us"))
+    baseline_days = ((at - pl.max_horizontal(first, at - base))
                      .dt.total_days() + 1).clip(0, BASELINE_DAYS)
     out = out.with_columns(
-        (pl.col("_n_now") - pl.col("_n_before")).alias("baseline_actions"),
+        pl.col("base").cast(pl.UInt32).alias("baseline_actions"),
         baseline_days.fill_null(0).cast(pl.Int64).alias("baseline_days"),
         *[((pl.col(c) - pl.col("touch_at")).dt.total_seconds() / 86_400.0).round(1)
           .alias(c[1:-3] + "_days")
           for c in ("_recontact_at", "_escalated_at", "_ticket_at", "_participated_at",
                     "_replied_at")])
-    company_days = ((at - pl.max_horizontal(pl.lit(start), at - base)).dt.total_days() + 1) \
-        .clip(1, BASELINE_DAYS)
-    company_rate_before = (pl.col("_c_now") - pl.col("_c_before")) / company_days
+    began = None if start is None else dt.datetime.combine(start, dt.time())
+    company_days = ((at - pl.max_horizontal(pl.lit(began, pl.Datetime("us")), at - base))
+                    .dt.total_days() + 1).clip(1, BASELINE_DAYS)
+    company_rate_before = pl.col("every_base") / company_days
     for w in WINDOWS:
-        window = dt.timedelta(days=w)
-        out = _counts_at(out, daily, at + window, f"_n_{w}")
-        out = _counts_at(out, company, at + window, f"_c_{w}", by=None)
         busy = pl.when(company_rate_before > 0).then(
-            (pl.col(f"_c_{w}") - pl.col("_c_now")) / w / company_rate_before).otherwise(1.0)
+            pl.col(f"every_w{w}") / w / company_rate_before).otherwise(1.0)
         expected = (pl.when(pl.col("baseline_days") > 0)
                     .then(pl.col("baseline_actions") / pl.col("baseline_days") * w * busy))
-        out = out.with_columns((pl.col(f"_n_{w}") - pl.col("_n_now")).alias(f"actions_{w}"),
+        out = out.with_columns(pl.col(f"w{w}").cast(pl.UInt32).alias(f"actions_{w}"),
                                expected.round(2).alias(f"expected_{w}"))
         chance = poisson.cdf(out[f"actions_{w}"].to_numpy(),
                              out[f"expected_{w}"].fill_null(0.0).to_numpy())
         out = out.with_columns(pl.Series(f"_chance_{w}", chance, pl.Float64))
         out = out.with_columns(_outcome(w, s, end).alias(f"outcome_{w}"))
-        out = out.with_columns(_evidence(w, s).alias(f"evidence_{w}"))
+        if evidence:
+            out = out.with_columns(_evidence(w, s).alias(f"evidence_{w}"))
     keep = [*TOUCH_COLUMNS, "recontact_days", "escalated_days", "ticket_days",
             "participated_days", "replied_days", "baseline_actions", "baseline_days",
             *[f"{p}_{w}" for w in WINDOWS for p in ("actions", "expected", "outcome",
-                                                     "evidence")]]
+                                                     "evidence")
+              if evidence or p != "evidence"]]
     return out.select(keep).sort("touch_at", "account_id", "touch")
 
 

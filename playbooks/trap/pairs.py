@@ -20,9 +20,10 @@ from playbooks.errors import KnowledgeError
 from playbooks.framework.model import Knowledge, load_knowledge
 from playbooks.framework.parsing import KNOWLEDGE_DIR
 from playbooks.trap.findings import TrapSettings, function_label
-from playbooks.trap.measures import ALL, MEASURE_BY_NAME, Measure, prepare_weekly
-from playbooks.trap.next import what_happened_next
-from playbooks.vocabulary import AUTOMATED_OUTREACH_KINDS, kind
+from playbooks.trap.followed import CHECK_IN, COURSE, EVENT, Followed, followed
+from playbooks.trap.measures import ALL, MEASURE_BY_NAME, Measure
+from playbooks.trap.next import follow_touches
+from playbooks.vocabulary import AUTOMATED_OUTREACH_KINDS
 
 FOLLOW_UP_MEASURES: tuple[Measure, ...] = (
     Measure("recontact_after_automation", "Automated answers followed by the same question "
@@ -54,9 +55,6 @@ PAIR_COLUMNS = ("function", "pair", "efficiency_measure", "relationship_measure"
                 "efficiency_before", "efficiency_now", "efficiency_change",
                 "relationship_before", "relationship_now", "relationship_change",
                 "start_week", "end_week", "compared_with", "cost", "sentence")
-EVENT = kind("event_attended")
-COURSE = kind("course_completed")
-CHECK_IN = kind("check_in")
 RETURN_DAYS = 90
 
 
@@ -98,6 +96,11 @@ def follow_up_series(touches: pl.DataFrame, activity: pl.LazyFrame | pl.DataFram
 
     `touches` is the table of `trap.next.what_happened_next`.
     """
+    return follow_up_series_of(touches, followed(activity, as_of))
+
+
+def follow_up_series_of(touches: pl.DataFrame, found: Followed) -> pl.DataFrame:
+    """`follow_up_series` from the followed tables (`trap.followed`) the touches came from."""
     def within(column: str, days: int) -> pl.Expr:
         return pl.col(column).is_not_null() & (pl.col(column) <= days)
 
@@ -113,11 +116,11 @@ def follow_up_series(touches: pl.DataFrame, activity: pl.LazyFrame | pl.DataFram
                 "check_in_participation_rate", within("participated_days", 30),
                 pl.col("outcome_30") != "too_early"),
     ]
-    prepared, day = prepare_weekly(activity, as_of)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
-    events = (prepared.filter((pl.col("actor_type") == "customer") & (pl.col("kind") == EVENT))
-              .select("account_id", pl.col("occurred_at").alias("touch_at"),
-                      pl.col("source_function").alias("function")).collect().sort("touch_at"))
+    rows = found.rows
+    end = dt.datetime.combine(found.as_of + dt.timedelta(days=1), dt.time())
+    events = (rows.filter(pl.col("customer") & (pl.col("kind") == EVENT))
+              .select("account_id", pl.col("occurred_at").alias("touch_at"), "function")
+              .sort("touch_at"))
     again = events.join_asof(events.select("account_id", pl.col("touch_at").alias("_next")),
                              left_on="touch_at", right_on="_next", by="account_id",
                              strategy="forward", allow_exact_matches=False,
@@ -127,15 +130,12 @@ def follow_up_series(touches: pl.DataFrame, activity: pl.LazyFrame | pl.DataFram
                          pl.col("_next").is_not_null() & (pl.col("_next") - pl.col("touch_at")
                                                           <= limit),
                          pl.col("touch_at") + limit < end))
-    sent = (prepared.filter(pl.col("kind").is_in([*AUTOMATED_OUTREACH_KINDS, CHECK_IN])
-                            & (pl.col("actor_type") != "customer"))
-            .select(pl.col("occurred_at").alias("touch_at"),
-                    pl.col("source_function").alias("function"), "automated").collect())
+    sent = (rows.filter(pl.col("kind").is_in([*AUTOMATED_OUTREACH_KINDS, CHECK_IN])
+                        & ~pl.col("customer"))
+            .select(pl.col("occurred_at").alias("touch_at"), "function", "automated"))
     parts.append(_shares(sent, "automated_check_in_share", pl.col("automated"), pl.lit(True)))
-    learning = (prepared.filter((pl.col("actor_type") == "customer")
-                                & pl.col("kind").is_in([COURSE, EVENT]))
-                .select(pl.col("occurred_at").alias("touch_at"),
-                        pl.col("source_function").alias("function"), "kind").collect())
+    learning = (rows.filter(pl.col("customer") & pl.col("kind").is_in([COURSE, EVENT]))
+                .select(pl.col("occurred_at").alias("touch_at"), "function", "kind"))
     parts.append(_shares(learning, "on_demand_share", pl.col("kind") == COURSE, pl.lit(True)))
     out = pl.concat([p.select("week", "function", "measure", pl.col("num").cast(pl.Float64),
                               pl.col("den").cast(pl.Float64)) for p in parts])
@@ -284,9 +284,16 @@ def measure_pairs(activity: pl.LazyFrame | pl.DataFrame, series: pl.DataFrame, *
                   settings: TrapSettings | None = None) -> pl.DataFrame:
     """Follow every touch, compute the follow-up measures and compare every pair, from the
     activity and its weekly series (`paired_measures` on `what_happened_next`)."""
-    touches = what_happened_next(activity, as_of=as_of, kb=kb)
-    return paired_measures(series, follow_up_series(touches, activity, as_of=as_of), kb,
-                           settings)
+    return measure_pairs_of(followed(activity, as_of), series, kb=kb, settings=settings)
+
+
+def measure_pairs_of(found: Followed, series: pl.DataFrame, *, kb: Knowledge | None = None,
+                     settings: TrapSettings | None = None,
+                     questions: pl.DataFrame | None = None) -> pl.DataFrame:
+    """`measure_pairs` from the followed tables (`trap.followed`); `questions`: their
+    questions with the need, when the caller has classified them already."""
+    touches = follow_touches(found, kb=kb, questions=questions, evidence=False)
+    return paired_measures(series, follow_up_series_of(touches, found), kb, settings)
 
 
 PAIR_JSON_KEYS = ("function", "efficiency_measure", "relationship_measure",

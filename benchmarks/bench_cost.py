@@ -1,0 +1,171 @@
+"""Time and measure the memory of "what automation alone cost" (`trap.cost.relationship_cost`),
+beside the same step in the code of an earlier commit, on the same workspace in the same run.
+
+    .venv/bin/python benchmarks/bench_cost.py --data /tmp/ws50k --baseline a0980d7
+
+The weekly series the pairs read is computed first, in a process of its own, and kept in a
+file, so neither measured process computes it. Then each side runs in a fresh process under
+`/usr/bin/time -v`: the earlier code (exported with `git archive` into a temporary folder) and
+this tree's code, each calling `relationship_cost` on `pl.scan_parquet(activity.parquet)`
+and the accounts; `--collected` adds the earlier code given tables read whole (as the app's
+results handed them). Each line prints the call's time, the process's wall time and its
+peak resident memory (Maximum resident set size), with the load average; the last lines say
+whether the effects and the pairs equal the earlier code's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = dt.date(2026, 11, 23)
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) \
+        if Path("/proc/loadavg").exists() else "n/a"
+
+
+def _series(data: Path, out: Path) -> None:
+    """Compute the weekly series without the drifting share and keep it in `out`."""
+    import polars as pl
+
+    from playbooks.trap import trap_view
+
+    activity = pl.scan_parquet(data / "activity.parquet")
+    trap_view(activity, drifting_every_weeks=None).series.write_parquet(out)
+
+
+def _child(data: Path, series: Path, out: Path, collected: bool) -> None:
+    """Call `relationship_cost` once and keep its frames in `out` (the measured process)."""
+    import polars as pl
+
+    import playbooks
+    from playbooks.trap.cost import relationship_cost
+    from playbooks.vocabulary.activity import latest_event_date
+
+    print(f"code {Path(playbooks.__file__).parent.parent}")
+
+    activity: pl.LazyFrame | pl.DataFrame = pl.scan_parquet(data / "activity.parquet")
+    accounts: pl.LazyFrame | pl.DataFrame = pl.scan_parquet(data / "accounts.parquet")
+    weekly = pl.read_parquet(series)
+    day = latest_event_date(activity)  # type: ignore[arg-type]
+    if collected:
+        activity, accounts = activity.collect(), accounts.collect()  # type: ignore[union-attr]
+    start = time.perf_counter()
+    cost = relationship_cost(activity, accounts, weekly, as_of=day)
+    seconds = time.perf_counter() - start
+    cost.effects.write_parquet(out / "effects.parquet")
+    cost.pairs.write_parquet(out / "pairs.parquet")
+    print(f"call {seconds:.2f}")
+
+
+def _measured(code: Path, data: Path, series: Path, out: Path, collected: bool,
+              ) -> tuple[float, float, float]:
+    """Run the child under /usr/bin/time -v with `code` first on the path: (call s, wall s,
+    peak GB)."""
+    out.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(code), "PLAYBOOKS_NO_BOOTSTRAP": "1"}
+    command = [sys.executable, str(Path(__file__).resolve()), "child", "--data", str(data),
+               "--series", str(series), "--out", str(out)] + (["--collected"] if collected
+                                                               else [])
+    timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
+    start = time.perf_counter()
+    done = subprocess.run(timer + command, capture_output=True, text=True, env=env,
+                          cwd=code)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"the measured run failed:\n{done.stdout}\n{done.stderr}")
+    ran = re.search(r"code (.+)", done.stdout)
+    if ran is None or Path(ran.group(1)).resolve() != code.resolve():
+        raise SystemExit(f"the measured run imported the wrong code: {done.stdout}")
+    call = float(re.search(r"call ([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    return call, wall, (int(peak.group(1)) / 1024 ** 2 if peak else float("nan"))
+
+
+def _export(ref: str, folder: Path) -> None:
+    """The package as it was at `ref`, without touching the working tree or the index."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "playbooks",
+                              "data_contracts", "pyproject.toml"],
+                             capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+
+
+def _same(a: Path, b: Path) -> bool:
+    import polars as pl
+    from polars.testing import assert_frame_equal
+
+    try:
+        for name in ("effects.parquet", "pairs.parquet"):
+            assert_frame_equal(pl.read_parquet(a / name), pl.read_parquet(b / name))
+    except AssertionError:
+        return False
+    return True
+
+
+def run(data: Path, accounts: int, baseline: str, collected: bool) -> None:
+    """Measure both sides and print them beside each other."""
+    if not (data / "activity.parquet").exists():
+        from playbooks.demo import generate_demo
+
+        print(f"generating {accounts:,} accounts into {data} ...")
+        generate_demo(data, accounts=accounts, seed=7, as_of=AS_OF)
+    import polars as pl
+
+    events = pl.scan_parquet(data / "activity.parquet").select(pl.len()).collect().item()
+    n = pl.scan_parquet(data / "accounts.parquet").select(pl.len()).collect().item()
+    print(f"relationship cost: {data}: {n:,} accounts, {events:,} events, {os.cpu_count()} "
+          f"cores; baseline: the code at {baseline}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        series = work / "series.parquet"
+        subprocess.run([sys.executable, str(Path(__file__).resolve()), "series", "--data",
+                        str(data), "--series", str(series)], check=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+        old = work / "old"
+        old.mkdir()
+        _export(baseline, old)
+        sides = [("earlier code, lazy scan", old, False), ("this code, lazy scan", ROOT, False)]
+        if collected:
+            sides.insert(0, ("earlier code, tables read whole", old, True))
+        for i, (label, code, whole) in enumerate(sides):
+            call, wall, peak = _measured(code, data, series, work / f"out{i}", whole)
+            print(f"  {label:<34} call {call:7.2f} s  process {wall:7.2f} s  "
+                  f"peak {peak:6.2f} GB  (load {_load()})")
+        last = len(sides) - 1
+        for i in range(last):
+            same = "yes" if _same(work / f"out{i}", work / f"out{last}") else "NO"
+            print(f"  effects and pairs identical to the {sides[i][0]}: {same}")
+    print(f"  load average at the end: {_load()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("what", nargs="?", default="run", choices=("run", "series", "child"))
+    parser.add_argument("--data", type=Path, default=Path("/tmp/playbooks-bench/demo-50000"))
+    parser.add_argument("--accounts", type=int, default=50_000)
+    parser.add_argument("--baseline", default="a0980d7",
+                        help="the commit whose code is measured beside this tree's")
+    parser.add_argument("--collected", action="store_true")
+    parser.add_argument("--series", type=Path)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    if args.what == "series":
+        _series(args.data, args.series)
+    elif args.what == "child":
+        _child(args.data, args.series, args.out, args.collected)
+    else:
+        run(args.data, args.accounts, args.baseline, args.collected)
+
+
+if __name__ == "__main__":
+    main()
