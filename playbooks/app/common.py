@@ -92,13 +92,25 @@ def demo_size() -> int:
     return settings.demo_accounts()
 
 
-def ensure_workspace() -> None:
-    """Give a first run a working demo workspace, with a spinner while it is generated."""
+def ensure_workspace(*, stop: bool = True) -> None:
+    """Give a first run a working demo workspace, with a spinner while it is generated.
+
+    When the activity lives in an engine's table (PLAYBOOKS_ACTIVITY_TABLE) a demo would not
+    match it: the page says to import the accounts instead, and stops there when `stop`.
+    """
+    from playbooks import settings
     from playbooks.data.workspace import workspace_status
     from playbooks.demo import ensure_demo_workspace
 
     folder = workspace_path()
     if workspace_status(folder).has_data:
+        return
+    if settings.activity_table() and engine_note():
+        st.info(f"{engine_note()} Import your accounts table on the Your data page (in the "
+                "menu) to see them; the activity itself stays where it is.",
+                icon=":material/database:")
+        if stop:
+            st.stop()
         return
     with st.spinner("Preparing a demo workspace so you can explore with realistic data ..."):
         ensure_demo_workspace(folder, accounts=demo_size())

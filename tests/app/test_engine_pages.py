@@ -3,6 +3,8 @@ so; an engine that cannot be used is a readable message, not a traceback."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from playbooks.app.main import page_path
@@ -27,3 +29,17 @@ def test_an_unknown_engine_is_named_on_the_page(pages,
     at = pages.open(page_path("start"),
                     expect_errors=["PLAYBOOKS\\_ENGINE is set to an unknown engine"])
     assert not at.exception
+
+
+def test_an_empty_workspace_reading_an_engine_table_asks_for_the_accounts(
+        pages, workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No demo is made up when the activity lives in an engine's table: it would not match."""
+    monkeypatch.setenv("PLAYBOOKS_ENGINE", f"duckdb:///{tmp_path / 'events.duckdb'}")
+    monkeypatch.setenv("PLAYBOOKS_ACTIVITY_TABLE", "activity")
+    at = pages.open(page_path("signals"))
+    assert any("Import your accounts table" in i.value for i in at.info)
+    assert not (workspace / "activity.parquet").exists()
+    assert not (workspace / "accounts.parquet").exists()
+    at = pages.open(page_path("data"))
+    assert any("Import your accounts table" in i.value for i in at.info)
+    assert at.get("file_uploader")  # the way on is there

@@ -56,7 +56,7 @@ st.caption("Bring exports from your CRM, help desk, product analytics, community
            "leaves your current data exactly as it was.")
 
 contracts = load_contracts()
-ensure_workspace()
+ensure_workspace(stop=False)
 status = workspace_status(workspace_path())
 with st.container(border=True):
     kind = "demo data (a generated example company)" if status.is_demo else "your own data"
