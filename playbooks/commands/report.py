@@ -86,11 +86,13 @@ def review_data_on_engine(engine: Any, activity_table: str | None,
                           workspace: str | None) -> Any:
     """The pack's account data with the passes on an engine: the signals (shipped starting
     score), the continuity gaps and the efficiency series there; the questions (themes,
-    needs), the incidents with the contact after them (repair) and the drifting accounts' own
-    events brought back for the rest."""
+    needs), the incidents with the contact after them (repair), the events the follow-ups
+    follow with each account's actions per day (what automation alone cost) and the drifting
+    accounts' own events brought back for the rest."""
     import polars as pl
 
     from playbooks.data.workspace import load_tables
+    from playbooks.engines.cost import relationship_cost_on
     from playbooks.engines.run import engine_activity, question_rows, repair_rows, trap_view_on
     from playbooks.engines.signals import compute_signals_on, latest_day, list_continuity_gaps_on
     from playbooks.questions.themes import find_themes
@@ -112,8 +114,16 @@ def review_data_on_engine(engine: Any, activity_table: str | None,
         repair = repair_after_incidents(repair_rows(table, as_of=day), accounts, as_of=day)
     except InputError:
         repair = None
-    trap = trap_part(trap_view_on(table, as_of=day), classified_questions(questions, as_of=day),
-                     repair, note="")
+    view = trap_view_on(table, as_of=day)
+    cost, note = None, ""
+    if not view.series.is_empty():  # the followed events and the daily actions come back
+        try:
+            cost = relationship_cost_on(table, accounts, view.series, as_of=day,
+                                        settings=view.settings)
+        except InputError as error:
+            note = error.message
+    trap = trap_part(view, classified_questions(questions, as_of=day), repair, note=note,
+                     cost=cost)
     drifting = signals.filter(signals["looks_healthy_drifting"])["account_id"].to_list()
     own = (table.filter(table.account_id.isin(drifting)).to_polars()
            .with_columns(pl.col("occurred_at").cast(pl.Datetime("us"))) if drifting else None)

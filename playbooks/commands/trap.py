@@ -58,10 +58,13 @@ def trap_command(
 ) -> None:
     """Name the periods where a function got more efficient while the relationship weakened,
     and where judgment, reassurance or peer-experience questions meet automation alone."""
+    from playbooks.data.sources import load_accounts
     from playbooks.data.workspace import load_tables
-    from playbooks.engines.run import chosen_engine, trap_on_engine
+    from playbooks.engines.cost import relationship_cost_on
+    from playbooks.engines.run import chosen_engine, engine_activity, trap_on_engine
     from playbooks.signals import resolve_as_of
     from playbooks.trap import TrapSettings, automation_alone, classified_questions, trap_view
+    from playbooks.trap.cost import relationship_cost
 
     if drifting_every < 0:
         raise InputError("--drifting-every must be 0 or more.")
@@ -69,11 +72,16 @@ def trap_command(
     given = parse_as_of(as_of)
     settings = TrapSettings(window_weeks=window_weeks, lag_weeks=lag_weeks)
     chosen = chosen_engine(engine, activity_table)
-    accounts = None
+    cost = None
     if chosen.kind != "polars":  # the passes where the table lives; questions come back
         view, activity, day = trap_on_engine(chosen, activity_table, workspace, as_of=given,
                                              drifting_every_weeks=drifting_every or None,
                                              settings=settings, needs=needs)
+        accounts = load_accounts(workspace) if effects else None
+        if effects or pairs:  # the followed events and the daily actions come back
+            table = engine_activity(chosen, activity_table, workspace)
+            cost = relationship_cost_on(table, accounts, view.series, as_of=day,
+                                        settings=settings, effects=effects, pairs=pairs)
     else:
         loaded = load_tables(workspace, need_accounts=bool(drifting_every) or effects)
         activity = loaded.activity
@@ -81,6 +89,9 @@ def trap_command(
         day = resolve_as_of(activity, given)  # once, for the view and the questions
         view = trap_view(activity, accounts, as_of=day,
                          drifting_every_weeks=drifting_every or None, settings=settings)
+        if effects or pairs:
+            cost = relationship_cost(activity, accounts, view.series, as_of=day,
+                                     settings=settings, effects=effects, pairs=pairs)
     findings = view.findings
     known = sorted(view.series["function"].unique().to_list())
     if function is not None:
@@ -93,8 +104,8 @@ def trap_command(
         alone = automation_alone(classified_questions(activity, as_of=day))
         if function is not None:
             alone = alone.filter(alone["function"] == function)
-    found = relationship_cost(view, activity, accounts, day, settings,
-                              function, effects=effects, pairs=pairs)
+    found = cost_records(cost, function, effects=effects and accounts is not None,
+                         pairs=pairs)
     if out is not None:
         write_table(view.series, out)
     if as_json:
@@ -112,20 +123,18 @@ def trap_command(
         typer.echo(f"Wrote {view.series.height} rows to {out}")
 
 
-def relationship_cost(view: Any, activity: Any, accounts: Any, day: Any, settings: Any,
-                      function: str | None, *, effects: bool, pairs: bool) -> dict[str, Any]:
-    """The estimated effects of automation alone and the paired measures, as plain records
-    (None when not asked for, or when the activity stayed on another engine)."""
-    from playbooks.trap.cost import EFFECT_SCHEMA, relationship_cost
+def cost_records(cost: Any, function: str | None, *, effects: bool,
+                 pairs: bool) -> dict[str, Any]:
+    """The estimated effects of automation alone and the paired measures of a
+    `RelationshipCost`, as plain records (None when not asked for or not computed)."""
+    from playbooks.trap.cost import EFFECT_SCHEMA
     from playbooks.trap.pairs import pair_records
 
     found: dict[str, Any] = {"effects": None, "pairs": None}
-    if activity is None:
+    if cost is None:
         return found
-    cost = relationship_cost(activity, accounts, view.series, as_of=day, settings=settings,
-                             effects=effects, pairs=pairs)
     chosen = (lambda f: f) if function is None else (lambda f: f.filter(f["function"] == function))
-    if effects and accounts is not None:
+    if effects:
         found["effects"] = chosen(cost.effects).select(list(EFFECT_SCHEMA)).to_dicts()
     if pairs:
         found["pairs"] = pair_records(chosen(cost.pairs))
