@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import sys
 import threading
 import uuid
 from typing import Any
@@ -38,9 +39,27 @@ def gx_context() -> Any:
     return _CONTEXT[0]
 
 
+def import_gx() -> Any:
+    """Import great-expectations without letting it import pyspark when the Spark extra is
+    installed: the contracts are checked on pandas, and pyspark would add a third of a second
+    and its warnings about pandas versions to every command that reads a file. A later
+    `import pyspark` (the Spark engine) works as usual."""
+    if "great_expectations" in sys.modules:
+        return sys.modules["great_expectations"]
+    hidden = "pyspark" not in sys.modules
+    if hidden:
+        sys.modules["pyspark"] = None  # type: ignore[assignment]  # an import of it fails
+    try:
+        import great_expectations as gx
+    finally:
+        if hidden and sys.modules.get("pyspark", 0) is None:
+            del sys.modules["pyspark"]
+    return gx
+
+
 def _new_gx_context() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
+    gx = import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
