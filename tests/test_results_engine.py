@@ -167,3 +167,18 @@ def test_an_unknown_engine_or_missing_table_is_named(
     monkeypatch.setenv("PLAYBOOKS_ENGINE", "oracle-ish")
     with pytest.raises(InputError, match="PLAYBOOKS_ENGINE is set to an unknown engine"):
         workspace_stamp(demo)
+
+
+def test_the_commands_read_an_accounts_only_workspace_on_the_engine(
+        warehouse_only: tuple[Path, Path], tmp_path: Path, cli) -> None:
+    folder, database = warehouse_only
+    where = ["--engine", f"duckdb:///{database}", "--activity-table", "activity",
+             "--workspace", str(folder)]
+    assert cli("signals", *where).code == 0
+    assert cli("trap", *where).code == 0
+    pack = tmp_path / "pack.html"
+    done = cli("report", "--team", "Support", "--quarter", "2026Q4", "--out", str(pack),
+               *where)
+    assert done.code == 0, done.output
+    text = pack.read_text(encoding="utf-8")
+    assert "look healthy but are drifting" in text and "Efficiency beside relationship" in text

@@ -91,7 +91,7 @@ def review_data_on_engine(engine: Any, activity_table: str | None,
     accounts' own events brought back for the rest."""
     import polars as pl
 
-    from playbooks.data.workspace import load_tables
+    from playbooks.data.sources import load_accounts, load_health
     from playbooks.engines.cost import relationship_cost_on
     from playbooks.engines.run import engine_activity, question_rows, repair_rows, trap_view_on
     from playbooks.engines.signals import compute_signals_on, latest_day, list_continuity_gaps_on
@@ -101,10 +101,9 @@ def review_data_on_engine(engine: Any, activity_table: str | None,
     from playbooks.trap import classified_questions, repair_after_incidents
 
     table = engine_activity(engine, activity_table, workspace)
-    loaded = load_tables(workspace)
-    accounts = loaded.accounts.collect()
+    accounts = load_accounts(workspace).collect()  # the activity is the engine's table
     day = latest_day(table)
-    signals = compute_signals_on(accounts.lazy(), table, as_of=day, health=loaded.health)
+    signals = compute_signals_on(accounts.lazy(), table, as_of=day, health=load_health(workspace))
     questions = question_rows(table, as_of=day).collect()
     try:
         themes = find_themes(questions, as_of=day)
