@@ -8,6 +8,7 @@ plain messages with a meaningful exit code.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
@@ -56,8 +57,15 @@ def main(argv: list[str] | None = None) -> None:
         from playbooks.plugins import load_plugins
 
         load_plugins()
-        app(args=argv if argv is not None else sys.argv[1:], prog_name="playbooks",
-            standalone_mode=True)
+        workspace = os.environ.get(settings.WORKSPACE.name)
+        try:
+            app(args=argv if argv is not None else sys.argv[1:], prog_name="playbooks",
+                standalone_mode=True)
+        finally:  # a command's --workspace is its run's only (see commands.options)
+            if workspace is None:
+                os.environ.pop(settings.WORKSPACE.name, None)
+            else:
+                os.environ[settings.WORKSPACE.name] = workspace
     except PlaybooksError as error:
         typer.echo(f"Error: {shown(str(error))}", err=True)
         sys.exit(error.exit_code)

@@ -259,6 +259,27 @@ def test_a_corrected_measure_is_saved_as_an_overlay_and_used(cli, tmp_path: Path
     assert refused.code == 2 and "not a kind of measure" in refused.output
 
 
+def test_a_commands_workspace_option_holds_its_knowledge_folder(cli, tmp_path: Path) -> None:
+    """`--workspace W` saves a corrected measure in W's knowledge folder and reads it back
+    from there, whatever PLAYBOOKS_WORKSPACE says; the setting is as it was afterwards."""
+    import json
+    import os
+
+    other, mine = tmp_path / "other", tmp_path / "mine"
+    env = {"PLAYBOOKS_WORKSPACE": str(other), "PLAYBOOKS_KNOWLEDGE_OVERLAY": None}
+    path = _own_map(tmp_path)
+    saved = cli("knowledge", "measure", "open_rate", "--kind", "relationship",
+                "--workspace", str(mine), env=env)
+    assert saved.code == 0, saved.output
+    assert (mine / "knowledge" / "measures.yaml").exists()
+    assert not (other / "knowledge").exists()
+    assert os.environ["PLAYBOOKS_WORKSPACE"] == str(other)  # put back after the command
+    found = json.loads(cli("diagnose", path, "--json", "-w", str(mine), env=env).stdout)
+    assert [g["id"] for g in found["own_measures"]] == ["handle_time"]
+    elsewhere = json.loads(cli("diagnose", path, "--json", env=env).stdout)
+    assert [g["id"] for g in elsewhere["own_measures"]] == ["open_rate", "handle_time"]
+
+
 def test_the_review_pack_says_how_a_saved_maps_own_words_were_read(tmp_path: Path) -> None:
     from playbooks.review.gather import build_review
     from playbooks.review.html import render_html

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from playbooks.commands.options import Workspace
 from playbooks.errors import InputError
 
 
@@ -63,6 +64,7 @@ def recommend_command(
 def diagnose_command(
     file: Path = typer.Argument(..., help="A journey map as CSV or YAML."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    workspace: Workspace = None,
 ) -> None:
     """Find the anti-patterns in a journey map, with reasons and the play for each."""
     from playbooks.advice.journey import load_journey_map
@@ -136,6 +138,7 @@ def knowledge_measure(
     label: str | None = typer.Option(None, help="A readable name (default: from NAME)."),
     overlay: Path | None = typer.Option(None, help="The overlay folder to save it in "
                                         "(default: the workspace's knowledge folder)."),
+    workspace: Workspace = None,
 ) -> None:
     """Say what kind one of your own measures is; saved as a knowledge overlay."""
     from playbooks.advice.journey_words import measure_label

@@ -7,19 +7,33 @@ The as-of date is parsed here, at the edge, once; the library functions are give
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from playbooks import settings
 from playbooks.errors import InputError
 
 WORKSPACE_HELP = "Workspace folder (default: $PLAYBOOKS_WORKSPACE, else ./workspace)."
 AS_OF_HELP = "Date to compute as of (YYYY-MM-DD; default: the date of the latest event)."
 TABLE_SUFFIXES = (".csv", ".parquet")
 
-Workspace = Annotated[str | None, typer.Option("--workspace", "-w", help=WORKSPACE_HELP)]
+
+
+def use_workspace(value: str | None) -> str | None:
+    """Make a command's `--workspace` the workspace of the whole run (as PLAYBOOKS_WORKSPACE
+    would), so what is read from the workspace beyond its tables (its own knowledge folder,
+    its store) follows it too. `playbooks.cli.main` puts the setting back afterwards."""
+    if value:
+        os.environ[settings.WORKSPACE.name] = value
+    return value
+
+
+Workspace = Annotated[str | None, typer.Option("--workspace", "-w", help=WORKSPACE_HELP,
+                                               callback=use_workspace)]
 AsOf = Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)]
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from playbooks import settings
+from playbooks.commands.options import use_workspace
 from playbooks.commands.signals import ActivityTable, EngineName
 from playbooks.errors import InputError
 
@@ -34,8 +35,8 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(
             "--out", help="Output file: FILE.html (or the .html given), FILE.md beside it and "
                           "FILE-actions.csv.")],
-        workspace: Annotated[str | None, typer.Option("--workspace", "-w",
-                                                      help=_WORKSPACE_HELP)] = None,
+        workspace: Annotated[str | None, typer.Option("--workspace", "-w", help=_WORKSPACE_HELP,
+                                                      callback=use_workspace)] = None,
         database_url: Annotated[str | None, typer.Option("--database-url",
                                                          help=_DB_HELP)] = None,
         no_charts: Annotated[bool, typer.Option(

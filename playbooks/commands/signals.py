@@ -14,6 +14,7 @@ from playbooks.commands.options import (
     Workspace,
     check_table_path,
     parse_as_of,
+    use_workspace,
     write_table,
 )
 from playbooks.errors import InputError
@@ -186,7 +187,8 @@ def predict_quiet_command(
                                "(YYYY-MM-DD), then check who did nothing after it."),
     horizon_weeks: int = typer.Option(12, "--horizon-weeks",
                                       help="How long after the cut-off to look."),
-    workspace: str = typer.Option(None, "--workspace", "-w", help="Workspace folder."),
+    workspace: str = typer.Option(None, "--workspace", "-w", help="Workspace folder.",
+                                  callback=use_workspace),
     accounts: Path = typer.Option(None, "--accounts", help="Accounts file (CSV/Parquet)."),
     activity: Path = typer.Option(None, "--activity", help="Activity file (CSV/Parquet)."),
     as_json: bool = typer.Option(False, "--json", help="Print the numbers as JSON."),
@@ -212,7 +214,8 @@ def predict_quiet_command(
 
 def evaluate_command(
     workspace: str = typer.Option(None, "--workspace", "-w",
-                                  help="Demo workspace holding labels.csv."),
+                                  help="Demo workspace holding labels.csv.",
+                                  callback=use_workspace),
     as_of: AsOf = None,
     as_json: bool = typer.Option(False, "--json", help="Print the numbers as JSON."),
 ) -> None:
