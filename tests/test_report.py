@@ -208,6 +208,8 @@ def test_a_missing_assessment_gives_a_plain_section(setup: tuple[Path, str]) -> 
     assert "Nobody yet has no self-assessment for 2026Q4" in html_page
     assert "ships with CX Playbooks" in html_page  # no saved map: the example, saying so
     assert review.journeys[0].example
+    assert "Example: a B2B software company&#x27;s journey" in html_page  # a name, not a file
+    assert "journey_b2b_software" not in html_page + render_markdown(review)
     assert "Nobody yet has no action items yet" in render_markdown(review)
     assert actions_csv(review).splitlines() == [
         "id,team,title,owner,due_quarter,status,overdue,dimension,finding,created_at,done_at"]

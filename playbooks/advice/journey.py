@@ -336,3 +336,4 @@ class Finding:
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 EXAMPLE_JOURNEY = EXAMPLES_DIR / "journey_b2b_software.csv"
+EXAMPLE_JOURNEY_NAME = "Example: a B2B software company's journey"  # as shown, not the file

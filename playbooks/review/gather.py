@@ -27,6 +27,7 @@ import polars as pl
 from playbooks import settings
 from playbooks.advice.journey import (
     EXAMPLE_JOURNEY,
+    EXAMPLE_JOURNEY_NAME,
     JourneyMap,
     journey_map_from_records,
     load_journey_map,
@@ -151,7 +152,7 @@ def _journey_parts(store: Store | None, team: str) -> tuple[tuple[JourneyPart, .
     example = load_journey_map(EXAMPLE_JOURNEY)
     note = (f"{team} has no saved journey map, so this section diagnoses the example map that "
             "ships with CX Playbooks. Save your own map on the Journey map page to see yours.")
-    return (JourneyPart(example.name, True, len(example.touchpoints),
+    return (JourneyPart(EXAMPLE_JOURNEY_NAME, True, len(example.touchpoints),
                         tuple(diagnose(example))),), note
 
 
