@@ -125,10 +125,13 @@ with friendly_errors("prepare the quarterly review", stop=True):
 
     name = f"review-{slug(team)}-{quarter}"
     d1, d2, d3 = st.columns(3)
-    # Drawn when asked for (its SVG charts take a second or two), not on every visit.
+    # Drawn when asked for (its SVG charts take a second or two), not on every visit. The click
+    # only downloads (on_click="ignore"): a rerun started by the click itself would drop the
+    # drawn file's answer on its way to the browser, or retire the button's file before it is
+    # asked for, and the download would never come.
     d1.download_button("HTML report", lambda: pack_html(team, quarter, stamp, content_key),
                        file_name=f"{name}.html", mime="text/html", key=KEY + "html",
-                       icon=":material/download:")
+                       icon=":material/download:", on_click="ignore")
     d2.download_button("Markdown", markdown, file_name=f"{name}.md",
                        mime="text/markdown", key=KEY + "md", icon=":material/download:")
     d3.download_button("Action items (CSV)", actions_csv(review),
