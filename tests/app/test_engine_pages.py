@@ -42,4 +42,5 @@ def test_an_empty_workspace_reading_an_engine_table_asks_for_the_accounts(
     assert not (workspace / "accounts.parquet").exists()
     at = pages.open(page_path("data"))
     assert any("Import your accounts table" in i.value for i in at.info)
+    assert any("not read while PLAYBOOKS" in c.value for c in at.caption)
     assert at.get("file_uploader")  # the way on is there

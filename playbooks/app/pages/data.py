@@ -13,10 +13,12 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from playbooks import settings
 from playbooks.app.answers_form import answers_form
 from playbooks.app.common import (
     clear_workspace_caches,
     demo_size,
+    engine_note,
     ensure_workspace,
     failed_checks_only,
     friendly_errors,
@@ -66,6 +68,10 @@ with st.container(border=True):
         "Sources": ", ".join(t.sources),
         "Last changed (UTC)": t.last_import.strftime("%Y-%m-%d %H:%M") if t.last_import else "",
     } for t in status.tables.values()]), hide_index=True, width="stretch")
+    if on_engine := engine_note():
+        st.caption(on_engine + (" An activity table imported here is not read while "
+                                "PLAYBOOKS_ACTIVITY_TABLE names the engine's."
+                                if settings.activity_table() else ""))
 
 
 def _stash(upload) -> Path:
