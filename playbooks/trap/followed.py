@@ -12,7 +12,8 @@ collecting every customer event.
   week, function, channel, kind, automation flag, whether the customer acted (`customer`,
   null when the actor is unknown) and the question's text (questions only).
 - `daily`: per account and day, the customer's actions of any kind (`n`), for the silence
-  judgement (is the account as active as before?).
+  judgement (is the account as active as before?); the account is a 64-bit hash of its id
+  (`account_key`: ids only group and match there), which keeps the aggregation small.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from playbooks.trap.effects_episodes import window_sums
 from playbooks.trap.measures import prepare_weekly
 from playbooks.vocabulary import (
     AUTOMATED_OUTREACH_KINDS,
@@ -44,7 +44,7 @@ FOLLOWED_KINDS = tuple(dict.fromkeys((
 ROW_SCHEMA = {"account_id": pl.String, "occurred_at": pl.Datetime("us"), "week": pl.Date,
               "function": pl.String, "channel": pl.String, "kind": pl.String,
               "automated": pl.Boolean, "customer": pl.Boolean, "question_text": pl.String}
-DAILY_SCHEMA = {"account_id": pl.String, "day": pl.Date, "n": pl.UInt32}
+DAILY_SCHEMA = {"account": pl.UInt64, "day": pl.Date, "n": pl.UInt32}
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,15 @@ class Followed:
     and the as-of date they were read as of."""
 
     rows: pl.DataFrame
-    daily: pl.DataFrame
+    daily: pl.DataFrame  # sorted by account, then day
     as_of: dt.date
 
     def questions(self) -> pl.DataFrame:
-        """The customer questions, in the order of the table."""
-        return self.rows.filter(pl.col("customer") & pl.col("kind").is_in(list(QUESTION_KINDS)))
+        """The customer questions, in the order of the table (without the kind and actor)."""
+        return (self.rows.lazy()
+                .filter(pl.col("customer") & pl.col("kind").is_in(list(QUESTION_KINDS)))
+                .select("account_id", "occurred_at", "week", "function", "channel", "automated",
+                        "question_text").collect())
 
 
 def followed_rows(prepared: pl.LazyFrame) -> pl.LazyFrame:
@@ -71,10 +74,16 @@ def followed_rows(prepared: pl.LazyFrame) -> pl.LazyFrame:
         pl.when(question).then(pl.col("question_text").cast(pl.String)).alias("question_text"))
 
 
+def account_key(column: str = "account_id") -> pl.Expr:
+    """The 64-bit hash that stands in for an account id where ids only group and match."""
+    return pl.col(column).cast(pl.String).hash(seed=0)
+
+
 def daily_actions(prepared: pl.LazyFrame) -> pl.LazyFrame:
-    """The customer's actions per account and day, of prepared activity."""
+    """The customer's actions per account (`account_key`) and day, of prepared activity."""
     return (prepared.filter(pl.col("actor_type") == "customer")
-            .group_by("account_id", pl.col("occurred_at").dt.date().alias("day"))
+            .group_by(account_key().alias("account"),
+                      pl.col("occurred_at").dt.date().alias("day"))
             .agg(pl.len().cast(pl.UInt32).alias("n")))
 
 
@@ -84,10 +93,9 @@ def followed(activity: pl.LazyFrame | pl.DataFrame, as_of: dt.date | None = None
     columns and rows they need, the daily counts aggregated while the table streams by
     (`daily` False: left empty, for a caller that reads only the questions)."""
     prepared, day = prepare_weekly(activity, as_of)
-    rows = followed_rows(prepared).collect()
-    per_day = (daily_actions(prepared).collect(engine="streaming") if daily
-               else pl.DataFrame(schema=DAILY_SCHEMA))
-    return Followed(rows, per_day, day)
+    per_day = (daily_actions(prepared).collect(engine="streaming").sort("account", "day")
+               if daily else pl.DataFrame(schema=DAILY_SCHEMA))  # first: its peak is the larger
+    return Followed(followed_rows(prepared).collect(), per_day, day)
 
 
 def followed_of(rows: pl.LazyFrame | pl.DataFrame, daily: pl.LazyFrame | pl.DataFrame,
@@ -97,59 +105,67 @@ def followed_of(rows: pl.LazyFrame | pl.DataFrame, daily: pl.LazyFrame | pl.Data
     n), prepared as polars prepares the whole table."""
     prepared, day = prepare_weekly(rows, as_of)
     return Followed(followed_rows(prepared).collect(),
-                    daily.lazy().select(pl.col("account_id").cast(pl.String),
+                    daily.lazy().select(account_key().alias("account"),
                                         pl.col("day").cast(pl.Date),
-                                        pl.col("n").cast(pl.UInt32)).collect(), day)
+                                        pl.col("n").cast(pl.UInt32))
+                    .sort("account", "day").collect(), day)
 
 
 def action_counts(daily: pl.DataFrame, accounts: pl.Series, days: pl.Series,
                   spans: dict[str, tuple[int, int]]) -> tuple[pl.DataFrame, dt.date | None]:
-    """Count the actions of `daily` over spans of days around each query (an account and a
-    date): for each span `name: (first, last)`, from `first` to `last` days after the
-    query's date (both included), the account's actions (`name`) and every account's
+    """Count the actions of `daily` (`Followed.daily`: sorted by account, then day) over
+    spans of days around each query (an account id and a date): for each span
+    `name: (first, last)`, from `first` to `last` days after the query's date (both
+    included), the account's actions (`name`) and every account's
     (`every_name`), as Int64; `first_day`: the account's first day with an action (null:
     none). Also returns the first day any account acted (None: none did).
 
     One sorted array of (account, day) and binary searches: no join over the days.
     """
+    key, n = daily["account"].to_numpy(), daily["n"].to_numpy()
+    d, q_d = daily["day"].to_physical().to_numpy(), _day_numbers(days)
+    q_key = accounts.cast(pl.String).hash(seed=0).to_numpy()
     reach = max((abs(v) for span in spans.values() for v in span), default=0)
-    origin = _min_date(daily["day"], days) - dt.timedelta(days=reach + 1)
-    codes = daily.select(pl.col("account_id").unique().sort()).with_row_index("code")
-    per = (daily.join(codes, on="account_id").select(
-        pl.col("code").cast(pl.Int64), _offset("day", origin).alias("d"),
-        pl.col("n").cast(pl.Int64)).sort("code", "d"))
-    group, day, n = (per[c].to_numpy() for c in ("code", "d", "n"))
-    every = per.group_by("d").agg(pl.col("n").sum()).sort("d")
-    every_day, every_n = every["d"].to_numpy(), every["n"].to_numpy()
-    first = per.group_by("code").agg(pl.col("d").min().alias("first"))
-    query = (pl.DataFrame({"account_id": accounts, "day": days.cast(pl.Date)})
-             .join(codes.join(first, on="code"), on="account_id", how="left",
-                   maintain_order="left"))
-    q_group = query["code"].cast(pl.Int64).fill_null(-1).to_numpy()
-    q_day = query.select(_offset("day", origin))["day"].to_numpy()
-    zeros = np.zeros(q_day.size, dtype=np.int64)
-    order = np.lexsort((q_day, q_group))  # searched in order, the arrays are read in order
-    s_group, s_day = q_group[order], q_day[order]
-    columns = {}
-    for name, (lo, hi) in spans.items():
-        found = np.empty(q_day.size, dtype=np.int64)
-        found[order] = window_sums(group, day, n, s_group, s_day + lo, s_day + hi)
-        columns[name] = found
-        columns[f"every_{name}"] = window_sums(np.zeros(every_day.size, dtype=np.int64),
-                                               every_day, every_n, zeros, q_day + lo,
-                                               q_day + hi)
-    out = pl.DataFrame({k: pl.Series(k, v, pl.Int64) for k, v in columns.items()},
-                       height=q_day.size).with_columns(
-        query.select((pl.lit(origin) + pl.duration(days=pl.col("first"))).cast(pl.Date)
-                     .alias("first_day")).to_series())
-    start = None if every_day.size == 0 else origin + dt.timedelta(days=int(every_day[0]))
+    ends = [int(f(a)) for a in (d, q_d) if a.size for f in (np.min, np.max)]
+    low = min(ends) - reach - 1 if ends else 0
+    size = max(ends) - low + reach + 2 if ends else 1
+    d = d - np.int32(low)  # days in the array's frame (int32: half the memory)
+    q_d -= low
+    new = np.ones(key.size, dtype=bool)
+    new[1:] = key[1:] != key[:-1]
+    uniq = key[new]
+    full = np.cumsum(new, dtype=np.int64)  # (account number, day): sorted as daily is
+    full -= 1
+    full *= size
+    full += d
+    total = np.concatenate([[0], np.cumsum(n, dtype=np.int64)])
+    del new, key
+    q_code = np.minimum(np.searchsorted(uniq, q_key), max(uniq.size - 1, 0))
+    known = uniq[q_code] == q_key if uniq.size else np.zeros(q_key.size, dtype=bool)
+    q_full = q_code.astype(np.int64) * size + q_d
+    q_order = np.argsort(q_full, kind="stable")  # needles in order: the arrays read in order
+    q_sorted = q_full[q_order]
+    every = np.concatenate([[0], np.cumsum(np.bincount(d, weights=n, minlength=size)
+                                           .astype(np.int64))])
+    columns: list[pl.Series] = []
+    for name, (first, last) in spans.items():
+        found = np.zeros(q_full.size, dtype=np.int64)
+        found[q_order] = (total[np.searchsorted(full, q_sorted + last, side="right")]
+                          - total[np.searchsorted(full, q_sorted + first - 1, side="right")])
+        found[~known] = 0
+        columns += [pl.Series(name, found), pl.Series(f"every_{name}",
+                                                      every[q_d + last + 1] - every[q_d + first])]
+        del found
+    starts = np.searchsorted(full, np.arange(uniq.size, dtype=np.int64) * size)
+    first_d = full[starts] - np.arange(uniq.size, dtype=np.int64) * size + low
+    first_day = pl.Series("first_day", np.where(known, first_d[q_code] if uniq.size else 0, 0),
+                          pl.Int32).scatter(np.flatnonzero(~known), None).cast(pl.Date)
+    out = pl.DataFrame(columns).with_columns(first_day)
+    start = None if d.size == 0 else dt.date(1970, 1, 1) + dt.timedelta(
+        days=int(d.min()) + low)
     return out, start
 
 
-def _offset(column: str, origin: dt.date) -> pl.Expr:
-    return (pl.col(column) - pl.lit(origin)).dt.total_days().cast(pl.Int64)
-
-
-def _min_date(*columns: pl.Series) -> dt.date:
-    found = [c.min() for c in columns if c.len() and c.null_count() < c.len()]
-    return min(found) if found else dt.date(2000, 1, 1)  # type: ignore[type-var, return-value]
+def _day_numbers(days: pl.Series) -> np.ndarray:
+    """Dates as days since 1970-01-01."""
+    return days.cast(pl.Date).to_physical().to_numpy().astype(np.int64)

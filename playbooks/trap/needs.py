@@ -53,9 +53,14 @@ def classify_question_rows(questions: pl.DataFrame) -> pl.DataFrame:
     """Add the need (and the classifier's confidence) to question rows, each distinct
     `question_text` classified once: `no_text` without text, `unknown` when unreadable."""
     needs = classify_texts(questions["question_text"])
-    return (questions.join(needs, on="question_text", how="left")
-            .with_columns(pl.when(pl.col("question_text").is_null()).then(pl.lit(NO_TEXT))
-                          .otherwise(pl.col("need").fill_null(UNKNOWN)).alias("need")))
+    text = pl.col("question_text")
+    found = questions.with_columns(  # looked up, not joined: the other columns stay as they are
+        text.replace_strict(needs["question_text"], needs["need"], default=None,
+                            return_dtype=pl.String).alias("need"),
+        text.replace_strict(needs["question_text"], needs["confidence"], default=None,
+                            return_dtype=pl.Float64).alias("confidence"))
+    return found.with_columns(pl.when(text.is_null()).then(pl.lit(NO_TEXT))
+                              .otherwise(pl.col("need").fill_null(UNKNOWN)).alias("need"))
 
 
 def need_mix(questions: pl.DataFrame) -> pl.DataFrame:

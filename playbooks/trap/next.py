@@ -28,6 +28,7 @@ per day (`trap.followed`), so an engine can supply both.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -40,6 +41,7 @@ from playbooks.trap.followed import (
     ESCALATION,
     TICKET,
     Followed,
+    account_key,
     action_counts,
     followed,
 )
@@ -82,6 +84,14 @@ def _norm(column: str) -> pl.Expr:
             .str.strip_chars())
 
 
+def _topics(texts: pl.Series) -> pl.Expr:
+    """Each question's text normalised (case, punctuation), each distinct text once."""
+    distinct = texts.drop_nulls().unique()
+    normed = pl.DataFrame({"t": distinct}).select(_norm("t"))["t"]
+    return pl.col("question_text").replace_strict(distinct, normed, default=None,
+                                                  return_dtype=pl.String)
+
+
 def touch_frame(found: Followed, kb: Knowledge, themes: pl.DataFrame | None = None,
                 questions: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every touch: answered questions (with need and topic) and automated check-ins.
@@ -94,7 +104,7 @@ def touch_frame(found: Followed, kb: Knowledge, themes: pl.DataFrame | None = No
         questions = classify_question_rows(found.questions())
     questions = questions.select(
         "account_id", pl.col("occurred_at").alias("touch_at"), "function", "channel",
-        "need", _norm("question_text").alias("topic"),
+        "need", _topics(questions["question_text"]).alias("topic"),
         pl.when(pl.col("automated")).then(pl.lit("automated_answer"))
         .when(pl.col("channel").is_in(peer)).then(pl.lit("peer_answer"))
         .otherwise(pl.lit("staff_answer")).alias("touch"))
@@ -104,24 +114,41 @@ def touch_frame(found: Followed, kb: Knowledge, themes: pl.DataFrame | None = No
                           pl.col("theme_id").alias("_theme")).unique(["account_id", "touch_at"]),
             on=["account_id", "touch_at"], how="left").with_columns(
             pl.coalesce("_theme", "topic").alias("topic")).drop("_theme")
-    check_ins = (found.rows.filter(~pl.col("customer")
-                                   & (pl.col("kind").is_in(list(AUTOMATED_OUTREACH_KINDS))
-                                      | ((pl.col("kind") == CHECK_IN) & pl.col("automated"))))
+    check_ins = (found.rows.lazy()
+                 .filter(~pl.col("customer")
+                         & (pl.col("kind").is_in(list(AUTOMATED_OUTREACH_KINDS))
+                            | ((pl.col("kind") == CHECK_IN) & pl.col("automated"))))
                  .select("account_id", pl.col("occurred_at").alias("touch_at"), "function",
                          "channel", pl.lit("automated_check_in").alias("touch"),
                          pl.lit(None, pl.String).alias("need"),
-                         pl.lit(None, pl.String).alias("topic")))
+                         pl.lit(None, pl.String).alias("topic")).collect())
     return pl.concat([questions.select(TOUCH_COLUMNS), check_ins.select(TOUCH_COLUMNS)]) \
-        .sort("touch_at", "account_id")
+        .sort("touch_at", "account_id", "touch")
 
 
-def _next_time(touches: pl.DataFrame, events: pl.DataFrame, name: str,
-               by: list[str]) -> pl.DataFrame:
-    """Add `name`: the time of the first of `events` strictly after each touch, per `by`."""
-    right = events.select(*by, pl.col("occurred_at").alias(name)).sort(name)
-    return touches.sort("touch_at").join_asof(
-        right, left_on="touch_at", right_on=name, by=by, strategy="forward",
-        allow_exact_matches=False, check_sortedness=False)
+def _keyed(frame: pl.LazyFrame, at: str, topic: bool) -> pl.LazyFrame:
+    """The account (and topic) as one 64-bit hash (`_key`) and the time (`_at`)."""
+    key = (pl.struct(account_key(), pl.col("topic").hash(seed=1)).hash(seed=2) if topic
+           else account_key())
+    return frame.select(key.alias("_key"), pl.col(at).alias("_at"))
+
+
+def _next_times(touches: pl.DataFrame,
+                events: dict[str, tuple[pl.LazyFrame, bool]]) -> list[pl.Series]:
+    """For each of `events` (name: the events' account and time, and whether they match on
+    the topic too), the time of the first event strictly after each touch of the same
+    account (and topic), in the order of `touches` (sorted by time). Only the keys go
+    through the as-of joins, one frame of events at a time; ids are matched by their 64-bit
+    hash."""
+    left = {topic: _keyed(touches.lazy(), "touch_at", topic).collect()
+            .with_columns(pl.col("_at").set_sorted()) for topic in (False, True)}
+    found = []
+    for name, (frame, by) in events.items():
+        right = _keyed(frame, "occurred_at", by).rename({"_at": name}).sort(name).collect()
+        found.append(left[by].join_asof(right, left_on="_at", right_on=name, by="_key",
+                                        strategy="forward", allow_exact_matches=False,
+                                        check_sortedness=False)[name])
+    return found
 
 
 def what_happened_next(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date | None = None,
@@ -146,26 +173,35 @@ def what_happened_next(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.date 
 def follow_touches(found: Followed, *, themes: pl.DataFrame | None = None,
                    settings: NextSettings | None = None, kb: Knowledge | None = None,
                    questions: pl.DataFrame | None = None,
-                   evidence: bool = True) -> pl.DataFrame:
+                   columns: Sequence[str] | None = None) -> pl.DataFrame:
     """`what_happened_next` from the followed tables (`trap.followed`), computed by polars
-    or brought back from an engine. `questions` as in `touch_frame`; `evidence` False leaves
-    the `evidence_W` sentences out (the follow-up measures never read them)."""
+    or brought back from an engine. `questions` as in `touch_frame`; `columns`: the columns
+    to return (None: every one), so what no column needs (a window, the evidence sentences)
+    is not computed."""
     s = settings or NextSettings()
     s.check()
     kb = kb or load_knowledge()
     end = window_end(found.as_of)
-    touches = touch_frame(found, kb, themes, questions)
-    customer = found.rows.filter(pl.col("customer"))
-    topics = touches.filter(pl.col("topic").is_not_null()) \
+    touches = touch_frame(found, kb, themes, questions)  # sorted by time, account, touch
+    customer = found.rows.lazy().filter(pl.col("customer"))
+    topics = touches.lazy().filter(pl.col("topic").is_not_null()) \
         .select("account_id", pl.col("touch_at").alias("occurred_at"), "topic").unique()
-    out = _next_time(touches, topics, "_recontact_at", ["account_id", "topic"])
-    for kinds, name in (([ESCALATION], "_escalated_at"), ([TICKET], "_ticket_at"),
-                        (list(PARTICIPATION_KINDS), "_participated_at"),
-                        (list(REPAIR_RETURN_KINDS), "_replied_at")):
-        out = _next_time(out, customer.filter(pl.col("kind").is_in(kinds)), name,
-                         ["account_id"])
+    events = {"_recontact_at": (topics, True), **{
+        name: (customer.filter(pl.col("kind").is_in(kinds)), False)
+        for kinds, name in (([ESCALATION], "_escalated_at"), ([TICKET], "_ticket_at"),
+                            (list(PARTICIPATION_KINDS), "_participated_at"),
+                            (list(REPAIR_RETURN_KINDS), "_replied_at"))}}
+    keep = [*TOUCH_COLUMNS, "recontact_days", "escalated_days", "ticket_days",
+            "participated_days", "replied_days", "baseline_actions", "baseline_days",
+            *[f"{p}_{w}" for w in WINDOWS for p in ("actions", "expected", "outcome",
+                                                     "evidence")]]
+    keep = keep if columns is None else [c for c in keep if c in columns]
+    windows = [w for w in WINDOWS if any(c.endswith(f"_{w}") for c in keep)]
+    out = touches.with_columns(_next_times(touches, events))
+    del touches
+    out = out.drop([c for c in ("channel", "need", "topic") if c not in keep])
     at = pl.col("touch_at").dt.truncate("1d")
-    spans = {"base": (1 - BASELINE_DAYS, 0), **{f"w{w}": (1, w) for w in WINDOWS}}
+    spans = {"base": (1 - BASELINE_DAYS, 0), **{f"w{w}": (1, w) for w in windows}}
     counts, start = action_counts(found.daily, out["account_id"],
                                   out.select(at.dt.date())["touch_at"], spans)
     out = pl.concat([out, counts], how="horizontal")
@@ -180,12 +216,14 @@ def follow_touches(found: Followed, *, themes: pl.DataFrame | None = None,
         *[((pl.col(c) - pl.col("touch_at")).dt.total_seconds() / 86_400.0).round(1)
           .alias(c[1:-3] + "_days")
           for c in ("_recontact_at", "_escalated_at", "_ticket_at", "_participated_at",
-                    "_replied_at")])
+                    "_replied_at")]).drop("_recontact_at", "_escalated_at", "_ticket_at",
+                                          "_participated_at", "_replied_at", "base",
+                                          "first_day")
     began = None if start is None else dt.datetime.combine(start, dt.time())
     company_days = ((at - pl.max_horizontal(pl.lit(began, pl.Datetime("us")), at - base))
                     .dt.total_days() + 1).clip(1, BASELINE_DAYS)
     company_rate_before = pl.col("every_base") / company_days
-    for w in WINDOWS:
+    for w in windows:
         busy = pl.when(company_rate_before > 0).then(
             pl.col(f"every_w{w}") / w / company_rate_before).otherwise(1.0)
         expected = (pl.when(pl.col("baseline_days") > 0)
@@ -195,15 +233,11 @@ def follow_touches(found: Followed, *, themes: pl.DataFrame | None = None,
         chance = poisson.cdf(out[f"actions_{w}"].to_numpy(),
                              out[f"expected_{w}"].fill_null(0.0).to_numpy())
         out = out.with_columns(pl.Series(f"_chance_{w}", chance, pl.Float64))
-        out = out.with_columns(_outcome(w, s, end).alias(f"outcome_{w}"))
-        if evidence:
+        out = out.with_columns(_outcome(w, s, end).alias(f"outcome_{w}")).drop(
+            f"w{w}", f"every_w{w}", f"_chance_{w}")
+        if f"evidence_{w}" in keep:
             out = out.with_columns(_evidence(w, s).alias(f"evidence_{w}"))
-    keep = [*TOUCH_COLUMNS, "recontact_days", "escalated_days", "ticket_days",
-            "participated_days", "replied_days", "baseline_actions", "baseline_days",
-            *[f"{p}_{w}" for w in WINDOWS for p in ("actions", "expected", "outcome",
-                                                     "evidence")
-              if evidence or p != "evidence"]]
-    return out.select(keep).sort("touch_at", "account_id", "touch")
+    return out.select(keep)  # in the order of the touches: by time, account and touch
 
 
 def _within(name: str, w: int) -> pl.Expr:

@@ -56,6 +56,9 @@ PAIR_COLUMNS = ("function", "pair", "efficiency_measure", "relationship_measure"
                 "relationship_before", "relationship_now", "relationship_change",
                 "start_week", "end_week", "compared_with", "cost", "sentence")
 RETURN_DAYS = 90
+# what the follow-up measures read of each touch (`trap.next.what_happened_next`)
+FOLLOW_UP_COLUMNS = ("touch_at", "touch", "function", "outcome_7", "outcome_30",
+                     "replied_days", "participated_days")
 
 
 def measure_of(name: str) -> Measure:
@@ -104,6 +107,7 @@ def follow_up_series_of(touches: pl.DataFrame, found: Followed) -> pl.DataFrame:
     def within(column: str, days: int) -> pl.Expr:
         return pl.col(column).is_not_null() & (pl.col(column) <= days)
 
+    touches = touches.select(FOLLOW_UP_COLUMNS)
     parts = [
         _shares(touches.filter(pl.col("touch") == "automated_answer"),
                 "recontact_after_automation", pl.col("outcome_30") == "recontact",
@@ -116,11 +120,11 @@ def follow_up_series_of(touches: pl.DataFrame, found: Followed) -> pl.DataFrame:
                 "check_in_participation_rate", within("participated_days", 30),
                 pl.col("outcome_30") != "too_early"),
     ]
-    rows = found.rows
+    rows = found.rows.lazy()  # each part filters only the columns it reads
     end = dt.datetime.combine(found.as_of + dt.timedelta(days=1), dt.time())
     events = (rows.filter(pl.col("customer") & (pl.col("kind") == EVENT))
               .select("account_id", pl.col("occurred_at").alias("touch_at"), "function")
-              .sort("touch_at"))
+              .sort("touch_at").collect())
     again = events.join_asof(events.select("account_id", pl.col("touch_at").alias("_next")),
                              left_on="touch_at", right_on="_next", by="account_id",
                              strategy="forward", allow_exact_matches=False,
@@ -132,10 +136,10 @@ def follow_up_series_of(touches: pl.DataFrame, found: Followed) -> pl.DataFrame:
                          pl.col("touch_at") + limit < end))
     sent = (rows.filter(pl.col("kind").is_in([*AUTOMATED_OUTREACH_KINDS, CHECK_IN])
                         & ~pl.col("customer"))
-            .select(pl.col("occurred_at").alias("touch_at"), "function", "automated"))
+            .select(pl.col("occurred_at").alias("touch_at"), "function", "automated").collect())
     parts.append(_shares(sent, "automated_check_in_share", pl.col("automated"), pl.lit(True)))
     learning = (rows.filter(pl.col("customer") & pl.col("kind").is_in([COURSE, EVENT]))
-                .select(pl.col("occurred_at").alias("touch_at"), "function", "kind"))
+                .select(pl.col("occurred_at").alias("touch_at"), "function", "kind").collect())
     parts.append(_shares(learning, "on_demand_share", pl.col("kind") == COURSE, pl.lit(True)))
     out = pl.concat([p.select("week", "function", "measure", pl.col("num").cast(pl.Float64),
                               pl.col("den").cast(pl.Float64)) for p in parts])
@@ -292,7 +296,7 @@ def measure_pairs_of(found: Followed, series: pl.DataFrame, *, kb: Knowledge | N
                      questions: pl.DataFrame | None = None) -> pl.DataFrame:
     """`measure_pairs` from the followed tables (`trap.followed`); `questions`: their
     questions with the need, when the caller has classified them already."""
-    touches = follow_touches(found, kb=kb, questions=questions, evidence=False)
+    touches = follow_touches(found, kb=kb, questions=questions, columns=FOLLOW_UP_COLUMNS)
     return paired_measures(series, follow_up_series_of(touches, found), kb, settings)
 
 
