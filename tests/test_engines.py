@@ -261,3 +261,18 @@ def test_the_review_pack_on_duckdb_reads_as_polars_writes_it(cli: Any, demo: Pat
     assert "What automation alone cost was not estimated." not in cost
     assert any(line.startswith("- ") and "in the" in line and "weeks from" in line
                for line in cost), "no paired measure in the pack"
+
+
+def test_feature_use_without_features_is_no_breadth_on_any_engine(demo: Path, as_of: dt.date,
+                                                                   tmp_path: Path) -> None:
+    """An export whose product events name no feature (the column empty, as in many real
+    product-analytics exports) has no breadth-of-use series: polars and DuckDB agree."""
+    path = tmp_path / "no_features.parquet"
+    load_tables(demo).activity.with_columns(pl.lit(None, pl.String).alias("feature")) \
+        .sink_parquet(path)
+    expected = weekly_series(pl.scan_parquet(path), as_of=as_of)
+    engine = parse_engine("duckdb")
+    got = weekly_series_on(open_activity(connect(engine), engine, str(path)), as_of=as_of)
+    assert "breadth_of_use" not in set(expected["measure"])
+    assert {"people_engaged", "questions_per_account"} <= set(expected["measure"])
+    assert_frame_equal(got, expected, **TOLERANCE)

@@ -118,8 +118,9 @@ def _customer_flags(prepared: pl.LazyFrame) -> pl.LazyFrame:
         _kind_in(PARTICIPATION_KINDS).alias("participation"),
         _kind_in(ADVOCACY_KINDS).alias("advocacy"),
         _kind_in(PEER_ANSWER_KINDS).alias("peer_answers"),
-        pl.when(_kind_in(FEATURE_USE_KINDS)).then(pl.col("feature").hash(seed=0))
-        .alias("feature"))
+        # A hash of a missing value is a value: a feature use without a feature is none.
+        pl.when(_kind_in(FEATURE_USE_KINDS) & pl.col("feature").is_not_null())
+        .then(pl.col("feature").hash(seed=0)).alias("feature"))
 
 
 ADDITIVE = ("questions", "automated", "participation", "advocacy", "peer_answers")
