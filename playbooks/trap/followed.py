@@ -10,7 +10,8 @@ collecting every customer event.
 - `rows`: the questions, the automated outreach and check-ins, the escalations and tickets,
   the participation and reply kinds, the events and courses, each with its account, time,
   week, function, channel, kind, automation flag, whether the customer acted (`customer`,
-  null when the actor is unknown) and the question's text (questions only).
+  null when the actor is unknown) and the question's text (questions only); the function,
+  channel and kind are categorical (a few distinct words each, held once).
 - `daily`: per account and day, the customer's actions of any kind (`n`), for the silence
   judgement (is the account as active as before?); the account is a 64-bit hash of its id
   (`account_key`: ids only group and match there), which keeps the aggregation small.
@@ -41,8 +42,9 @@ COURSE = kind("course_completed")
 FOLLOWED_KINDS = tuple(dict.fromkeys((
     *QUESTION_KINDS, *AUTOMATED_OUTREACH_KINDS, CHECK_IN, ESCALATION, TICKET,
     *PARTICIPATION_KINDS, *REPAIR_RETURN_KINDS, EVENT, COURSE)))
+KIND = pl.Enum(FOLLOWED_KINDS)
 ROW_SCHEMA = {"account_id": pl.String, "occurred_at": pl.Datetime("us"), "week": pl.Date,
-              "function": pl.String, "channel": pl.String, "kind": pl.String,
+              "function": pl.Categorical(), "channel": pl.Categorical(), "kind": KIND,
               "automated": pl.Boolean, "customer": pl.Boolean, "question_text": pl.String}
 DAILY_SCHEMA = {"account": pl.UInt64, "day": pl.Date, "n": pl.UInt32}
 
@@ -60,8 +62,13 @@ class Followed:
         """The customer questions, in the order of the table (without the kind and actor)."""
         return (self.rows.lazy()
                 .filter(pl.col("customer") & pl.col("kind").is_in(list(QUESTION_KINDS)))
-                .select("account_id", "occurred_at", "week", "function", "channel", "automated",
-                        "question_text").collect())
+                .select("account_id", "occurred_at", "week", *as_text("function", "channel"),
+                        "automated", "question_text").collect())
+
+
+def as_text(*columns: str) -> list[pl.Expr]:
+    """The rows' categorical columns as plain strings again, for what is handed on."""
+    return [pl.col(c).cast(pl.String) for c in columns]
 
 
 def followed_rows(prepared: pl.LazyFrame) -> pl.LazyFrame:
@@ -69,7 +76,8 @@ def followed_rows(prepared: pl.LazyFrame) -> pl.LazyFrame:
     question = pl.col("kind").is_in(list(QUESTION_KINDS))
     return prepared.filter(pl.col("kind").is_in(list(FOLLOWED_KINDS))).select(
         "account_id", pl.col("occurred_at").cast(pl.Datetime("us")), "week",
-        pl.col("source_function").alias("function"), "channel", "kind", "automated",
+        pl.col("source_function").cast(pl.Categorical).alias("function"),
+        pl.col("channel").cast(pl.Categorical), pl.col("kind").cast(KIND), "automated",
         (pl.col("actor_type") == "customer").alias("customer"),
         pl.when(question).then(pl.col("question_text").cast(pl.String)).alias("question_text"))
 

@@ -43,6 +43,7 @@ from playbooks.trap.followed import (
     Followed,
     account_key,
     action_counts,
+    as_text,
     followed,
 )
 from playbooks.trap.needs import classify_question_rows
@@ -118,8 +119,9 @@ def touch_frame(found: Followed, kb: Knowledge, themes: pl.DataFrame | None = No
                  .filter(~pl.col("customer")
                          & (pl.col("kind").is_in(list(AUTOMATED_OUTREACH_KINDS))
                             | ((pl.col("kind") == CHECK_IN) & pl.col("automated"))))
-                 .select("account_id", pl.col("occurred_at").alias("touch_at"), "function",
-                         "channel", pl.lit("automated_check_in").alias("touch"),
+                 .select("account_id", pl.col("occurred_at").alias("touch_at"),
+                         *as_text("function", "channel"),
+                         pl.lit("automated_check_in").alias("touch"),
                          pl.lit(None, pl.String).alias("need"),
                          pl.lit(None, pl.String).alias("topic")).collect())
     return pl.concat([questions.select(TOUCH_COLUMNS), check_ins.select(TOUCH_COLUMNS)]) \

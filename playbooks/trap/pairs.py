@@ -20,7 +20,7 @@ from playbooks.errors import KnowledgeError
 from playbooks.framework.model import Knowledge, load_knowledge
 from playbooks.framework.parsing import KNOWLEDGE_DIR
 from playbooks.trap.findings import TrapSettings, function_label
-from playbooks.trap.followed import CHECK_IN, COURSE, EVENT, Followed, followed
+from playbooks.trap.followed import CHECK_IN, COURSE, EVENT, Followed, as_text, followed
 from playbooks.trap.measures import ALL, MEASURE_BY_NAME, Measure
 from playbooks.trap.next import follow_touches
 from playbooks.vocabulary import AUTOMATED_OUTREACH_KINDS
@@ -123,7 +123,7 @@ def follow_up_series_of(touches: pl.DataFrame, found: Followed) -> pl.DataFrame:
     rows = found.rows.lazy()  # each part filters only the columns it reads
     end = dt.datetime.combine(found.as_of + dt.timedelta(days=1), dt.time())
     events = (rows.filter(pl.col("customer") & (pl.col("kind") == EVENT))
-              .select("account_id", pl.col("occurred_at").alias("touch_at"), "function")
+              .select("account_id", pl.col("occurred_at").alias("touch_at"), *as_text("function"))
               .sort("touch_at").collect())
     again = events.join_asof(events.select("account_id", pl.col("touch_at").alias("_next")),
                              left_on="touch_at", right_on="_next", by="account_id",
@@ -136,10 +136,12 @@ def follow_up_series_of(touches: pl.DataFrame, found: Followed) -> pl.DataFrame:
                          pl.col("touch_at") + limit < end))
     sent = (rows.filter(pl.col("kind").is_in([*AUTOMATED_OUTREACH_KINDS, CHECK_IN])
                         & ~pl.col("customer"))
-            .select(pl.col("occurred_at").alias("touch_at"), "function", "automated").collect())
+            .select(pl.col("occurred_at").alias("touch_at"), *as_text("function"), "automated")
+            .collect())
     parts.append(_shares(sent, "automated_check_in_share", pl.col("automated"), pl.lit(True)))
     learning = (rows.filter(pl.col("customer") & pl.col("kind").is_in([COURSE, EVENT]))
-                .select(pl.col("occurred_at").alias("touch_at"), "function", "kind").collect())
+                .select(pl.col("occurred_at").alias("touch_at"), *as_text("function"), "kind")
+                .collect())
     parts.append(_shares(learning, "on_demand_share", pl.col("kind") == COURSE, pl.lit(True)))
     out = pl.concat([p.select("week", "function", "measure", pl.col("num").cast(pl.Float64),
                               pl.col("den").cast(pl.Float64)) for p in parts])
