@@ -23,9 +23,10 @@ from playbooks.data.sources import load_accounts, read_sources, resolve_workspac
 from playbooks.engines.connect import POLARS, Engine, configured_engine, connect, parse_engine
 from playbooks.engines.signals import compute_signals_on, latest_day
 from playbooks.engines.table import open_activity
-from playbooks.engines.weekly import SCHEMA, weekly_series_on
+from playbooks.engines.weekly import SCHEMA, prepared_weeks, weekly_series_on
 from playbooks.errors import InputError
 from playbooks.trap import TrapSettings, TrapView, find_traps
+from playbooks.trap.effects_gaps import mask_missing_weeks, missing_weeks
 from playbooks.trap.measures import drifting_points
 from playbooks.vocabulary import QUESTION_KINDS, REPAIR_RETURN_KINDS, REPAIR_TRIGGER_KINDS
 
@@ -106,7 +107,17 @@ def trap_view_on(activity: Any, accounts: pl.LazyFrame | None = None, *,
         if not drifting.is_empty():
             series = pl.concat([series, drifting.select(
                 [pl.col(c).cast(t) for c, t in SCHEMA.items()])])
+    # As polars does: a source whose rows stop for a few weeks is blanked in those weeks.
+    series = mask_missing_weeks(series, missing_weeks_on(activity, as_of=day))
     return TrapView(series, find_traps(series, s), s)
+
+
+def missing_weeks_on(activity: Any, *, as_of: dt.date) -> pl.DataFrame:
+    """`playbooks.trap.effects_gaps.missing_source_weeks`, its rows counted on the engine."""
+    weeks = prepared_weeks(activity, as_of)
+    counts = weeks.group_by("source_function", "week").aggregate(rows=weeks.count())
+    return missing_weeks(counts.to_polars().with_columns(pl.col("week").cast(pl.Date),
+                                                         pl.col("rows").cast(pl.UInt32)))
 
 
 def drifting_series_on(accounts: pl.LazyFrame, activity: Any, *, as_of: dt.date,

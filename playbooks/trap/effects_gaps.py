@@ -34,6 +34,13 @@ def missing_source_weeks(activity: pl.LazyFrame | pl.DataFrame, *, as_of: dt.dat
     prepared, _ = prepare_weekly(activity, as_of)
     counts = (prepared.group_by("source_function", "week").agg(pl.len().alias("rows"))
               .collect())
+    return missing_weeks(counts, min_share=min_share, min_usual=min_usual)
+
+
+def missing_weeks(counts: pl.DataFrame, *, min_share: float = MIN_SHARE,
+                  min_usual: int = MIN_USUAL) -> pl.DataFrame:
+    """`missing_source_weeks` from the rows per function and week (`source_function`,
+    `week`, `rows`), as the polars pass or an engine counts them."""
     schema = {"function": pl.String, "week": pl.Date, "rows": pl.UInt32, "usual": pl.Float64}
     if counts.is_empty():
         return pl.DataFrame(schema=schema)
