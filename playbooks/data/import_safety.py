@@ -33,7 +33,10 @@ FAULT_STEPS = ("data-written", "manifest-written", "old-files-removed")
 """Where an import can be stopped: after its new data files are written (before the
 manifest), after the manifest is switched, after the old data files are removed."""
 _POLL_SECONDS = 0.2
-_held: dict[Path, int] = {}  # this process's locks by folder, with how deep they are nested
+# The locks each thread of this process holds, by thread and folder, with how deep they are
+# nested: re-entrant within one thread only, so two sessions of the app (two threads) wait
+# for each other as two processes do.
+_held: dict[tuple[int, Path], int] = {}
 _guard = threading.Lock()
 
 
@@ -49,8 +52,8 @@ def lock_wait_seconds() -> float:
 
 @contextlib.contextmanager
 def workspace_lock(folder: Path) -> Iterator[None]:
-    """Hold the workspace's lock; re-entrant within one process."""
-    key = folder.resolve()
+    """Hold the workspace's lock; re-entrant within one thread."""
+    key = (threading.get_ident(), folder.resolve())
     with _guard:
         if key in _held:
             _held[key] += 1
