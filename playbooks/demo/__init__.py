@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,7 @@ from typing import Any
 import polars as pl
 
 from playbooks.data.import_safety import workspace_lock
-from playbooks.data.sources import DEMO_SOURCE, Source, read_sources, write_sources
+from playbooks.data.sources import DEMO_MARKER, DEMO_SOURCE, Source, read_sources, write_sources
 from playbooks.data.workspace import workspace_status
 from playbooks.demo.accounts import plan_accounts
 from playbooks.demo.activity import BROKEN_SOURCE, block_frames
@@ -70,6 +71,7 @@ _BLOCK = 2_500  # accounts per block; fixed so the output does not depend on mem
 DEFAULT_AUTOMATION_COST = 0.3  # the default demo's planted cost: visible, moderate
 DEFAULT_SEASON = 0.55  # customer activity in the year-end weeks, against 1 otherwise
 BROKEN_EXPORT_ENDS = 16  # weeks before the end when the broken export comes back
+_EXTRAS = ("labels.csv", "exposure.csv", DEMO_MARKER)  # swapped in beside the tables
 
 
 def default_as_of(today: dt.date | None = None) -> dt.date:
@@ -106,15 +108,18 @@ def generate_demo(out_dir: str | os.PathLike[str], accounts: int = DEFAULT_ACCOU
     less in that function (`playbooks.demo.cost`). `season` is the customer activity factor
     in the year-end weeks (1 = no season); `broken_export_weeks` removes the community
     platform's rows for that many weeks, ending `BROKEN_EXPORT_ENDS` weeks before the end.
-    Deterministic per (accounts, weeks, seed, as_of and these three). Files are written
-    under temporary names and swapped in at the end, so an interrupted run leaves no
-    half-written tables; the manifest lists them as the source `demo` of each table. With
+    Deterministic per (accounts, weeks, seed, as_of and these three). Every file is written
+    under a temporary name first; then the manifest is emptied, the files are swapped in, and
+    the manifest listing them as the source `demo` of each table is written last. A reader
+    sees the workspace as it was, as holding nothing, or as the complete demo, never tables
+    without their marker (which would read as imported data) or a mix of two demos; an
+    interrupted run leaves no half-written file. With
     `protect_imported`, a folder holding imported (non-demo) tables is refused instead of
     replaced; the command line sets it unless told `--replace-data`. The workspace is locked
     while the demo is written (an import waits for it, and it for an import).
     """
     with workspace_lock(Path(out_dir)):
-        for stale in Path(out_dir).glob(".demo-*.parquet"):  # what a killed demo left
+        for stale in Path(out_dir).glob(".demo-*"):  # what a killed demo left
             stale.unlink(missing_ok=True)
         return _generate_demo(out_dir, accounts, weeks, seed, as_of, protect_imported,
                               (automation_cost, season, broken_export_weeks))
@@ -149,9 +154,10 @@ def _generate_demo(out_dir: str | os.PathLike[str], accounts: int, weeks: int, s
     plan = plan_accounts(accounts, weeks, seed, as_of)
     broken_first = weeks - BROKEN_EXPORT_ENDS - broken
     plan.update(automation_cost=cost, season=season, broken_export=(broken_first, broken))
-    tag = f".demo-{os.getpid()}"
+    tag = f".demo-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     temp = {name: folder / f"{tag}-{name}.parquet" for name in
             ("accounts", "activity", "health_snapshots")}
+    extras = {name: folder / f"{tag}-{name}" for name in _EXTRAS}
     writers: dict[str, Any] = {}
     events = snapshots = 0
     try:
@@ -184,14 +190,10 @@ def _generate_demo(out_dir: str | os.PathLike[str], accounts: int, weeks: int, s
         writers = {}
         pq.write_table(plan["accounts"].to_arrow().cast(arrow_schema("accounts")),
                        temp["accounts"], compression="zstd")
-        for name, path in temp.items():
-            os.replace(path, folder / f"{name}.parquet")
-        write_sources(folder, [Source(DEMO_SOURCE, name, f"{name}.parquet", tool="playbooks demo")
-                               for name in temp])
         plan["accounts"].select("account_id", pl.Series("archetype", plan["archetype_names"])) \
-            .write_csv(folder / "labels.csv")
+            .write_csv(extras["labels.csv"])
         (pl.concat(exposure) if exposure else pl.DataFrame(schema=EXPOSURE_SCHEMA)) \
-            .write_csv(folder / "exposure.csv", float_precision=4)
+            .write_csv(extras["exposure.csv"], float_precision=4)
         window_start = as_of - dt.timedelta(weeks=weeks)
         marker = {"demo": True,
                   "note": "Generated demo data for CX Playbooks; no real customers.",
@@ -199,11 +201,18 @@ def _generate_demo(out_dir: str | os.PathLike[str], accounts: int, weeks: int, s
                   "as_of": as_of.isoformat(), "events": events,
                   "planted": _planted(cost, season, broken, window_start, broken_first),
                   "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-        (folder / "demo.json").write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+        extras[DEMO_MARKER].write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+        write_sources(folder, [])  # nothing listed while the files are swapped in
+        for name, path in temp.items():
+            os.replace(path, folder / f"{name}.parquet")
+        for name, path in extras.items():
+            os.replace(path, folder / name)
+        write_sources(folder, [Source(DEMO_SOURCE, name, f"{name}.parquet", tool="playbooks demo")
+                               for name in temp])
     finally:
         for writer in writers.values():
             writer.close()
-        for path in temp.values():
+        for path in [*temp.values(), *extras.values()]:
             path.unlink(missing_ok=True)
     return DemoResult(folder, accounts, weeks, events, snapshots, as_of, seed, cost)
 
@@ -232,8 +241,16 @@ def _planted(cost: float, season: float, broken: int, window_start: dt.date,
 
 def ensure_demo_workspace(path: str | os.PathLike[str], accounts: int = DEFAULT_ACCOUNTS,
                           seed: int = DEFAULT_SEED, weeks: int = DEFAULT_WEEKS) -> bool:
-    """Generate the demo into `path` unless it already holds data; return True if generated."""
+    """Generate the demo into `path` unless it already holds data; return True if generated.
+
+    Two first visits at once (two sessions of the app, or two processes) generate it once:
+    the second waits on the workspace's lock while the first writes, then finds the demo
+    there. The lock is the operating system's, so one left by a killed process never holds.
+    """
     if workspace_status(path).has_data:
         return False
-    generate_demo(path, accounts=accounts, weeks=weeks, seed=seed)
+    with workspace_lock(Path(path)):
+        if workspace_status(path).has_data:  # written by the caller this one waited for
+            return False
+        generate_demo(path, accounts=accounts, weeks=weeks, seed=seed)
     return True
