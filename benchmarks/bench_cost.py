@@ -8,9 +8,10 @@ file, so neither measured process computes it. Then each side runs in a fresh pr
 `/usr/bin/time -v`: the earlier code (exported with `git archive` into a temporary folder) and
 this tree's code, each calling `relationship_cost` on `pl.scan_parquet(activity.parquet)`
 and the accounts; `--collected` adds the earlier code given tables read whole (as the app's
-results handed them). Each line prints the call's time, the process's wall time and its
-peak resident memory (Maximum resident set size), with the load average; the last lines say
-whether the effects and the pairs equal the earlier code's.
+results handed them), `--duckdb` this code with the activity on DuckDB
+(`engines.cost.relationship_cost_on`). Each line prints the call's time, the process's wall
+time and its peak resident memory (Maximum resident set size), with the load average; the
+last lines say whether the effects and the pairs equal this code's on the files.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ def _series(data: Path, out: Path) -> None:
     trap_view(activity, drifting_every_weeks=None).series.write_parquet(out)
 
 
-def _child(data: Path, series: Path, out: Path, collected: bool) -> None:
-    """Call `relationship_cost` once and keep its frames in `out` (the measured process)."""
+def _child(data: Path, series: Path, out: Path, collected: bool, duckdb: bool) -> None:
+    """Call `relationship_cost` once (`relationship_cost_on` on DuckDB with `duckdb`) and
+    keep its frames in `out` (the measured process)."""
     import polars as pl
 
     import playbooks
@@ -61,22 +63,30 @@ def _child(data: Path, series: Path, out: Path, collected: bool) -> None:
     if collected:
         activity, accounts = activity.collect(), accounts.collect()  # type: ignore[union-attr]
     start = time.perf_counter()
-    cost = relationship_cost(activity, accounts, weekly, as_of=day)
+    if duckdb:
+        from playbooks.engines.connect import connect, parse_engine
+        from playbooks.engines.cost import relationship_cost_on
+        from playbooks.engines.table import open_activity
+
+        engine = parse_engine("duckdb")
+        table = open_activity(connect(engine), engine, [data / "activity.parquet"])
+        cost = relationship_cost_on(table, accounts, weekly, as_of=day)
+    else:
+        cost = relationship_cost(activity, accounts, weekly, as_of=day)
     seconds = time.perf_counter() - start
     cost.effects.write_parquet(out / "effects.parquet")
     cost.pairs.write_parquet(out / "pairs.parquet")
     print(f"call {seconds:.2f}")
 
 
-def _measured(code: Path, data: Path, series: Path, out: Path, collected: bool,
+def _measured(code: Path, data: Path, series: Path, out: Path, mode: str,
               ) -> tuple[float, float, float]:
     """Run the child under /usr/bin/time -v with `code` first on the path: (call s, wall s,
     peak GB)."""
     out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(code), "PLAYBOOKS_NO_BOOTSTRAP": "1"}
     command = [sys.executable, str(Path(__file__).resolve()), "child", "--data", str(data),
-               "--series", str(series), "--out", str(out)] + (["--collected"] if collected
-                                                               else [])
+               "--series", str(series), "--out", str(out)] + ([f"--{mode}"] if mode else [])
     timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
     start = time.perf_counter()
     done = subprocess.run(timer + command, capture_output=True, text=True, env=env,
@@ -112,7 +122,7 @@ def _same(a: Path, b: Path) -> bool:
     return True
 
 
-def run(data: Path, accounts: int, baseline: str, collected: bool) -> None:
+def run(data: Path, accounts: int, baseline: str, collected: bool, duckdb: bool) -> None:
     """Measure both sides and print them beside each other."""
     if not (data / "activity.parquet").exists():
         from playbooks.demo import generate_demo
@@ -134,17 +144,20 @@ def run(data: Path, accounts: int, baseline: str, collected: bool) -> None:
         old = work / "old"
         old.mkdir()
         _export(baseline, old)
-        sides = [("earlier code, lazy scan", old, False), ("this code, lazy scan", ROOT, False)]
+        sides = [("earlier code, lazy scan", old, ""), ("this code, lazy scan", ROOT, "")]
         if collected:
-            sides.insert(0, ("earlier code, tables read whole", old, True))
-        for i, (label, code, whole) in enumerate(sides):
-            call, wall, peak = _measured(code, data, series, work / f"out{i}", whole)
+            sides.insert(0, ("earlier code, tables read whole", old, "collected"))
+        if duckdb:
+            sides.insert(-1, ("this code, on DuckDB", ROOT, "duckdb"))
+        for i, (label, code, mode) in enumerate(sides):
+            call, wall, peak = _measured(code, data, series, work / f"out{i}", mode)
             print(f"  {label:<34} call {call:7.2f} s  process {wall:7.2f} s  "
                   f"peak {peak:6.2f} GB  (load {_load()})")
         last = len(sides) - 1
         for i in range(last):
             same = "yes" if _same(work / f"out{i}", work / f"out{last}") else "NO"
-            print(f"  effects and pairs identical to the {sides[i][0]}: {same}")
+            print(f"  {sides[i][0]}: effects and pairs identical to this code's on the "
+                  f"lazy scan: {same}")
     print(f"  load average at the end: {_load()}")
 
 
@@ -155,16 +168,19 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=50_000)
     parser.add_argument("--baseline", default="a0980d7",
                         help="the commit whose code is measured beside this tree's")
-    parser.add_argument("--collected", action="store_true")
+    parser.add_argument("--collected", action="store_true",
+                        help="also the earlier code given the tables read whole")
+    parser.add_argument("--duckdb", action="store_true",
+                        help="also this code with the activity on DuckDB")
     parser.add_argument("--series", type=Path)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.what == "series":
         _series(args.data, args.series)
     elif args.what == "child":
-        _child(args.data, args.series, args.out, args.collected)
+        _child(args.data, args.series, args.out, args.collected, args.duckdb)
     else:
-        run(args.data, args.accounts, args.baseline, args.collected)
+        run(args.data, args.accounts, args.baseline, args.collected, args.duckdb)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from playbooks.engines.run import workspace_activity_files
 from playbooks.engines.table import open_activity
 from playbooks.trap import trap_view
 from playbooks.trap.cost import RelationshipCost, relationship_cost
-from playbooks.trap.followed import followed
+from playbooks.trap.followed import DAILY_SCHEMA, ROW_SCHEMA, followed
 from playbooks.vocabulary.activity import as_of_date
 
 
@@ -104,6 +104,8 @@ def test_the_tables_an_engine_hands_back_hold_polars_rows(demo: Path, as_of: dt.
     table = open_activity(connect(engine), engine, workspace_activity_files(str(demo)))
     got = followed_on(table, as_of=as_of)
     want = followed(load_tables(demo).activity, as_of)
+    assert dict(got.rows.schema) == dict(want.rows.schema) == ROW_SCHEMA
+    assert dict(got.daily.schema) == dict(want.daily.schema) == DAILY_SCHEMA
     columns = list(want.rows.columns)
     assert_frame_equal(got.rows.sort(columns, nulls_last=True),
                        want.rows.sort(columns, nulls_last=True))
