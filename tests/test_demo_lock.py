@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -20,9 +19,13 @@ from playbooks.demo import ensure_demo_workspace, generate_demo
 ACCOUNTS, WEEKS = 60, 8
 
 
-def _ensure_after(barrier, folder: str, results) -> None:  # noqa: ANN001 - process-shared
-    barrier.wait()
-    results.put(ensure_demo_workspace(folder, accounts=ACCOUNTS, weeks=WEEKS))
+ENSURE_ON_GO = f"""
+import sys
+from playbooks.demo import ensure_demo_workspace
+print("ready", flush=True)
+sys.stdin.readline()
+print(ensure_demo_workspace(sys.argv[1], accounts={ACCOUNTS}, weeks={WEEKS}), flush=True)
+"""
 
 
 def view(folder: Path) -> tuple[str, int]:
@@ -50,16 +53,23 @@ def assert_one_complete_demo(folder: Path) -> None:
 
 def test_two_processes_generate_the_demo_once(tmp_path: Path) -> None:
     folder = tmp_path / "workspace"
-    spawn = multiprocessing.get_context("spawn")
-    barrier, results = spawn.Barrier(2), spawn.Queue()
-    workers = [spawn.Process(target=_ensure_after, args=(barrier, str(folder), results))
+    workers = [subprocess.Popen([sys.executable, "-c", ENSURE_ON_GO, str(folder)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
                for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=300)
-    assert [w.exitcode for w in workers] == [0, 0]
-    assert sorted(results.get(timeout=5) for _ in workers) == [False, True]
+    try:
+        for worker in workers:  # both imported and waiting
+            assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+        for worker in workers:  # then both go at once
+            assert worker.stdin is not None
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+        said = [worker.communicate(timeout=300)[0].strip() for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+    assert [w.returncode for w in workers] == [0, 0]
+    assert sorted(said) == ["False", "True"]
     assert_one_complete_demo(folder)
 
 
