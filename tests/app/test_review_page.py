@@ -57,6 +57,10 @@ def test_the_review_shows_every_section_and_offers_three_downloads(pages,
     assert len(downloads) == 3
     labels = " ".join(d.proto.label for d in downloads)
     assert "HTML" in labels and "Markdown" in labels and "CSV" in labels
+    # The HTML pack is drawn on the click: a rerun started by that same click could drop the
+    # drawn file before it reached the browser, so that button must only download.
+    html = next(d for d in downloads if "HTML" in d.proto.label)
+    assert html.proto.ignore_rerun and html.proto.deferred_file_id
 
 
 def test_a_team_without_an_assessment_gets_a_plain_note(pages, workspace: Path) -> None:
