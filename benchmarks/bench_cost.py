@@ -17,7 +17,6 @@ last lines say whether the effects and the pairs equal this code's on the files.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import re
 import subprocess
@@ -26,13 +25,16 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-AS_OF = dt.date(2026, 11, 23)
-
-
-def _load() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) \
-        if Path("/proc/loadavg").exists() else "n/a"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from earlier_code import (  # noqa: E402
+    ROOT,
+    TIMER,
+    demo_size,
+    export_code,
+    load_average,
+    peak_gb,
+    ran_code,
+)
 
 
 def _series(data: Path, out: Path) -> None:
@@ -87,27 +89,15 @@ def _measured(code: Path, data: Path, series: Path, out: Path, mode: str,
     env = {**os.environ, "PYTHONPATH": str(code), "PLAYBOOKS_NO_BOOTSTRAP": "1"}
     command = [sys.executable, str(Path(__file__).resolve()), "child", "--data", str(data),
                "--series", str(series), "--out", str(out)] + ([f"--{mode}"] if mode else [])
-    timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
     start = time.perf_counter()
-    done = subprocess.run(timer + command, capture_output=True, text=True, env=env,
+    done = subprocess.run(TIMER + command, capture_output=True, text=True, env=env,
                           cwd=code)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"the measured run failed:\n{done.stdout}\n{done.stderr}")
-    ran = re.search(r"code (.+)", done.stdout)
-    if ran is None or Path(ran.group(1)).resolve() != code.resolve():
-        raise SystemExit(f"the measured run imported the wrong code: {done.stdout}")
+    ran_code(done.stdout, code)
     call = float(re.search(r"call ([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
-    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    return call, wall, (int(peak.group(1)) / 1024 ** 2 if peak else float("nan"))
-
-
-def _export(ref: str, folder: Path) -> None:
-    """The package as it was at `ref`, without touching the working tree or the index."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "playbooks",
-                              "data_contracts", "pyproject.toml"],
-                             capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return call, wall, peak_gb(done.stderr)
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -124,15 +114,7 @@ def _same(a: Path, b: Path) -> bool:
 
 def run(data: Path, accounts: int, baseline: str, collected: bool, duckdb: bool) -> None:
     """Measure both sides and print them beside each other."""
-    if not (data / "activity.parquet").exists():
-        from playbooks.demo import generate_demo
-
-        print(f"generating {accounts:,} accounts into {data} ...")
-        generate_demo(data, accounts=accounts, seed=7, as_of=AS_OF)
-    import polars as pl
-
-    events = pl.scan_parquet(data / "activity.parquet").select(pl.len()).collect().item()
-    n = pl.scan_parquet(data / "accounts.parquet").select(pl.len()).collect().item()
+    n, events = demo_size(data, accounts)
     print(f"relationship cost: {data}: {n:,} accounts, {events:,} events, {os.cpu_count()} "
           f"cores; baseline: the code at {baseline}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -143,7 +125,7 @@ def run(data: Path, accounts: int, baseline: str, collected: bool, duckdb: bool)
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
         old = work / "old"
         old.mkdir()
-        _export(baseline, old)
+        export_code(baseline, old)
         sides = [("earlier code, lazy scan", old, ""), ("this code, lazy scan", ROOT, "")]
         if collected:
             sides.insert(0, ("earlier code, tables read whole", old, "collected"))
@@ -152,13 +134,13 @@ def run(data: Path, accounts: int, baseline: str, collected: bool, duckdb: bool)
         for i, (label, code, mode) in enumerate(sides):
             call, wall, peak = _measured(code, data, series, work / f"out{i}", mode)
             print(f"  {label:<34} call {call:7.2f} s  process {wall:7.2f} s  "
-                  f"peak {peak:6.2f} GB  (load {_load()})")
+                  f"peak {peak:6.2f} GB  (load {load_average()})")
         last = len(sides) - 1
         for i in range(last):
             same = "yes" if _same(work / f"out{i}", work / f"out{last}") else "NO"
             print(f"  {sides[i][0]}: effects and pairs identical to this code's on the "
                   f"lazy scan: {same}")
-    print(f"  load average at the end: {_load()}")
+    print(f"  load average at the end: {load_average()}")
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ seconds; the last lines the whole process's time and peak memory, with the load 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import re
 import shutil
@@ -26,15 +25,18 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-AS_OF = dt.date(2026, 11, 23)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from earlier_code import (  # noqa: E402
+    ROOT,
+    TIMER,
+    demo_size,
+    export_code,
+    load_average,
+    peak_gb,
+    ran_code,
+)
+
 STEP = re.compile(r"^step (\d+\.\d+) (.+)$", re.MULTILINE)
-
-
-def load_average() -> str:
-    """The load average now (1, 5 and 15 minutes), or n/a."""
-    path = Path("/proc/loadavg")
-    return " ".join(path.read_text().split()[:3]) if path.exists() else "n/a"
 
 
 def child(data: Path) -> None:
@@ -64,43 +66,23 @@ def measured(code: Path, data: Path, engine: str | None) -> tuple[list[tuple[str
         env["PLAYBOOKS_ENGINE"] = engine
     else:
         env.pop("PLAYBOOKS_ENGINE", None)
-    timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
     started = time.perf_counter()
-    done = subprocess.run([*timer, sys.executable, str(Path(__file__).resolve()), "child",
+    done = subprocess.run([*TIMER, sys.executable, str(Path(__file__).resolve()), "child",
                            "--data", str(data)], capture_output=True, text=True, env=env,
                           cwd=code, check=False)
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"the measured run failed:\n{done.stdout}\n{done.stderr[-3000:]}")
-    ran = re.search(r"code (.+)", done.stdout)
-    if ran is None or Path(ran.group(1)).resolve() != code.resolve():
-        raise SystemExit(f"the measured run imported the wrong code: {done.stdout}")
+    ran_code(done.stdout, code)
     marks = [(float(at), text) for at, text in STEP.findall(done.stdout)]
     steps = [(re.sub(r"^Preparing the app's results \(\d+ of \d+\): | \.\.\.$", "", text),
               marks[i + 1][0] - at) for i, (at, text) in enumerate(marks[:-1])]
-    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    return steps, wall, (int(peak.group(1)) / 1024 ** 2 if peak else float("nan"))
-
-
-def export(ref: str, folder: Path) -> None:
-    """The package as it was at `ref`, without touching the working tree or the index."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "playbooks",
-                              "data_contracts", "pyproject.toml"],
-                             capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return steps, wall, peak_gb(done.stderr)
 
 
 def run(data: Path, accounts: int, baseline: str | None, engine: str | None) -> None:
     """Measure every side and print them beside each other."""
-    if not (data / "activity.parquet").exists():
-        from playbooks.demo import generate_demo
-
-        print(f"generating {accounts:,} accounts into {data} ...")
-        generate_demo(data, accounts=accounts, seed=7, as_of=AS_OF)
-    import polars as pl
-
-    events = pl.scan_parquet(data / "activity.parquet").select(pl.len()).collect().item()
-    n = pl.scan_parquet(data / "accounts.parquet").select(pl.len()).collect().item()
+    n, events = demo_size(data, accounts)
     print(f"preparing the app's results: {data}: {n:,} accounts, {events:,} events, "
           f"{os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
@@ -108,7 +90,7 @@ def run(data: Path, accounts: int, baseline: str | None, engine: str | None) -> 
         if baseline:
             old = Path(tmp) / "old"
             old.mkdir()
-            export(baseline, old)
+            export_code(baseline, old)
             sides.append((f"the code at {baseline}", old, None))
         sides.append(("this code", ROOT, None))
         if engine:

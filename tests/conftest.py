@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
 import pytest
+from engine_tables import engine_table, spark_engine  # noqa: F401 - fixtures for every module
 
 POSTGRES_URL_ENV = "PLAYBOOKS_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "PLAYBOOKS_REQUIRE_POSTGRES"

@@ -9,18 +9,17 @@ pyspark are installed by .ci/run and the dev extra); PostgreSQL is the store tes
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from engine_tables import ENGINES
 from polars.testing import assert_frame_equal
 
 from playbooks.data.sources import load_tables
 from playbooks.demo import generate_demo
 from playbooks.engines.connect import Engine, connect, parse_engine
-from playbooks.engines.run import workspace_activity_files
 from playbooks.engines.signals import compute_signals_on, list_continuity_gaps_on, run_passes
 from playbooks.engines.table import open_activity
 from playbooks.engines.weekly import weekly_series_on
@@ -55,45 +54,6 @@ def expected(demo: Path, as_of: dt.date) -> dict[str, pl.DataFrame]:
             "weekly": weekly_series(tables.activity, as_of=as_of)}
 
 
-@pytest.fixture(scope="module")
-def spark_engine() -> Iterator[Any]:
-    """One local Spark session for the module (its start-up takes seconds), stopped after."""
-    engine = parse_engine("local[2]")
-    con = connect(engine)
-    yield engine, con
-    from pyspark.sql import SparkSession
-
-    session = SparkSession.getActiveSession()
-    if session is not None:
-        session.stop()
-
-
-def load_into_postgres(url: str, activity: pl.DataFrame) -> None:
-    """Write the demo's activity to the table `activity` of the test database."""
-    import ibis
-
-    con = ibis.connect(url.replace("postgresql+psycopg://", "postgresql://"))
-    con.create_table("activity", activity.to_arrow(), overwrite=True)
-    con.disconnect()
-
-
-@pytest.fixture
-def engine_table(request: pytest.FixtureRequest, demo: Path) -> Any:
-    """The demo's activity table on the engine the test is parametrised with."""
-    kind = request.param
-    if kind == "duckdb":
-        engine = parse_engine("duckdb")
-        return open_activity(connect(engine), engine, workspace_activity_files(str(demo)))
-    if kind == "spark":
-        engine, con = request.getfixturevalue("spark_engine")
-        return open_activity(con, engine, workspace_activity_files(str(demo)))
-    url = request.getfixturevalue("postgres_database_url")
-    load_into_postgres(url, load_tables(demo).activity.collect())
-    engine = parse_engine(url)
-    return open_activity(connect(engine), engine, "activity")
-
-
-ENGINES = ["duckdb", "spark", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.mark.parametrize("engine_table", ENGINES, indirect=True)

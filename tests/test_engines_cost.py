@@ -11,14 +11,13 @@ engine hands back must hold the same rows as polars' own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from engine_tables import ENGINES
 from polars.testing import assert_frame_equal
-from test_engines import load_into_postgres
 
 from playbooks.data.sources import load_tables
 from playbooks.demo import generate_demo
@@ -55,36 +54,6 @@ def expected(demo: Path, as_of: dt.date, series: pl.DataFrame) -> RelationshipCo
     return relationship_cost(tables.activity, tables.accounts, series, as_of=as_of)
 
 
-@pytest.fixture(scope="module")
-def spark_engine() -> Iterator[Any]:
-    """One local Spark session for the module, stopped after."""
-    engine = parse_engine("local[2]")
-    con = connect(engine)
-    yield engine, con
-    from pyspark.sql import SparkSession
-
-    session = SparkSession.getActiveSession()
-    if session is not None:
-        session.stop()
-
-
-@pytest.fixture
-def engine_table(request: pytest.FixtureRequest, demo: Path) -> Any:
-    """The demo's activity table on the engine the test is parametrised with."""
-    kind = request.param
-    if kind == "duckdb":
-        engine = parse_engine("duckdb")
-        return open_activity(connect(engine), engine, workspace_activity_files(str(demo)))
-    if kind == "spark":
-        engine, con = request.getfixturevalue("spark_engine")
-        return open_activity(con, engine, workspace_activity_files(str(demo)))
-    url = request.getfixturevalue("postgres_database_url")
-    load_into_postgres(url, load_tables(demo).activity.collect())
-    engine = parse_engine(url)
-    return open_activity(connect(engine), engine, "activity")
-
-
-ENGINES = ["duckdb", "spark", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.mark.parametrize("engine_table", ENGINES, indirect=True)

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from engine_tables import load_into_postgres
 from polars.testing import assert_frame_equal
-from test_engines import load_into_postgres
 
 from playbooks.data.sources import read_sources, write_sources
 from playbooks.demo import generate_demo
