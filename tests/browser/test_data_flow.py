@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from playbooks.demo import generate_demo
 from playbooks.signals import compute_signals
@@ -26,6 +27,23 @@ def _settle(page: Page) -> None:
 def _fingerprint(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.glob("*.parquet"))}
+
+
+def _choose(page: Page, label: str, typed: str, option: str) -> None:
+    """Pick `option` in the select box `label` by typing `typed`, as a user does; once more
+    if the list closed under the click (a rerun of the page redraws the box)."""
+    for _ in range(3):
+        page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+        page.keyboard.type(typed)
+        try:
+            page.get_by_role("option", name=option).click(timeout=10_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            _settle(page)
+            continue
+        _settle(page)
+        return
+    raise AssertionError(f"the option {option!r} of {label!r} could not be chosen")
 
 
 def _upload(page: Page, label: str, path: Path) -> None:
@@ -86,10 +104,7 @@ def test_markup_in_an_account_name_stays_text(page: Page, app_url: str, tmp_path
     page.goto(f"{app_url}/signals")
     expect(page.get_by_role("heading", name="Drifting accounts")).to_be_visible(timeout=TIMEOUT)
     _settle(page)
-    page.get_by_test_id("stSelectbox").filter(has_text="Account").click()
-    page.keyboard.type(target)
-    page.get_by_role("option", name=f"({target})").click()
-    _settle(page)
+    _choose(page, "Account", target, f"({target})")
     heading = page.locator("h4", has_text="**Acme**")
     expect(heading).to_be_visible(timeout=TIMEOUT)
     expect(heading).to_contain_text("<img src=x")
