@@ -236,3 +236,28 @@ def test_feature_use_without_features_is_no_breadth_on_any_engine(demo: Path, as
     assert "breadth_of_use" not in set(expected["measure"])
     assert {"people_engaged", "questions_per_account"} <= set(expected["measure"])
     assert_frame_equal(got, expected, **TOLERANCE)
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "spark"])
+def test_a_workspace_of_several_activity_sources_reads_as_one_table(
+        kind: str, demo: Path, as_of: dt.date, tmp_path: Path,
+        request: pytest.FixtureRequest) -> None:
+    """A workspace with activity from several tools (a file per source, their optional
+    columns differing) is one activity table on every engine, as polars reads it."""
+    activity = load_tables(demo).activity.collect()
+    half = activity.height // 2
+    first, second = tmp_path / "helpdesk.parquet", tmp_path / "product.parquet"
+    activity.head(half).drop("question_text", "feature").write_parquet(first)
+    activity.tail(activity.height - half).write_parquet(second)
+    both = pl.concat([pl.scan_parquet(first), pl.scan_parquet(second)],
+                     how="diagonal_relaxed")
+    expected = list_continuity_gaps(both, as_of=as_of)
+    if kind == "spark":
+        engine, con = request.getfixturevalue("spark_engine")
+    else:
+        engine = parse_engine(kind)
+        con = connect(engine)
+    table = open_activity(con, engine, [first, second])
+    assert table.count().to_pyarrow().as_py() == activity.height
+    assert expected.height > 0
+    assert_frame_equal(list_continuity_gaps_on(table, as_of=as_of), expected, **TOLERANCE)

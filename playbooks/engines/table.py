@@ -27,6 +27,12 @@ def open_activity(con: Any, engine: Engine, where: str | Sequence[Path]) -> Any:
     (Parquet or CSV), or a list of Parquet files (a workspace's sources). Raises InputError
     for a missing table or file, and for a table missing the contract's columns (named).
     """
+    if not isinstance(where, str) and len(where) > 1 and engine.kind != "duckdb":
+        import ibis
+
+        # Several sources (their optional columns may differ): each read and typed, then one
+        # table of them all; DuckDB reads them together, matching columns by name.
+        return ibis.union(*(open_activity(con, engine, [path]) for path in where))
     table = _read(con, engine, where)
     missing = [c for c in ACTIVITY_COLUMNS if c not in table.columns]
     if missing:
