@@ -81,7 +81,7 @@ def workspace_activity_files(workspace: str | None) -> list[Path]:
              if s.table == "activity"]
     if not files:
         raise InputError(f"the workspace {folder} has no activity table: import one, or give "
-                         "the engine's table with --activity-table.")
+                         "the engine's table with --activity-table (or PLAYBOOKS_ACTIVITY_TABLE).")
     return files
 
 

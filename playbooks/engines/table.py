@@ -67,7 +67,7 @@ def _read(con: Any, engine: Engine, where: str | Sequence[Path]) -> Any:
         files = [str(p) for p in where]
         if engine.kind == "sql":
             raise InputError("a warehouse reads its own tables: give the activity table's "
-                             "name with --activity-table.")
+                             "name with --activity-table (or PLAYBOOKS_ACTIVITY_TABLE).")
         return _guarded(lambda: con.read_parquet(files if len(files) > 1 else files[0],
                                                  **_union(engine)), where)
     if is_file_name(where):
