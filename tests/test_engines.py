@@ -261,3 +261,19 @@ def test_a_workspace_of_several_activity_sources_reads_as_one_table(
     assert table.count().to_pyarrow().as_py() == activity.height
     assert expected.height > 0
     assert_frame_equal(list_continuity_gaps_on(table, as_of=as_of), expected, **TOLERANCE)
+
+
+def test_an_engine_table_that_capitalises_its_actors_reads_as_the_imported_one(
+        demo: Path, as_of: dt.date, tmp_path: Path) -> None:
+    """A warehouse table is not checked against the contract on its way in: "Customer" and
+    "STAFF" there read as the imported workspace's "customer" and "staff" in every pass."""
+    path = tmp_path / "capitalised.parquet"
+    load_tables(demo).activity.with_columns(pl.col("actor_type").str.to_titlecase()) \
+        .sink_parquet(path)
+    engine = parse_engine("duckdb")
+    table = open_activity(connect(engine), engine, str(path))
+    assert_frame_equal(weekly_series_on(table, as_of=as_of),
+                       weekly_series(load_tables(demo).activity, as_of=as_of), **TOLERANCE)
+    assert_frame_equal(list_continuity_gaps_on(table, as_of=as_of),
+                       list_continuity_gaps(load_tables(demo).activity, as_of=as_of),
+                       **TOLERANCE)
