@@ -105,8 +105,9 @@ def ensure_workspace(*, stop: bool = True) -> None:
     folder = workspace_path()
     if workspace_status(folder).has_data:
         return
-    if settings.activity_table() and engine_note():
-        st.info(f"{engine_note()} Import your accounts table on the Your data page (in the "
+    note = engine_note()
+    if settings.activity_table() and note:
+        st.info(f"{note} Import your accounts table on the Your data page (in the "
                 "menu) to see them; the activity itself stays where it is.",
                 icon=":material/database:")
         if stop:

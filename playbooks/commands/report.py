@@ -90,11 +90,16 @@ def review_data_on_engine(engine: Any, activity_table: str | None,
     needs), the incidents with the contact after them (repair), the events the follow-ups
     follow with each account's actions per day (what automation alone cost) and the drifting
     accounts' own events brought back for the rest."""
-    import polars as pl
 
     from playbooks.data.sources import load_accounts, load_health
     from playbooks.engines.cost import relationship_cost_on
-    from playbooks.engines.run import engine_activity, question_rows, repair_rows, trap_view_on
+    from playbooks.engines.run import (
+        account_events,
+        engine_activity,
+        question_rows,
+        repair_rows,
+        trap_view_on,
+    )
     from playbooks.engines.signals import compute_signals_on, latest_day, list_continuity_gaps_on
     from playbooks.questions.themes import find_themes
     from playbooks.review.model import ReviewData
@@ -125,8 +130,7 @@ def review_data_on_engine(engine: Any, activity_table: str | None,
     trap = trap_part(view, classified_questions(questions, as_of=day), repair, note=note,
                      cost=cost)
     drifting = signals.filter(signals["looks_healthy_drifting"])["account_id"].to_list()
-    own = (table.filter(table.account_id.isin(drifting)).to_polars()
-           .with_columns(pl.col("occurred_at").cast(pl.Datetime("us"))) if drifting else None)
+    own = account_events(table, drifting) if drifting else None
     return ReviewData(accounts, signals, list_continuity_gaps_on(table, as_of=day), themes,
                       engine.label, trap, activity=own, as_of=day)
 

@@ -148,6 +148,14 @@ def event_rows(activity: Any, kinds: Sequence[str], *, as_of: dt.date,
     return t.to_polars().with_columns(pl.col("occurred_at").cast(pl.Datetime("us"))).lazy()
 
 
+def account_events(activity: Any, account_ids: Sequence[str]) -> pl.DataFrame:
+    """These accounts' own events, brought back to polars (an account's brief, the review's
+    drifting accounts); no ids: no rows, with the table's columns."""
+    ids = list(account_ids)
+    rows = activity.filter(activity.account_id.isin(ids)) if ids else activity.limit(0)
+    return rows.to_polars().with_columns(pl.col("occurred_at").cast(pl.Datetime("us")))
+
+
 def question_rows(activity: Any, *, as_of: dt.date) -> pl.LazyFrame:
     """The customer questions, for `playbooks.trap.classified_questions` and the themes."""
     return event_rows(activity, QUESTION_KINDS, as_of=as_of, customer_only=True)

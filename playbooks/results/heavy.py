@@ -115,18 +115,12 @@ class Inputs:
     def events_of(self, account_ids: Sequence[str]) -> pl.DataFrame:
         """The activity rows of these accounts alone (an account's brief, the review's
         drifting accounts), from the workspace's files or the engine."""
-        ids = list(account_ids)
         if not self.on_engine:
+            ids = list(account_ids)
             return self.activity().filter(pl.col("account_id").is_in(ids)).collect()
-        if not ids:
-            return self.activity_schema()
-        rows = self.on_table(lambda t: t.filter(t.account_id.isin(ids)).to_polars())
-        return rows.with_columns(pl.col("occurred_at").cast(pl.Datetime("us")))
+        from playbooks.engines.run import account_events
 
-    def activity_schema(self) -> pl.DataFrame:
-        """No activity rows, with the columns the engine's table gives."""
-        return self.on_table(lambda t: t.limit(0).to_polars()).with_columns(
-            pl.col("occurred_at").cast(pl.Datetime("us")))
+        return self.on_table(lambda t: account_events(t, account_ids))
 
 
 def account_signals(inputs: Inputs) -> pl.DataFrame:
